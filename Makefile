@@ -1,0 +1,55 @@
+# Zhiku: `make run` serves the chat on the bundled corpus; `make test` runs the test suite.
+# Both set up everything they need, idempotently, from this repository's own files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test install browser ingest eval bench clean help
+
+help:
+	@echo "make run    - set up, index the bundled corpus if needed, serve the chat on http://127.0.0.1:7860"
+	@echo "make test   - set up and run the tests (real models, real chromadb, real browser)"
+	@echo "make eval   - run the full evaluation on evals/datasets/dev.jsonl"
+	@echo "make bench  - print ingest, retrieval and answer benchmarks"
+
+install: $(STAMP)
+
+# torch first and exactly 2.13.0: the CPU wheel on this machine satisfies it; any other torch
+# requirement resolved first would pull several GB of CUDA packages.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+# Debian's chromium and a CJK font for the browser tests (never `playwright install`).
+browser:
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+ingest: install
+	$(BIN)/zhiku ingest
+
+run: install
+	$(BIN)/zhiku ingest
+	$(BIN)/zhiku serve --host 127.0.0.1 --port 7860
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+eval: install
+	$(BIN)/zhiku eval --questions evals/datasets/dev.jsonl --out evals/results/dev
+
+bench: install
+	$(BIN)/python evals/bench_ingest.py
+	$(BIN)/python evals/bench_retrieval.py
+	$(BIN)/python evals/bench_answer.py
+
+clean:
+	rm -rf .zhiku

@@ -1,0 +1,1 @@
+"""Loading, cleaning, splitting reports into articles, chunking and indexing."""

@@ -1,0 +1,1 @@
+"""Zhiku core: settings, records, store, retrieval, generation, citation checking, CLI."""

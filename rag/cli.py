@@ -1,0 +1,229 @@
+"""The `zhiku` command line. ingest/ui/evals are imported lazily so `rag` never depends on them."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from rag.errors import IndexMissingError, ZhikuError
+from rag.settings import ZhikuSettings, load_settings
+
+app = typer.Typer(
+    help="Zhiku 智库: cited answers from Chinese AI-governance reports. 基于中文人工智能治理报告的引用式问答。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+_state: dict[str, Any] = {}
+
+
+@app.callback()
+def main(
+    preset: Annotated[Optional[str], typer.Option(help="Settings preset: laptop, extractive, server.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Where the index, model file and logs live.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs on stderr.")] = False,
+) -> None:
+    from rag.logs import setup_logging
+
+    overrides: dict[str, Any] = {}
+    if preset:
+        overrides["preset"] = preset
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    settings = load_settings(**overrides)
+    setup_logging(settings, verbose)
+    _state["settings"] = settings
+
+
+def _settings() -> ZhikuSettings:
+    return _state["settings"]
+
+
+def _fail(exc: ZhikuError, code: int = 2) -> None:
+    typer.echo(exc.bilingual(), err=True)
+    raise typer.Exit(code)
+
+
+def _engine():
+    from rag.engine import Engine
+
+    engine = Engine(_settings())
+    if engine.store.is_empty():
+        _fail(IndexMissingError(
+            f"No index in {_settings().index_dir}. Run `zhiku ingest` first.",
+            f"{_settings().index_dir} 中没有索引。请先运行 `zhiku ingest`。",
+        ))
+    return engine
+
+
+def _questions(question: Optional[str], batch: Optional[Path]) -> Iterator[dict[str, Any]]:
+    if batch is None:
+        if not question:
+            typer.echo("Give a QUESTION or --batch FILE. 请提供问题或 --batch 文件。", err=True)
+            raise typer.Exit(2)
+        yield {"question": question}
+        return
+    stream = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
+    for line_no, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            record["question"]  # noqa: B018 - every line must carry one
+        except (json.JSONDecodeError, KeyError, TypeError):
+            typer.echo(f"{batch}:{line_no}: not a JSON object with a \"question\" field / 不是带 question 字段的 JSON 对象",
+                       err=True)
+            raise typer.Exit(2) from None
+        yield record
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: the bundled corpus).")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove reports whose files no longer exist.")] = False,
+) -> None:
+    """Index report files (.txt .md .pdf .docx .html) incrementally. 索引报告文件（增量）。"""
+    from tqdm import tqdm
+
+    from ingest.pipeline import ingest as run_ingest
+
+    started = time.perf_counter()
+    with tqdm(desc="embedding 向量化", unit="chunk", file=sys.stderr, dynamic_ncols=True) as bar:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        summary = run_ingest(_settings(), paths, prune=prune, progress=progress)
+    elapsed = time.perf_counter() - started
+    for path, reason in summary.skipped.items():
+        typer.echo(f"skipped 跳过 {path}: {reason}", err=True)
+    typer.echo(
+        f"indexed {len(summary.indexed)} files ({summary.chunks_embedded} chunks), unchanged {len(summary.unchanged)}, "
+        f"skipped {len(summary.skipped)}, pruned {len(summary.pruned)}; {summary.reports} reports in the index; "
+        f"{elapsed:.1f}s\n已索引 {len(summary.indexed)} 个文件，未变 {len(summary.unchanged)}，跳过 {len(summary.skipped)}，"
+        f"清除 {len(summary.pruned)}；索引共 {summary.reports} 篇报告。",
+        err=True,
+    )
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reports(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the indexed reports. 列出已索引的报告。"""
+    from rag.store import Store, dump_reports_json
+
+    found = Store(_settings()).reports()
+    if as_json:
+        typer.echo(dump_reports_json(found))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "title / 标题", "authors / 作者", "source", "chunks")
+    for r in found:
+        table.add_row(r.id, f"{r.title}\n{r.title_en or ''}", ", ".join(r.authors), r.source, str(r.chunk_count))
+    Console().print(table)
+
+
+@app.command()
+def retrieve(
+    question: Annotated[Optional[str], typer.Argument(help="The question.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question on stdout.")] = False,
+    batch: Annotated[Optional[Path], typer.Option(help="JSONL file with a \"question\" per line; - for stdin.")] = None,
+) -> None:
+    """Show the passages that best match a question. 检索与问题最相关的段落。"""
+    from rag.language import detect_language
+    from rag.questions import validate_question
+
+    engine = _engine()
+    for record in _questions(question, batch):
+        started = time.perf_counter()
+        try:
+            text = validate_question(record["question"], _settings().max_question_chars)
+        except ZhikuError as exc:
+            if batch is None:
+                _fail(exc)
+            _emit({**record, "error": exc.en, "error_zh": exc.zh, "results": []})
+            continue
+        results = engine.retriever.retrieve(text, k=k)
+        payload = {**record, "question": text, "language": detect_language(text),
+                   "results": [r.model_dump() for r in results],
+                   "timings_ms": {"retrieve": round((time.perf_counter() - started) * 1000, 1)}}
+        if as_json:
+            _emit(payload)
+        else:
+            for r in results:
+                typer.echo(f"[{r.rank}] {r.score:.3f} 《{r.title}》 {r.section}\n    {r.text[:160]}")
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="The question, in Chinese or English.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question on stdout.")] = False,
+    batch: Annotated[Optional[Path], typer.Option(help="JSONL file with a \"question\" per line; - for stdin.")] = None,
+    mode: Annotated[Optional[str], typer.Option(help="generative (LLM) or extractive (quotes, no LLM).")] = None,
+) -> None:
+    """Answer with numbered citations (streams to the terminal). 回答问题并附编号引用。"""
+    if mode:
+        _settings().answer_mode = mode
+    engine = _engine()
+    for record in _questions(question, batch):
+        try:
+            events = engine.answerer.stream(record["question"])
+            answer = None
+            for event in events:
+                if event.kind == "token" and not as_json:
+                    sys.stdout.write(event.delta)
+                    sys.stdout.flush()
+                elif event.kind == "answer":
+                    answer = event.answer
+        except ZhikuError as exc:
+            if batch is None:
+                _fail(exc)
+            _emit({**record, "error": exc.en, "error_zh": exc.zh})
+            continue
+        if as_json:
+            _emit({**record, **answer.model_dump()})
+        else:
+            _print_answer(answer)
+
+
+def _print_answer(answer) -> None:
+    typer.echo("\n")
+    if answer.notice:
+        typer.echo(f"! {answer.notice}")
+    typer.echo(f"── {answer.answer}" if answer.mode == "extractive" or answer.refused else "")
+    for c in answer.citations:
+        typer.echo(f"[{c.n}] 《{c.title}》 {c.section}  ({c.source})\n    {c.quote[:200]}")
+    for s in answer.related:
+        typer.echo(f"related 相关: 《{s.title}》 {s.text[:120]}")
+    typer.echo(f"({answer.timings_ms})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes Zhiku on the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    root_path: Annotated[str, typer.Option(help="URL prefix when behind a reverse proxy.")] = "",
+) -> None:
+    """Serve the web chat. 启动网页聊天界面。"""
+    from ui.app import launch
+
+    launch(_engine(), host=host, port=port, root_path=root_path)
+
+
+if __name__ == "__main__":
+    app()

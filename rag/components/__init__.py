@@ -1,0 +1,1 @@
+"""Swappable parts chosen by settings: embedder, LLM, vector store (PrivateGPT style)."""

@@ -1,0 +1,171 @@
+"""LLM component: the bundled GGUF run in-process by xllamacpp, or any OpenAI-compatible server."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.llms import LLM
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.custom import CustomLLM
+from pydantic import PrivateAttr
+
+from rag.errors import LLMUnavailableError
+from rag.settings import ZhikuSettings
+
+log = logging.getLogger(__name__)
+
+_DONE = object()
+
+
+class XLlamaCppLLM(CustomLLM):
+    """llama-index has no xllamacpp integration, and LlamaCPP needs llama-cpp-python, which has no
+    wheel here; xllamacpp's server applies the model's own chat template, so we pass messages as-is."""
+
+    model_path: str
+    context_window: int = 4096
+    num_output: int = 320
+    threads: int = 2
+    temperature: float = 0.1
+    _server: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def model_post_init(self, __context: Any) -> None:
+        import xllamacpp
+
+        params = xllamacpp.CommonParams()
+        params.model.path = self.model_path
+        params.n_ctx = self.context_window
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        params.verbosity = -1
+        self._server = xllamacpp.Server(params)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.num_output,
+            is_chat_model=True,
+            model_name=Path(self.model_path).name,
+        )
+
+    @property
+    def http_base_url(self) -> str:
+        """xllamacpp also serves the OpenAI HTTP API on loopback; tests use it as a real server."""
+        return f"{self._server.listening_address}/v1"
+
+    def _request(self, messages: Sequence[ChatMessage], stream: bool, **kwargs: Any) -> dict:
+        return {
+            "messages": [{"role": m.role.value, "content": m.content or ""} for m in messages],
+            "max_tokens": kwargs.get("max_tokens", self.num_output),
+            "temperature": kwargs.get("temperature", self.temperature),
+            "stream": stream,
+        }
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        with self._lock:  # one llama.cpp slot: requests take turns
+            result = self._server.handle_chat_completions(self._request(messages, False, **kwargs))
+        if "error" in result:
+            raise LLMUnavailableError(f"LLM error: {result['error']}", f"大模型出错：{result['error']}")
+        text = result["choices"][0]["message"]["content"] or ""
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=result)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        chunks: queue.Queue = queue.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            chunks.put(chunk)
+            return cancelled.is_set()  # returning True asks the server to stop generating
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self._server.handle_chat_completions(self._request(messages, True, **kwargs), on_chunk)
+            except Exception as exc:  # surfaced to the consumer below
+                chunks.put(exc)
+            finally:
+                chunks.put(_DONE)
+
+        threading.Thread(target=run, daemon=True).start()
+
+        def gen() -> Iterator[ChatResponse]:
+            text = ""
+            try:
+                while (item := chunks.get()) is not _DONE:
+                    if isinstance(item, Exception):
+                        raise LLMUnavailableError(f"LLM error: {item}", f"大模型出错：{item}")
+                    if isinstance(item, dict) and "error" in item:
+                        raise LLMUnavailableError(f"LLM error: {item['error']}", f"大模型出错：{item['error']}")
+                    delta = (item.get("choices") or [{}])[0].get("delta", {}).get("content") or ""
+                    if delta:
+                        text += delta
+                        yield ChatResponse(
+                            message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta, raw=item
+                        )
+            finally:
+                cancelled.set()
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs)
+        return CompletionResponse(text=response.message.content or "", raw=response.raw)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        for response in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
+            yield CompletionResponse(text=response.message.content or "", delta=response.delta)
+
+
+def build_llm(settings: ZhikuSettings) -> LLM:
+    if settings.llm_backend == "openai_like":
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(
+            model=settings.llm_model,
+            api_base=settings.llm_base_url,
+            api_key=settings.llm_api_key.get_secret_value(),
+            is_chat_model=True,
+            context_window=settings.llm_context_tokens,
+            max_tokens=settings.max_answer_tokens,
+            temperature=settings.temperature,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+        )
+    from rag.components.model_file import check_model_file, ensure_bundled_model
+
+    if settings.llm_model_path:
+        model_path = Path(settings.llm_model_path)
+        check_model_file(model_path, size=0)
+    else:
+        model_path = ensure_bundled_model(settings.models_dir)
+    return XLlamaCppLLM(
+        model_path=str(model_path),
+        context_window=settings.llm_context_tokens,
+        num_output=settings.max_answer_tokens,
+        threads=settings.llm_threads,
+        temperature=settings.temperature,
+    )
+
+
+def llm_name(settings: ZhikuSettings) -> str:
+    if settings.llm_backend == "openai_like":
+        return f"openai_like:{settings.llm_model}@{settings.llm_base_url}"
+    return Path(settings.llm_model_path).name if settings.llm_model_path else "bundled:qwen2.5-1.5b-q4_k_m"

