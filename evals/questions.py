@@ -1,0 +1,237 @@
+"""Curated evaluation datasets: models, loaders and evidence checks.
+
+Two JSONL datasets live in ``evals/datasets/``:
+
+* ``dev.jsonl`` -- bilingual questions over the bundled corpus (:class:`EvalQuestion`).
+* ``judge.jsonl`` -- labelled (answer sentence, passage) pairs used to validate the
+  citation-support judge (:class:`JudgePair`).
+
+Only the standard library and pydantic are used so the module can be imported anywhere
+(tests, eval scripts, the RAG package) without pulling in heavy dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, ValidationError, model_validator
+
+__all__ = [
+    "DATASETS_DIR",
+    "DEV_PATH",
+    "JUDGE_PATH",
+    "EvalQuestion",
+    "JudgePair",
+    "Lang",
+    "QuestionType",
+    "JudgeKind",
+    "normalise_for_match",
+    "load_questions",
+    "load_judge_pairs",
+    "load_corpus_texts",
+    "validate_evidence",
+]
+
+DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+DEV_PATH = DATASETS_DIR / "dev.jsonl"
+JUDGE_PATH = DATASETS_DIR / "judge.jsonl"
+
+Lang = Literal["zh", "en"]
+QuestionType = Literal["fact", "explain", "compare", "unanswerable"]
+JudgeKind = Literal["verbatim", "paraphrase", "wrong_figure", "wrong_actor", "negation", "unrelated", "translation"]
+
+#: Judge kinds whose sentence is supported by its passage; every other kind is unsupported.
+SUPPORTED_KINDS: frozenset[str] = frozenset({"verbatim", "paraphrase", "translation"})
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_for_match(text: str) -> str:
+    """Normalise text for substring matching against PDF-extracted corpus text.
+
+    Removes *all* whitespace (the corpus has hard line breaks every ~35 characters and
+    stray spaces between CJK characters and digits) and applies Unicode NFKC, which folds
+    full-width punctuation/digits (``，（）３``) and superscripts to their plain forms.
+    Whitespace is removed once more after NFKC because a few compatibility characters
+    decompose into sequences containing a space.
+    """
+    text = _WHITESPACE.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    return _WHITESPACE.sub("", text)
+
+
+
+
+class _Record(BaseModel):
+    """Base for JSONL records: exact field set, strings stripped, source line remembered."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    _line: int | None = PrivateAttr(default=None)
+
+    @property
+    def line(self) -> int | None:
+        """1-based line number in the JSONL file this record was loaded from (if any)."""
+        return self._line
+
+
+class EvalQuestion(_Record):
+    """One question of the dev set.
+
+    ``doc`` is a report id from ``data/corpus/manifest.json`` for ``fact``/``explain``
+    questions, a list of ids for ``compare`` questions and ``None`` for ``unanswerable``
+    ones. ``evidence`` holds verbatim corpus substrings (matched with
+    :func:`normalise_for_match`) and is empty exactly when the question is unanswerable.
+    """
+
+    id: str = Field(min_length=1)
+    lang: Lang
+    question: str = Field(min_length=1)
+    doc: str | list[str] | None
+    evidence: list[str]
+    answer: str = Field(min_length=1)
+    type: QuestionType
+
+    @property
+    def docs(self) -> list[str]:
+        """``doc`` as a (possibly empty) list of report ids."""
+        if self.doc is None:
+            return []
+        return [self.doc] if isinstance(self.doc, str) else list(self.doc)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> EvalQuestion:
+        if isinstance(self.doc, str) and not self.doc:
+            raise ValueError("doc must not be an empty string")
+        if isinstance(self.doc, list) and (not self.doc or any(not d.strip() for d in self.doc)):
+            raise ValueError("doc list must be non-empty and contain non-empty report ids")
+        if any(not normalise_for_match(e) for e in self.evidence):
+            raise ValueError("evidence strings must not be empty")
+        if self.type == "unanswerable":
+            if self.doc is not None or self.evidence:
+                raise ValueError("unanswerable questions must have doc=null and an empty evidence list")
+        else:
+            if not self.evidence:
+                raise ValueError(f"{self.type} questions need at least one evidence string")
+            if self.type == "compare" and not isinstance(self.doc, list):
+                raise ValueError("compare questions must have a list of report ids as doc")
+            if self.type != "compare" and not isinstance(self.doc, str):
+                raise ValueError(f"{self.type} questions must have a single report id as doc")
+        return self
+
+
+class JudgePair(_Record):
+    """A labelled (answer sentence, passage) pair for validating the citation-support judge.
+
+    ``pair`` names the languages of sentence and passage (the passage is always Chinese).
+    ``kind`` describes how the sentence was built; ``verbatim``, ``paraphrase`` and
+    ``translation`` sentences are supported, all other kinds are not.
+    """
+
+    id: str = Field(min_length=1)
+    pair: Literal["zh-zh", "en-zh"]
+    sentence: str = Field(min_length=1)
+    passage: str = Field(min_length=1)
+    supported: StrictBool
+    kind: JudgeKind
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> JudgePair:
+        if self.supported != (self.kind in SUPPORTED_KINDS):
+            expected = "true" if self.kind in SUPPORTED_KINDS else "false"
+            raise ValueError(f"kind {self.kind!r} requires supported={expected}")
+        if self.kind == "translation" and self.pair != "en-zh":
+            raise ValueError("translation pairs must have pair='en-zh'")
+        if self.kind in {"verbatim", "paraphrase"} and self.pair != "zh-zh":
+            raise ValueError(f"{self.kind} pairs must have pair='zh-zh'")
+        return self
+
+
+_R = TypeVar("_R", bound=_Record)
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "record"
+        parts.append(f"{loc}: {err.get('msg', 'invalid value')}")
+    return "; ".join(parts)
+
+
+def _load_jsonl(path: str | Path, model: type[_R]) -> list[_R]:
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: file is not valid UTF-8: {exc}") from exc
+
+    records: list[_R] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}, line {lineno}: malformed JSON: {exc.msg} (column {exc.colno})") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}, line {lineno}: expected a JSON object, got {type(data).__name__}")
+        try:
+            record = model.model_validate(data)
+        except ValidationError as exc:
+            rid = data.get("id")
+            where = f" (id {rid})" if isinstance(rid, str) and rid else ""
+            raise ValueError(
+                f"{path}, line {lineno}{where}: invalid {model.__name__}: {_format_validation_error(exc)}"
+            ) from exc
+        if record.id in seen:
+            raise ValueError(f"{path}, line {lineno}: duplicate id {record.id!r} (first seen on line {seen[record.id]})")
+        seen[record.id] = lineno
+        record._line = lineno
+        records.append(record)
+    return records
+
+
+def load_questions(path: str | Path = DEV_PATH) -> list[EvalQuestion]:
+    """Load a dev-format JSONL file.
+
+    Blank lines are ignored. Raises :class:`ValueError` naming the file and the 1-based
+    line number for malformed JSON, unknown/missing fields, bad values or duplicate ids.
+    """
+    return _load_jsonl(path, EvalQuestion)
+
+
+def load_judge_pairs(path: str | Path = JUDGE_PATH) -> list[JudgePair]:
+    """Load a judge-format JSONL file (same error behaviour as :func:`load_questions`)."""
+    return _load_jsonl(path, JudgePair)
+
+
+def load_corpus_texts(corpus_dir: str | Path) -> dict[str, str]:
+    """Read every ``*.txt`` file in ``corpus_dir`` into ``{file name: text}``."""
+    corpus_dir = Path(corpus_dir)
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))}
+
+
+def validate_evidence(questions: Iterable[EvalQuestion], corpus_texts: Mapping[str, str]) -> list[str]:
+    """Return one error message per evidence string not found in any corpus text.
+
+    Matching uses :func:`normalise_for_match` on both sides. Messages look like
+    ``"line 12 (id zh-012): evidence '...' not found in corpus"``; the line number is the
+    record's source line when it was loaded from a file, else its 1-based position.
+    """
+    haystacks = [normalise_for_match(text) for text in corpus_texts.values()]
+    errors: list[str] = []
+    for position, q in enumerate(questions, start=1):
+        line = q.line if q.line is not None else position
+        for ev in q.evidence:
+            needle = normalise_for_match(ev)
+            if not needle or not any(needle in hay for hay in haystacks):
+                errors.append(f"line {line} (id {q.id}): evidence '{ev}' not found in corpus")
+    return errors

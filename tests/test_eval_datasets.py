@@ -1,0 +1,221 @@
+"""Sanity checks for the curated evaluation datasets in evals/datasets/."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals.questions import (
+    DEV_PATH,
+    JUDGE_PATH,
+    EvalQuestion,
+    load_corpus_texts,
+    load_judge_pairs,
+    load_questions,
+    normalise_for_match,
+    validate_evidence,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = ROOT / "data" / "corpus"
+MANIFEST = json.loads((CORPUS_DIR / "manifest.json").read_text(encoding="utf-8"))
+REPORT_FILES = {r["id"]: f["file"] for f in MANIFEST["files"] for r in f["reports"]}
+
+TYPE_TARGETS = {"fact": 0.40, "explain": 0.30, "compare": 0.15, "unanswerable": 0.15}
+JUDGE_KINDS = {"verbatim", "paraphrase", "wrong_figure", "wrong_actor", "negation", "unrelated", "translation"}
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[EvalQuestion]:
+    return load_questions(DEV_PATH)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, str]:
+    texts = load_corpus_texts(CORPUS_DIR)
+    assert set(texts) == set(REPORT_FILES.values())
+    return texts
+
+
+# ---------------------------------------------------------------- dev set
+
+
+def test_dev_set_size_and_language_balance(questions):
+    assert len(questions) >= 80
+    langs = Counter(q.lang for q in questions)
+    assert set(langs) == {"zh", "en"}
+    assert abs(langs["zh"] - langs["en"]) <= 2, langs
+    assert len({q.id for q in questions}) == len(questions)
+    for q in questions:
+        assert q.id.startswith(f"{q.lang}-"), q.id
+
+
+def test_dev_set_type_mix(questions):
+    counts = Counter(q.type for q in questions)
+    for qtype, target in TYPE_TARGETS.items():
+        share = counts[qtype] / len(questions)
+        assert abs(share - target) <= 0.06, f"{qtype}: {share:.1%} vs target {target:.0%}"
+
+
+def test_dev_docs_are_manifest_ids_and_every_report_is_covered(questions):
+    coverage: Counter[str] = Counter()
+    for q in questions:
+        for doc in q.docs:
+            assert doc in REPORT_FILES, f"{q.id}: unknown report id {doc!r}"
+            coverage[doc] += 1
+    missing = set(REPORT_FILES) - set(coverage)
+    assert not missing, f"reports without questions: {sorted(missing)}"
+    thin = {doc: n for doc, n in coverage.items() if n < 6}
+    assert not thin, f"reports with fewer than 6 questions: {thin}"
+
+
+def test_dev_evidence_found_in_corpus(questions, corpus):
+    assert validate_evidence(questions, corpus) == []
+
+
+def test_dev_evidence_found_in_the_cited_reports_file(questions, corpus):
+    normalised = {name: normalise_for_match(text) for name, text in corpus.items()}
+    for q in questions:
+        files = {REPORT_FILES[d] for d in q.docs}
+        for ev in q.evidence:
+            assert any(normalise_for_match(ev) in normalised[f] for f in files), f"{q.id}: {ev!r} not in {files}"
+
+
+def test_dev_evidence_length_and_no_running_headers(questions):
+    for q in questions:
+        for ev in q.evidence:
+            n = len(normalise_for_match(ev))
+            assert 8 <= n <= 60, f"{q.id}: evidence length {n}: {ev!r}"
+            assert "□" not in ev, f"{q.id}: evidence spans a running header: {ev!r}"
+
+
+def test_unanswerable_questions_have_no_doc_or_evidence(questions):
+    unanswerable = [q for q in questions if q.type == "unanswerable"]
+    assert unanswerable
+    for q in unanswerable:
+        assert q.doc is None and q.evidence == [], q.id
+    for q in questions:
+        if q.type != "unanswerable":
+            assert q.doc is not None and q.evidence, q.id
+
+
+def test_compare_questions_cite_several_passages(questions):
+    for q in (q for q in questions if q.type == "compare"):
+        assert isinstance(q.doc, list) and len(q.evidence) >= 2, q.id
+
+
+def test_required_questions_present(questions):
+    texts = {q.question for q in questions}
+    assert "欧盟《人工智能法案》将人工智能系统分为哪几个风险等级？" in texts
+    assert "Which four risk tiers does the EU AI Act define?" in texts
+    assert "欧盟为何寻求规则型领导地位？" in texts
+
+
+# ---------------------------------------------------------------- loader errors
+
+
+def _valid_row(**overrides) -> dict:
+    row = {
+        "id": "zh-900",
+        "lang": "zh",
+        "question": "问题？",
+        "doc": "seaman-cn-eu-ai-standards",
+        "evidence": ["全球供应链韧性风险"],
+        "answer": "答案。",
+        "type": "fact",
+    }
+    row.update(overrides)
+    return row
+
+
+def test_malformed_json_line_is_rejected_with_line_number(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(_valid_row(), ensure_ascii=False) + "\n" + '{"id": "zh-901", "lang": \n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl, line 2: malformed JSON"):
+        load_questions(path)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"lang": "fr"},
+        {"type": "opinion"},
+        {"extra_field": 1},
+        {"evidence": "not a list"},
+        {"doc": 3},
+        {"type": "unanswerable"},  # unanswerable but with doc and evidence
+        {"type": "compare"},  # compare needs a list of docs
+    ],
+)
+def test_bad_fields_are_rejected_with_line_number(tmp_path, overrides):
+    path = tmp_path / "bad_fields.jsonl"
+    good = json.dumps(_valid_row(), ensure_ascii=False)
+    bad = json.dumps(_valid_row(id="zh-902", **overrides), ensure_ascii=False)
+    path.write_text(f"{good}\n\n{bad}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad_fields\.jsonl, line 3 \(id zh-902\)"):
+        load_questions(path)
+
+
+def test_missing_field_and_duplicate_id_are_rejected(tmp_path):
+    missing = tmp_path / "missing.jsonl"
+    row = _valid_row()
+    del row["answer"]
+    missing.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 1 .*answer"):
+        load_questions(missing)
+
+    dup = tmp_path / "dup.jsonl"
+    line = json.dumps(_valid_row(), ensure_ascii=False)
+    dup.write_text(f"{line}\n{line}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 2: duplicate id"):
+        load_questions(dup)
+
+
+def test_validate_evidence_reports_missing_strings(tmp_path, corpus):
+    path = tmp_path / "ev.jsonl"
+    rows = [_valid_row(), _valid_row(id="zh-903", evidence=["语料中并不存在的一句话"])]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    errors = validate_evidence(load_questions(path), corpus)
+    assert errors == ["line 2 (id zh-903): evidence '语料中并不存在的一句话' not found in corpus"]
+
+
+def test_normalise_for_match():
+    assert normalise_for_match("最高 3500 万欧元\n或者（7%）") == "最高3500万欧元或者(7%)"
+    assert normalise_for_match("ＩＳＯ／ＩＥＣ　４２００１") == "ISO/IEC42001"
+
+
+# ---------------------------------------------------------------- judge set
+
+
+def test_judge_set(corpus):
+    pairs = load_judge_pairs(JUDGE_PATH)
+    assert len(pairs) >= 60
+    labels = Counter(p.supported for p in pairs)
+    assert labels[True] > 0 and labels[False] > 0
+    assert 0.35 <= labels[True] / len(pairs) <= 0.65, labels
+    assert {p.kind for p in pairs} == JUDGE_KINDS
+    assert {p.pair for p in pairs} == {"zh-zh", "en-zh"}
+    assert any(p.kind == "translation" and p.supported and p.pair == "en-zh" for p in pairs)
+    normalised = [normalise_for_match(t) for t in corpus.values()]
+    for p in pairs:
+        assert "\n" not in p.passage, p.id
+        assert 100 <= len(p.passage) <= 300, f"{p.id}: passage length {len(p.passage)}"
+        assert any(normalise_for_match(p.passage) in t for t in normalised), f"{p.id}: passage not in corpus"
+
+
+def test_judge_loader_rejects_inconsistent_label(tmp_path):
+    path = tmp_path / "judge_bad.jsonl"
+    row = {
+        "id": "j-900",
+        "pair": "en-zh",
+        "sentence": "Fines reach 3500 million euros.",
+        "passage": "最高 3500 万欧元",
+        "supported": True,
+        "kind": "wrong_figure",
+    }
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 1 \(id j-900\).*supported=false"):
+        load_judge_pairs(path)
