@@ -108,6 +108,15 @@ class Store:
                 found[cid] = Chunk.model_validate_json(record)
         return [found[i] for i in ids if i in found]
 
+    def chunk_fingerprint(self) -> str:
+        """Changes whenever the set of committed chunks changes; derived indexes (BM25) key on it."""
+        import hashlib
+
+        digest = hashlib.sha1()
+        for (cid,) in self._db.execute("SELECT id FROM chunks ORDER BY id"):
+            digest.update(cid.encode())
+        return digest.hexdigest()
+
     def chunk_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 

