@@ -220,9 +220,29 @@ def serve(
     root_path: Annotated[str, typer.Option(help="URL prefix when behind a reverse proxy.")] = "",
 ) -> None:
     """Serve the web chat. 启动网页聊天界面。"""
-    from ui.app import launch
+    from ui.app import serve as serve_app
 
-    launch(_engine(), host=host, port=port, root_path=root_path)
+    serve_app(_engine(), host=host, port=port, root_path=root_path)
+
+
+feedback_app = typer.Typer(help="Users' ratings and comments on answers. 用户对回答的评价与意见。", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Optional[Path], typer.Option(help="JSONL file to write (default: stdout).")] = None,
+) -> None:
+    """Write all feedback as JSONL, one answer per line. 以 JSONL 导出全部反馈。"""
+    from rag.feedback import FeedbackStore
+
+    store = FeedbackStore(_settings())
+    if out is None:
+        count = store.export_jsonl(sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as handle:
+            count = store.export_jsonl(handle)
+    typer.echo(f"exported {count} feedback records / 已导出 {count} 条反馈", err=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,149 @@
+"""Build the HTML/markdown the UI shows. Every piece of text from a report, the model or the user
+passes through html.escape before any tag is added around it, so nothing in it can run."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from rag.citations import CITATION_MARK, marker_numbers
+from rag.records import Answer, Report, Source
+from ui.i18n import UILanguage, t
+
+
+def user_message(text: str) -> str:
+    return escape(text)
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where quote sits in text: verbatim, else ignoring whitespace (PDF line breaks differ)."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    start = text.find(quote)
+    if start >= 0:
+        return start, start + len(quote)
+    letters = [re.escape(ch) for ch in quote if not ch.isspace()]
+    match = re.search(r"\s*".join(letters), text) if letters else None
+    return match.span() if match else None
+
+
+def highlighted_passage(text: str, quote: str, language: UILanguage) -> str:
+    span = find_quote(text, quote)
+    if span is None:
+        if not quote.strip() or quote.strip() == text.strip():
+            return f'<div class="zk-passage">{escape(text)}</div>'
+        return (f'<div class="zk-note">{t("quote_not_located", language)}</div>'
+                f'<blockquote class="zk-quote"><mark>{escape(quote)}</mark></blockquote>'
+                f'<div class="zk-passage">{escape(text)}</div>')
+    start, end = span
+    return (f'<div class="zk-passage">{escape(text[:start])}<mark class="zk-highlight">{escape(text[start:end])}</mark>'
+            f'{escape(text[end:])}</div>')
+
+
+def chip(msg_index: int, n: int) -> str:
+    return f'<span class="zk-chip" data-msg="{msg_index}" data-n="{n}" title="[{n}]">{n}</span>'
+
+
+def _with_chips(escaped: str, msg_index: int) -> str:
+    return CITATION_MARK.sub(lambda m: "".join(chip(msg_index, n) for n in marker_numbers(m.group(0))), escaped)
+
+
+def streaming_markdown(text: str, msg_index: int) -> str:
+    """The answer while tokens arrive: escaped text with chips for complete markers."""
+    return _with_chips(escape(text), msg_index)
+
+
+def answer_markdown(answer: Answer, msg_index: int, language: UILanguage) -> str:
+    """The answer as chat markdown: [n] markers become chips, unsupported sentences get a visible ⚠ mark."""
+    text = answer.answer
+    pieces: list[str] = []
+    cursor = 0
+    any_unsupported = False
+    for sentence in answer.sentences:
+        where = text.find(sentence.text.strip(), cursor) if sentence.text.strip() else -1
+        if where < 0:  # the checker may have normalised the sentence; leave the text unmarked
+            continue
+        end = where + len(sentence.text.strip())
+        pieces.append(escape(text[cursor:where]))
+        body = escape(text[where:end])
+        if sentence.supported:
+            pieces.append(body)
+        else:
+            any_unsupported = True
+            pieces.append(f'<span class="zk-unsupported" title="{escape(t("unsupported_legend", language))}">⚠ {body}</span>')
+        cursor = end
+    pieces.append(escape(text[cursor:]))
+    body = _with_chips("".join(pieces), msg_index)
+    if answer.notice:
+        body = f"<em>⚠ {escape(answer.notice)}</em>\n\n{body}"
+    if any_unsupported:
+        body += f"\n\n<small>{t('unsupported_legend', language)}</small>"
+    return body
+
+
+def _report_meta(report: Report | None, language: UILanguage) -> str:
+    if report is None:
+        return ""
+    rows = [("authors", "、".join(report.authors)), ("venue", report.venue or ""), ("date", report.date or "")]
+    return "".join(f'<div class="zk-meta"><b>{t(key, language)}</b>: {escape(value)}</div>' for key, value in rows if value)
+
+
+def _source_card(n: int, title: str, title_en: str | None, section: str, file: str, body: str,
+                 report: Report | None, language: UILanguage, open_: bool) -> str:
+    english = f'<div class="zk-title-en">{escape(title_en)}</div>' if title_en else ""
+    section_line = f'<div class="zk-meta"><b>{t("section", language)}</b>: {escape(section)}</div>' if section else ""
+    return (f'<details class="zk-source" data-n="{n}"{" open" if open_ else ""}>'
+            f'<summary><span class="zk-chip">{n}</span> 《{escape(title)}》</summary>'
+            f"{english}{_report_meta(report, language)}{section_line}"
+            f'<div class="zk-meta"><b>{t("file", language)}</b>: {escape(file)}</div>{body}</details>')
+
+
+def retrieved_panel(sources: Sequence[Source], reports: Mapping[str, Report], msg_index: int,
+                    language: UILanguage) -> str:
+    """Shown as soon as retrieval is done, before the answer is written."""
+    cards = [
+        _source_card(s.rank, s.title, s.title_en, s.section, s.source,
+                     f'<div class="zk-passage">{escape(s.text)}</div>', reports.get(s.report_id), language, False)
+        for s in sources
+    ]
+    return _panel(msg_index, f"<h4>{t('sources_retrieved', language)}</h4>" + "".join(cards))
+
+
+def answer_panel(answer: Answer, reports: Mapping[str, Report], msg_index: int, language: UILanguage,
+                 focus: int | None = None) -> str:
+    """The cited reports of one answer, each passage with its quoted span highlighted."""
+    parts = [f"<h4>{t('sources_for', language)}{escape(answer.question)}</h4>"]
+    if answer.notice:
+        parts.append(f'<div class="zk-note">⚠ {escape(answer.notice)}</div>')
+    for c in answer.citations:
+        parts.append(_source_card(c.n, c.title, c.title_en, c.section, c.source,
+                                  highlighted_passage(c.text, c.quote, language), reports.get(c.report_id), language,
+                                  open_=focus is None or focus == c.n))
+    if not answer.citations and not answer.related:
+        parts.append(f"<p>{t('no_citations', language)}</p>")
+    if answer.related:
+        parts.append(f"<h4>{t('sources_related', language)}</h4>")
+        parts += [_source_card(s.rank, s.title, s.title_en, s.section, s.source,
+                               f'<div class="zk-passage">{escape(s.text)}</div>', reports.get(s.report_id), language,
+                               False) for s in answer.related]
+    return _panel(msg_index, "".join(parts))
+
+
+def empty_panel(language: UILanguage) -> str:
+    return _panel(-1, f"<p>{t('sources_empty', language)}</p>")
+
+
+def _panel(msg_index: int, inner: str) -> str:
+    return f'<div class="zk-panel" data-msg="{msg_index}">{inner}</div>'
+
+
+def reports_table(reports: Sequence[Report], language: UILanguage) -> str:
+    head = "".join(f"<th>{t(k, language)}</th>" for k in ("title", "authors", "venue", "date", "file", "chunks"))
+    rows = "".join(
+        f'<tr data-report="{escape(r.id)}"><td>《{escape(r.title)}》<br><small>{escape(r.title_en or "")}</small></td>'
+        f"<td>{escape('、'.join(r.authors))}</td><td>{escape(r.venue or '')}</td><td>{escape(r.date or '')}</td>"
+        f"<td>{escape(r.source)}</td><td>{r.chunk_count}</td></tr>"
+        for r in reports
+    )
+    return f'<table class="zk-reports"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
