@@ -120,6 +120,26 @@ class Store:
     def chunk_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
+    def catalog_version(self) -> tuple[int, int]:
+        """Moves on every commit to the catalog: a microsecond 'did anything change?' check
+        that saves derived indexes from hashing every chunk id on each query."""
+        # data_version moves on commits by other connections, total_changes on this one's.
+        return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
+
+    def neighbour_chunks(self, report_id: str, first: int, last: int) -> list[Chunk]:
+        """Chunks of one report with ordinal in [first, last], in reading order."""
+        rows = self._db.execute(
+            "SELECT record FROM chunks WHERE report_id=? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+            (report_id, first, last),
+        )
+        return [Chunk.model_validate_json(r) for (r,) in rows]
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.vector_store._collection.get(ids=list(ids), include=["embeddings"])
+        return {cid: list(vec) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+
     # -- writing -----------------------------------------------------------------------------
     def begin_file(self, source: str, path: str) -> None:
         """Mark a file pending and drop its old vectors and chunks before new ones are written."""
