@@ -42,7 +42,7 @@ def highlighted_passage(text: str, quote: str, language: UILanguage) -> str:
 
 
 def chip(msg_index: int, n: int) -> str:
-    return f'<span class="zk-chip" data-msg="{msg_index}" data-n="{n}" title="[{n}]">{n}</span>'
+    return f'<span class="zk-chip" data-msg="{msg_index}" data-n="{n}">{n}</span>'
 
 
 def _with_chips(escaped: str, msg_index: int) -> str:

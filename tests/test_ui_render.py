@@ -1,0 +1,76 @@
+"""The UI's HTML: quotes highlighted, chips built, and nothing from a report, answer or question left unescaped."""
+from __future__ import annotations
+
+from rag.records import Answer, Citation, Report, SentenceCheck, Source
+from ui import render
+
+EVIL = '<img src=x onerror=alert(1)><script>alert("x")</script>'
+
+
+def citation(n: int, text: str, quote: str, **extra) -> Citation:
+    return Citation(n=n, report_id="r1", title="欧盟规则", source="001.txt", text=text, quote=quote, **extra)
+
+
+def test_quote_found_verbatim_is_marked_in_place():
+    html = render.highlighted_passage("甲乙丙丁戊", "乙丙", "zh")
+    assert '甲<mark class="zk-highlight">乙丙</mark>丁戊' in html
+
+
+def test_quote_found_across_pdf_line_breaks():
+    html = render.highlighted_passage("欧盟将风险\n分为四级，并分别监管。", "风险分为四级", "zh")
+    assert '<mark class="zk-highlight">风险\n分为四级</mark>' in html
+
+
+def test_quote_missing_from_text_is_shown_separately_not_dropped():
+    html = render.highlighted_passage("完全不同的段落。", "这句话不在段落里", "en")
+    assert "could not be located" in html
+    assert "<mark>这句话不在段落里</mark>" in html
+    assert "完全不同的段落。" in html
+
+
+def test_report_text_quote_and_titles_are_escaped():
+    answer = Answer(question=EVIL, language="en", answer=f"{EVIL} [1]",
+                    citations=[citation(1, f"before {EVIL} after", EVIL, title_en=EVIL, section=EVIL)])
+    reports = {"r1": Report(id="r1", title=EVIL, authors=[EVIL], venue=EVIL, source="001.txt")}
+    for html in (render.answer_panel(answer, reports, 1, "en"), render.answer_markdown(answer, 1, "en"),
+                 render.reports_table(list(reports.values()), "en"), render.user_message(EVIL)):
+        assert "<img" not in html and "<script" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    panel = render.answer_panel(answer, reports, 1, "en")
+    assert '<mark class="zk-highlight">&lt;img' in panel  # the escaped quote is still highlighted
+
+
+def test_markers_become_chips_tied_to_their_message():
+    answer = Answer(question="q", language="zh", answer="四个等级[1][2]，另见[3, 1]。")
+    md = render.answer_markdown(answer, 7, "zh")
+    assert md.count('class="zk-chip"') == 4
+    assert 'data-msg="7" data-n="2"' in md
+    assert "[1]" not in md
+
+
+def test_unsupported_sentences_are_marked_and_supported_ones_are_not():
+    answer = Answer(question="q", language="en", answer="Fines reach 7%. [1] The moon is cheese. [1]",
+                    sentences=[SentenceCheck(text="Fines reach 7%. [1]", citations=[1], supported=True, support=0.9),
+                               SentenceCheck(text="The moon is cheese. [1]", citations=[1], supported=False)])
+    md = render.answer_markdown(answer, 1, "en")
+    assert '<span class="zk-unsupported"' in md
+    assert md.index("zk-unsupported") > md.index("Fines reach")
+    assert "⚠ The moon is cheese." in md
+    assert "do not support" in md  # the legend explains the mark
+
+
+def test_sentence_the_checker_rewrote_leaves_answer_intact():
+    answer = Answer(question="q", language="en", answer="Alpha beta.",
+                    sentences=[SentenceCheck(text="Something else entirely.", supported=False)])
+    assert render.answer_markdown(answer, 1, "en") == "Alpha beta."
+
+
+def test_retrieved_panel_lists_every_source_with_report_metadata():
+    sources = [Source(rank=i, score=0.9, report_id="r1", title="标题", source="f.txt", text=f"段落{i}")
+               for i in (1, 2)]
+    reports = {"r1": Report(id="r1", title="标题", title_en="Title", authors=["邢亚杰", "李丹成"],
+                            venue="《国际问题研究》", date="2025-02", source="f.txt")}
+    html = render.retrieved_panel(sources, reports, 3, "zh")
+    assert html.count('class="zk-source"') == 2
+    assert "邢亚杰、李丹成" in html and "2025-02" in html and "《国际问题研究》" in html
+    assert 'data-msg="3"' in html
