@@ -65,6 +65,14 @@ class ZhikuSettings(BaseSettings):
     chunk_chars: int = 350
     chunk_overlap_chars: int = 60
 
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    query_expansion: bool = Field(True, description="Add glossary translations of the question's terms to both arms")
+    query_translation: bool = Field(False, description="Also let the LLM translate the question (one LLM call each)")
+    retrieval_candidates: int = Field(40, description="Hits each retrieval arm brings to fusion")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
+    max_report_share: float = Field(0.6, description="Most of the top k one report may take while others wait")
+    context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
+
     @classmethod
     def settings_customise_sources(
         cls,
