@@ -29,7 +29,12 @@ class Engine:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder)
+        translate = None
+        if self.settings.query_translation:
+            from rag.query_translation import QueryTranslator
+
+            translate = QueryTranslator(self.llm)
+        return Retriever(self.store, self.embedder, translate=translate)
 
     @property
     def llm(self):

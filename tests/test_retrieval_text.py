@@ -1,0 +1,77 @@
+"""The BM25 tokenizer and the bilingual glossary, without any index."""
+from __future__ import annotations
+
+from rag.glossary import GLOSSARY_PATH, Glossary, default_glossary
+from rag.lexical import default_tokenizer, standard_ids
+from rag.records import Chunk
+from rag.retrieval import fuse, join_adjacent, spread_across_reports
+
+
+def test_tokenizer_keeps_standard_ids_whole():
+    tokens = default_tokenizer()("ISO/IEC JTC 1/SC 42 发布了 ISO/IEC 42001:2023《人工智能管理体系》")
+    assert "sc 42" in tokens
+    assert "iso/iec 42001" in tokens and "iso/iec 42001:2023" in tokens
+    # the same ids written without spaces or in full-width forms meet the same tokens
+    assert {"jtc 1", "sc 42"} <= set(default_tokenizer()("JTC1/SC42"))
+    assert "iso/iec 42001" in default_tokenizer()("ＩＳＯ／ＩＥＣ　４２００１")
+    assert standard_ids("TC260 与 GB/T 45654-2025") == ["tc 260", "gb/t 45654-2025"]
+
+
+def test_tokenizer_segments_chinese_and_stems_english():
+    tokens = default_tokenizer()("发展新质生产力与共建一带一路的机制复合体，罚款最高3500万欧元")
+    # glossary terms survive whole, and search mode also yields their parts
+    assert {"新质生产力", "一带一路", "机制复合体", "生产力", "3500", "欧元"} <= set(tokens)
+    assert "的" not in tokens and "，" not in tokens
+    assert default_tokenizer()("Regulations regulating") == ["regul", "regul"]
+
+
+def test_glossary_expands_both_directions():
+    glossary = default_glossary()
+    english = glossary.expand("What is a regime complex in the Belt and Road?")
+    assert "机制复合体" in english.all_variants and "一带一路" in english.all_variants
+    chinese = glossary.expand("欧盟《人工智能法案》规定的罚款")
+    assert {"AI Act", "fine"} <= set(chinese.all_variants)
+    # acronyms match only in capitals: "us" is not the United States
+    assert "美国" not in glossary.expand("Tell us about standards").all_variants
+    assert "美国" in glossary.expand("How does the US regulate AI?").all_variants
+    assert not glossary.expand("Bananas are yellow")
+
+
+def test_glossary_file_is_well_formed(tmp_path):
+    terms = Glossary.load(GLOSSARY_PATH).terms
+    assert len(terms) > 100
+    assert all(t.en and t.zh and all(t.en) and all(t.zh) for t in terms)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("only one column\n", encoding="utf-8")
+    try:
+        Glossary.load(bad)
+    except ValueError as exc:
+        assert "bad.tsv:1" in str(exc)
+    else:
+        raise AssertionError("a malformed glossary line must be rejected")
+
+
+def _chunk(cid: str, report: str, ordinal: int, text: str = "") -> Chunk:
+    return Chunk(id=cid, report_id=report, source="f.txt", ordinal=ordinal, text=text or cid, start=0, end=1)
+
+
+def test_fusion_rewards_agreement_between_arms():
+    fused = fuse([[("a", 0.9), ("b", 0.8)], [("b", 12.0), ("c", 3.0)]], rrf_k=60)
+    assert [cid for cid, _ in fused] == ["b", "a", "c"]
+
+
+def test_spread_across_reports_leaves_room_for_a_second_report():
+    chunks = {f"a{i}": _chunk(f"a{i}", "A", i) for i in range(5)} | {"b0": _chunk("b0", "B", 0)}
+    ranked = [(f"a{i}", 1.0 - i / 10) for i in range(5)] + [("b0", 0.1)]
+    picked = [cid for cid, _ in spread_across_reports(ranked, chunks, k=4, max_share=0.5)]
+    assert picked == ["a0", "a1", "b0", "a2"]
+    only_one_report = [(f"a{i}", 1.0) for i in range(5)]
+    assert len(spread_across_reports(only_one_report, chunks, k=4, max_share=0.5)) == 4
+
+
+def test_join_adjacent_says_the_overlap_once():
+    left = _chunk("x1", "A", 1, "欧盟寻求规则型领导地位的核心目标是维护数字主权。")
+    right = _chunk("x2", "A", 2, "是维护数字主权。技术研发水平不足是硬伤。")
+    assert join_adjacent([left, right]) == "欧盟寻求规则型领导地位的核心目标是维护数字主权。技术研发水平不足是硬伤。"
+    apart = _chunk("x3", "A", 3, "全新段落")
+    assert join_adjacent([left, apart]).endswith("数字主权。\n全新段落")
