@@ -1,10 +1,22 @@
-"""Split a report's cleaned text into overlapping chunks on sentence ends."""
+"""Lay a report's blocks out as one text, then cut it into overlapping chunks on sentence ends.
+
+Hand-written because llama-index's SentenceSplitter counts cl100k tokens, does not split on
+full-width ；：， and does not report character offsets; citations need exact offsets into the
+cleaned report text, a section path per chunk and the footnotes each chunk carries.
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;…])|\n")
+from ingest.cleaning import Block
+
+
+@dataclass
+class ReportText:
+    text: str
+    sections: list[tuple[int, str]] = field(default_factory=list)  # (offset, "一、… > （一）…")
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (offset of its marker, footnote)
 
 
 @dataclass
@@ -12,37 +24,94 @@ class TextSpan:
     text: str
     start: int
     end: int
+    section: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
-def split_sentences(text: str) -> list[TextSpan]:
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end()
-        if end > start and text[start:end].strip():
-            spans.append(TextSpan(text[start:end], start, end))
-        start = end
-    if text[start:].strip():
-        spans.append(TextSpan(text[start:], start, len(text)))
+def assemble(blocks: list[Block]) -> ReportText:
+    parts: list[str] = []
+    offset = 0
+    sections: list[tuple[int, str]] = []
+    notes: list[tuple[int, str]] = []
+    stack: list[tuple[int, str]] = []
+    for block in blocks:
+        if block.kind == "heading":
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            stack.append((block.level, block.text))
+            sections.append((offset, " > ".join(text for _, text in stack)))
+        parts.append(block.text)
+        so_far = "\n".join(parts)
+        for marker, note in block.notes:
+            anchor = so_far.rfind(marker) if marker else -1
+            notes.append((anchor if anchor >= 0 else offset, f"{marker} {note}".strip()))
+        offset = len(so_far) + 1
+    return ReportText("\n".join(parts), sections, notes)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;…]+['\"”’」』）)]*|\.(?=\s)|\n")
+_SOFT_BREAK = re.compile(r"[，、：,:\s]")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[TextSpan]:
+    end = len(text) if end is None else end
+    spans, pos = [], start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if text[pos : match.end()].strip():
+            spans.append(TextSpan(text[pos : match.end()], pos, match.end()))
+        pos = match.end()
+    if text[pos:end].strip():
+        spans.append(TextSpan(text[pos:end], pos, end))
     return spans
 
 
-def chunk_text(text: str, target_chars: int, overlap_chars: int) -> list[TextSpan]:
-    sentences = split_sentences(text)
+def _cut_long(sentence: TextSpan, text: str, limit: int) -> list[TextSpan]:
+    """Tables and reference lists can run for hundreds of characters without a sentence end."""
+    pieces, pos = [], sentence.start
+    while sentence.end - pos > limit:
+        window = text[pos : pos + limit]
+        soft = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > limit // 2]
+        cut = pos + (soft[-1] if soft else limit)
+        pieces.append(TextSpan(text[pos:cut], pos, cut))
+        pos = cut
+    pieces.append(TextSpan(text[pos : sentence.end], pos, sentence.end))
+    return pieces
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> list[TextSpan]:
+    """Chunks never cross a section heading; each holds whole sentences up to target_chars and
+    starts with the last sentences of the previous chunk, up to overlap_chars."""
+    text = report.text
+    bounds = [0] + [offset for offset, _ in report.sections if offset > 0] + [len(text)]
+    section_at = dict(report.sections)
     chunks: list[TextSpan] = []
-    i = 0
-    while i < len(sentences):
-        j, size = i, 0
-        while j < len(sentences) and (size == 0 or size + len(sentences[j].text) <= target_chars):
-            size += len(sentences[j].text)
-            j += 1
-        start, end = sentences[i].start, sentences[j - 1].end
-        chunks.append(TextSpan(text[start:end].strip(), start, end))
-        if j >= len(sentences):
-            break
-        # step back over whole sentences to overlap by about overlap_chars
-        back, k = 0, j
-        while k - 1 > i and back + len(sentences[k - 1].text) <= overlap_chars:
-            k -= 1
-            back += len(sentences[k].text)
-        i = k
+    current_section = ""
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        current_section = section_at.get(lo, current_section)
+        sentences = [piece for s in split_sentences(text, lo, hi) for piece in _cut_long(s, text, target_chars)]
+        i = 0
+        while i < len(sentences):
+            j, size = i, 0
+            while j < len(sentences) and (size == 0 or size + len(sentences[j].text) <= target_chars):
+                size += len(sentences[j].text)
+                j += 1
+            start, end = _trimmed(text, sentences[i].start, sentences[j - 1].end)
+            notes = [note for anchor, note in report.notes if start <= anchor < end]
+            chunks.append(TextSpan(text[start:end], start, end, current_section, notes))
+            if j >= len(sentences):
+                break
+            back, k = 0, j
+            while k - 1 > i and back + len(sentences[k - 1].text) <= overlap_chars:
+                k -= 1
+                back += len(sentences[k].text)
+            # no overlap when it would leave no room for the next sentence
+            i = k if back + len(sentences[j].text) <= target_chars else j
     return chunks
