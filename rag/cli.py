@@ -245,5 +245,70 @@ def feedback_export(
     typer.echo(f"exported {count} feedback records / 已导出 {count} 条反馈", err=True)
 
 
+eval_app = typer.Typer(help="Evaluate retrieval and answers on a question file. 在问题集上评测检索与回答。")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback(invoke_without_command=True)
+def eval_run(
+    ctx: typer.Context,
+    questions: Annotated[Optional[Path], typer.Option(help="JSONL question file (default: the dev set).")] = None,
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only, no LLM.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="Run N questions spread evenly over the file.")] = None,
+    config: Annotated[Optional[list[str]], typer.Option(help="Named config, repeatable (see evals/configs.py).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for results.jsonl, summary.md, summary.json.")] = Path("evals/results/latest"),
+    judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
+) -> None:
+    """Run eval configs side by side; `zhiku eval judge` validates the judge. 并排运行评测配置。"""
+    if ctx.invoked_subcommand:
+        return
+    from evals.judges import build_judge
+    from evals.questions import DEV_PATH, load_corpus_texts, load_questions, validate_evidence
+    from evals.report import summary_markdown
+    from evals.runner import run_eval, spread
+
+    path = questions or DEV_PATH
+    try:
+        loaded = load_questions(path)
+    except ValueError as exc:
+        typer.echo(f"{exc}\n问题文件无效。", err=True)
+        raise typer.Exit(2) from None
+    if errors := validate_evidence(loaded, load_corpus_texts(_settings().corpus_dir)):
+        typer.echo("\n".join(f"{path}: {e}" for e in errors) + "\n证据不在语料中，请修正上述行。", err=True)
+        raise typer.Exit(2)
+    engine = _engine()
+    try:
+        chosen_judge = None if retrieval_only else build_judge(judge, _settings(), engine.embedder)
+        summary = run_eval(engine, spread(loaded, limit), config or ["default"], out, chosen_judge)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(summary_markdown(summary))
+    typer.echo(f"wrote 已写入 {out}/results.jsonl, summary.md, summary.json", err=True)
+
+
+@eval_app.command("judge")
+def eval_judge(
+    pairs: Annotated[Optional[Path], typer.Option(help="Labelled pairs JSONL (default: evals/datasets/judge.jsonl).")] = None,
+    judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
+) -> None:
+    """Print the support judge's accuracy on labelled pairs. 输出评判器在标注样本上的准确率。"""
+    from rag.engine import Engine
+    from evals.judges import build_judge, judge_accuracy
+    from evals.questions import JUDGE_PATH, load_judge_pairs
+
+    try:
+        chosen = build_judge(judge, _settings(), Engine(_settings()).embedder)
+        result = judge_accuracy(chosen, load_judge_pairs(pairs or JUDGE_PATH))
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"judge 评判器: {result['judge']}\npairs 样本: {result['n']}\n"
+               f"accuracy 准确率: {result['accuracy']:.3f}\nbalanced accuracy 平衡准确率: {result['balanced_accuracy']:.3f}")
+    for kind, accuracy in result["by_kind"].items():
+        typer.echo(f"  {kind}: {accuracy:.3f}")
+    if result["wrong"]:
+        typer.echo("wrong 判错: " + ", ".join(result["wrong"]))
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,28 @@
+"""Named eval configurations: each is a bundle of settings overrides, run side by side.
+
+Data only, so adding an arm to a comparison is one line here. Names are what
+`zhiku eval --config NAME` accepts.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    # whatever the current settings say (env vars, zhiku.toml, --preset)
+    "default": {},
+    "generative": {"answer_mode": "generative"},
+    "extractive": {"answer_mode": "extractive"},
+    "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},
+    "budget-1500": {"answer_mode": "generative", "context_budget_tokens": 1500},
+    "top-k-3": {"top_k": 3},
+    "top-k-10": {"top_k": 10},
+}
+
+
+def config_overrides(name: str) -> dict[str, Any]:
+    if name not in CONFIGS:
+        raise ValueError(
+            f"unknown eval config {name!r}; choose from {', '.join(CONFIGS)} / "
+            f"未知的评测配置 {name!r}，可选：{', '.join(CONFIGS)}"
+        )
+    return CONFIGS[name]

@@ -1,0 +1,143 @@
+"""Answer-level metrics for one question: faithfulness, citations, refusal, correctness.
+
+Definitions (the report cites them):
+
+* faithfulness (RAGAS): claims of the answer supported by the sources the answer cites,
+  divided by all its claims. The offline judge takes sentences as claims; the LLM judge
+  extracts claims itself.
+* citation recall (ALCE): share of answer sentences whose cited passages, joined, support them.
+* citation precision (ALCE): among all citations, those that are not superfluous: a citation
+  of a supported sentence counts unless it alone fails to support the sentence while the
+  sentence's other citations still do; citations of unsupported sentences never count.
+* cited-evidence rate: share of the gold evidence strings found in the cited chunks' text.
+* correctness: character ROUGE-L F (zh) or unigram F1 (en; ROUGE-1 F over multiset token
+  overlap is exactly SQuAD's token F1) against the reference answer, and the share of the
+  reference's figures the answer states at the same magnitude (rag.figures).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from evals.judges import Judge
+from evals.retrieval_metrics import evidence_found
+from rag.citations import marker_numbers
+from rag.figures import extract_figures, missing_figures
+from rag.records import Answer
+from rag.support import split_sentences, strip_markers
+
+
+class _CharTokenizer:
+    """rouge-score drops non-Latin text with its default tokenizer; Chinese is scored per character."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return [c for c in text if not c.isspace()]
+
+
+@cache
+def _scorer(language: str):
+    from rouge_score.rouge_scorer import RougeScorer
+
+    if language == "zh":
+        return RougeScorer(["rougeL"], tokenizer=_CharTokenizer())
+    return RougeScorer(["rouge1"])
+
+
+def correctness(answer: str, reference: str, language: str) -> dict[str, float | None]:
+    answer = strip_markers(answer)
+    if language == "zh":
+        overlap = _scorer("zh").score(reference, answer)["rougeL"].fmeasure
+    else:
+        overlap = _scorer("en").score(reference, answer)["rouge1"].fmeasure
+    figures = extract_figures(reference)
+    matched = 1 - len(missing_figures(reference, answer)) / len(figures) if figures else None
+    return {"overlap": overlap, "figures_matched": matched}
+
+
+def cited_sentences(answer: Answer) -> list[tuple[str, list[int]]]:
+    """(sentence without markers, the source numbers it cites), from the answerer's own split when it made one."""
+    if answer.sentences:
+        return [(strip_markers(s.text), list(s.citations)) for s in answer.sentences if strip_markers(s.text)]
+    result: list[tuple[str, list[int]]] = []
+    for piece in split_sentences(answer.answer):
+        text, numbers = strip_markers(piece), marker_numbers(piece)
+        if text:
+            result.append((text, numbers))
+        elif result:  # "…罚款。[1]": markers split off after the full stop belong to the sentence before
+            result[-1][1].extend(numbers)
+    return result
+
+
+def _joined(numbers: Sequence[int], passages: Mapping[int, str]) -> str:
+    return "\n\n".join(passages[n] for n in numbers)
+
+
+def citation_scores(sentences: Sequence[tuple[str, list[int]]], passages: Mapping[int, str], judge: Judge
+                    ) -> dict[str, float | None]:
+    recalled, relevant, total = 0, 0, 0
+    for text, numbers in sentences:
+        cited = [n for n in dict.fromkeys(numbers) if n in passages]
+        total += len(numbers)
+        if not cited or not judge.supports(text, _joined(cited, passages)):
+            continue
+        recalled += 1
+        for n in cited:
+            others = [m for m in cited if m != n]
+            superfluous = not judge.supports(text, passages[n]) and others and judge.supports(text, _joined(others, passages))
+            relevant += not superfluous
+    return {
+        "citation_recall": recalled / len(sentences) if sentences else None,
+        "citation_precision": relevant / total if total else None,
+    }
+
+
+def faithfulness(answer_text: str, passages: Mapping[int, str], judge: Judge) -> float | None:
+    claims = judge.claims(answer_text)
+    if not claims:
+        return None
+    if not passages:
+        return 0.0
+    context = _joined(sorted(passages), passages)
+    return sum(judge.supports(c, context) for c in claims) / len(claims)
+
+
+def cited_evidence_rate(evidence: Sequence[str], cited_texts: Sequence[str]) -> float | None:
+    if not evidence:
+        return None
+    return sum(evidence_found(e, cited_texts) for e in evidence) / len(evidence)
+
+
+def citation_problems(answer: Answer, stored_texts: Mapping[str, str]) -> list[str]:
+    """Why the answer's citations cannot be trusted: markers without a citation, or cited text not in the index."""
+    problems = []
+    numbers = {c.n for c in answer.citations}
+    for n in sorted(set(marker_numbers(answer.answer)) - numbers):
+        problems.append(f"[{n}] has no citation")
+    for c in answer.citations:
+        if stored_texts.get(c.chunk_id) != c.text:
+            problems.append(f"[{c.n}] text is not the stored chunk {c.chunk_id!r}")
+        if c.quote and c.quote not in c.text:
+            problems.append(f"[{c.n}] quote is not inside its chunk")
+    return problems
+
+
+def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Mapping[str, str]) -> dict[str, Any]:
+    """All answer-level scores of one answered question (`question` is an EvalQuestion)."""
+    answerable = question.type != "unanswerable"
+    scores: dict[str, Any] = {
+        "refused": answer.refused,
+        "refusal_correct": None if answerable else answer.refused,
+        "false_refusal": answer.refused if answerable else None,
+        "citation_problems": citation_problems(answer, stored_texts),
+    }
+    if answer.refused:
+        return scores
+    scores["citations_valid"] = not scores["citation_problems"]
+    passages = {c.n: c.text for c in answer.citations}
+    scores.update(citation_scores(cited_sentences(answer), passages, judge))
+    scores["faithfulness"] = faithfulness(answer.answer, passages, judge)
+    if answerable:
+        scores["cited_evidence"] = cited_evidence_rate(question.evidence, list(passages.values()))
+        scores.update(correctness(answer.answer, question.answer, question.lang))
+    return scores

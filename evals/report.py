@@ -1,0 +1,92 @@
+"""Aggregate per-question scores into summary.json and summary.md (configs side by side)."""
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+# metric key → label in the table; latency keys (…_ms) aggregate as medians, the rest as means
+METRICS: dict[str, str] = {
+    "recall@1": "evidence recall@1 证据召回",
+    "recall@3": "evidence recall@3",
+    "recall@5": "evidence recall@5",
+    "recall@10": "evidence recall@10",
+    "mrr": "MRR",
+    "report_hit@1": "report hit@1 报告命中",
+    "report_hit@5": "report hit@5",
+    "report_hit@10": "report hit@10",
+    "faithfulness": "faithfulness 忠实度 (RAGAS)",
+    "citation_recall": "citation recall 引用召回 (ALCE)",
+    "citation_precision": "citation precision 引用精确 (ALCE)",
+    "cited_evidence": "cited-evidence rate 引用含证据",
+    "citations_valid": "citations valid 引用有效",
+    "refusal_correct": "refusal accuracy (unanswerable) 拒答准确",
+    "false_refusal": "false refusals (answerable) 误拒",
+    "overlap": "correctness: ROUGE-L char (zh) / token F1 (en) 正确性",
+    "figures_matched": "figures matched 数字一致",
+    "retrieve_ms": "retrieve ms p50 检索耗时",
+    "sources_ms": "time to sources ms p50 出处耗时",
+    "first_token_ms": "first token ms p50 首字耗时",
+    "total_ms": "total ms p50 总耗时",
+}
+BREAKDOWN = ["recall@5", "mrr", "report_hit@5", "faithfulness", "citation_recall", "citation_precision",
+             "refusal_correct", "false_refusal", "overlap", "figures_matched"]
+
+
+def _values(rows: Sequence[Mapping[str, Any]], key: str) -> list[float]:
+    return [float(row["scores"][key]) for row in rows if row["scores"].get(key) is not None]
+
+
+def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {"n": len(rows)}
+    for key in METRICS:
+        values = _values(rows, key)
+        if values:
+            result[key] = round(statistics.median(values) if key.endswith("_ms") else statistics.fmean(values), 4)
+    return result
+
+
+def summarise(rows_by_config: Mapping[str, Sequence[Mapping[str, Any]]], judge: str | None,
+              settings: Mapping[str, Any]) -> dict[str, Any]:
+    configs = {}
+    for name, rows in rows_by_config.items():
+        groups = {"all": rows}
+        for field in ("lang", "type"):
+            for value in sorted({r[field] for r in rows}):
+                groups[f"{field}={value}"] = [r for r in rows if r[field] == value]
+        configs[name] = {"groups": {g: aggregate(rs) for g, rs in groups.items()}, "settings": settings[name]}
+    return {"judge": judge, "configs": configs}
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    # a markdown table is three lines of joins; tabulate is not installed and not worth a dependency
+    def cell(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) and value <= 1 else (
+            f"{value:.0f}" if isinstance(value, float) else str(value))
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) if v is not None else "–" for v in row) + " |" for row in rows]
+    return lines
+
+
+def summary_markdown(summary: Mapping[str, Any]) -> str:
+    configs = summary["configs"]
+    overall = {name: c["groups"]["all"] for name, c in configs.items()}
+    lines = ["# Zhiku eval summary 评测摘要", "",
+             f"judge 评判器: {summary['judge'] or 'none (retrieval only) 仅检索'}", ""]
+    shown = [k for k in METRICS if any(k in o for o in overall.values())]
+    lines += _table(["metric 指标", *configs], [[f"n 题数", *(o["n"] for o in overall.values())]]
+                    + [[METRICS[k], *(o.get(k) for o in overall.values())] for k in shown])
+    for name, config in configs.items():
+        columns = [k for k in BREAKDOWN if any(k in g for g in config["groups"].values())]
+        lines += ["", f"## {name}: by language and type 按语言与题型", ""]
+        lines += _table(["group 分组", "n", *columns],
+                        [[g, agg["n"], *(agg.get(k) for k in columns)] for g, agg in config["groups"].items()])
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(summary: Mapping[str, Any], out_dir: Path) -> None:
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")

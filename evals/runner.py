@@ -1,0 +1,141 @@
+"""Run eval configurations over a question file; write results.jsonl, summary.json and summary.md.
+
+llama-index's RetrieverEvaluator scores node-id hits, but our gold is evidence *substrings*
+(a chunking change must not invalidate the dev set) and report ids from our own Source
+records, and the same retrieval feeds latency and answer scoring; BatchEvalRunner parallelises
+LLM-judge calls, which buys nothing with one local llama.cpp slot on two cores. So the loop is
+ours, the per-question metrics come from evals.retrieval_metrics and evals.metrics.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from evals.configs import config_overrides
+from evals.judges import Judge
+from evals.metrics import answer_scores
+from evals.questions import EvalQuestion
+from evals.report import summarise, write_summary
+from evals.retrieval_metrics import RankedChunk, recall_at_k, reciprocal_rank, report_hit_at_k
+from rag.engine import Engine
+from rag.errors import ZhikuError
+
+RECALL_KS = (1, 3, 5, 10)
+_EMBEDDER_KEYS = {"embedder", "embedder_model", "data_dir"}
+_LLM_KEYS = {"llm_backend", "llm_model_path", "llm_threads", "llm_context_tokens", "llm_base_url", "llm_model",
+             "llm_api_key", "temperature", "max_answer_tokens"}
+
+
+class ConfigEngine(Engine):
+    """An engine with a config's settings that borrows the base engine's loaded embedder, index and
+    LLM when the config leaves them alone: a second 1.1 GB model in memory would buy nothing."""
+
+    def __init__(self, base: Engine, overrides: dict[str, Any]):
+        super().__init__(base.settings.model_copy(update=overrides))
+        self._base = base
+        self._shares_embedder = not _EMBEDDER_KEYS & overrides.keys()
+        self._shares_llm = not _LLM_KEYS & overrides.keys()
+        if self._shares_embedder:
+            self.store = base.store
+
+    @cached_property
+    def embedder(self):
+        return self._base.embedder if self._shares_embedder else super().embedder
+
+    @property
+    def llm(self):
+        return self._base.llm if self._shares_llm else super().llm
+
+
+def engine_for(base: Engine, config: str) -> Engine:
+    overrides = config_overrides(config)
+    return base if not overrides else ConfigEngine(base, overrides)
+
+
+def spread(questions: Sequence[EvalQuestion], limit: int | None) -> list[EvalQuestion]:
+    """`limit` questions evenly spaced over the file: the dev set is ordered zh then en, by type,
+    so the first N alone would be all Chinese facts."""
+    if not limit or limit >= len(questions):
+        return list(questions)
+    return [questions[i * len(questions) // limit] for i in range(limit)]
+
+
+def retrieval_scores(engine: Engine, question: EvalQuestion) -> tuple[list[Any], dict[str, Any]]:
+    started = time.perf_counter()
+    sources = engine.retriever.retrieve(question.question, k=max(RECALL_KS))
+    scores: dict[str, Any] = {"retrieve_ms": round((time.perf_counter() - started) * 1000, 1)}
+    if question.type == "unanswerable":
+        return sources, scores
+    ordinals = {c.id: c.ordinal for c in engine.store.chunks([s.chunk_id for s in sources])}
+    ranked = [RankedChunk(s.text, s.report_id, ordinals.get(s.chunk_id)) for s in sources]
+    # `doc` may name a report id or a corpus file: offer both labels per hit, hence 2k of them
+    labels = [label for s in sources for label in (s.report_id, s.source)]
+    for k in RECALL_KS:
+        scores[f"recall@{k}"] = recall_at_k(question.evidence, ranked, k)
+        scores[f"report_hit@{k}"] = report_hit_at_k(question.docs, labels, 2 * k)
+    scores["mrr"] = reciprocal_rank(question.evidence, ranked)
+    return sources, scores
+
+
+def answer_question(engine: Engine, question: EvalQuestion, judge: Judge) -> tuple[Any, dict[str, Any]]:
+    started = time.perf_counter()
+    latency: dict[str, float] = {}
+    answer = None
+    for event in engine.answerer.stream(question.question):
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        if event.kind == "sources":
+            latency["sources_ms"] = elapsed
+        elif event.kind == "token" and "first_token_ms" not in latency:
+            latency["first_token_ms"] = elapsed
+        elif event.kind == "answer":
+            answer = event.answer
+            latency["total_ms"] = elapsed
+    stored = {c.id: c.text for c in engine.store.chunks([c.chunk_id for c in answer.citations])}
+    return answer, {**latency, **answer_scores(answer, question, judge, stored)}
+
+
+def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], judge: Judge | None,
+               results_file: Any) -> list[dict[str, Any]]:
+    """Score every question under one config; `judge` None means retrieval only."""
+    rows = []
+    for question in tqdm(questions, desc=f"eval {config} 评测", unit="q", file=sys.stderr, dynamic_ncols=True):
+        sources, scores = retrieval_scores(engine, question)
+        row: dict[str, Any] = {
+            "config": config, "id": question.id, "lang": question.lang, "type": question.type,
+            "question": question.question, "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "text"}) for s in sources],
+        }
+        if judge is not None:
+            try:
+                answer, answer_metrics = answer_question(engine, question, judge)
+                scores.update(answer_metrics)
+                row.update(answer=answer.answer, refused=answer.refused, mode=answer.mode, notice=answer.notice,
+                           citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations])
+            except ZhikuError as exc:
+                row["error"] = exc.bilingual()
+        row["scores"] = scores
+        results_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        results_file.flush()
+        rows.append(row)
+    return rows
+
+
+def run_eval(base: Engine, questions: Sequence[EvalQuestion], configs: Sequence[str], out_dir: Path,
+             judge: Judge | None) -> dict[str, Any]:
+    """Run each config over the questions; returns the summary that was written next to results.jsonl."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    engines = {name: engine_for(base, name) for name in configs}  # unknown names fail before any work
+    rows_by_config: dict[str, list[dict[str, Any]]] = {}
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as results_file:
+        for name, engine in engines.items():
+            rows_by_config[name] = run_config(engine, name, questions, judge, results_file)
+    summary = summarise(rows_by_config, judge.name if judge else None,
+                        {name: engines[name].settings.model_dump(mode="json", exclude={"llm_api_key"}) for name in configs})
+    write_summary(summary, out_dir)
+    return summary
