@@ -101,8 +101,9 @@ def ingest(
     with tqdm(desc="embedding 向量化", unit="chunk", file=sys.stderr, dynamic_ncols=True) as bar:
 
         def progress(stage: str, done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+            if stage == "embed":  # tqdm shows chunks/s and the ETA
+                bar.total = total
+                bar.update(done - bar.n)
 
         summary = run_ingest(_settings(), paths, prune=prune, progress=progress)
     elapsed = time.perf_counter() - started
