@@ -265,6 +265,6 @@ def serve(engine, host: str = "127.0.0.1", port: int = 7860, root_path: str = ""
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, root_path=root_path or None, share=False, show_error=True,
         prevent_thread_lock=not block, quiet=not block, css=CSS, head=HEAD,
-        max_file_size=f"{engine.settings.max_file_mb}mb",
+        max_file_size=int(engine.settings.max_file_mb * 1_000_000),
     )
     return demo
