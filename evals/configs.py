@@ -10,6 +10,11 @@ from typing import Any
 CONFIGS: dict[str, dict[str, Any]] = {
     # whatever the current settings say (env vars, zhiku.toml, --preset)
     "default": {},
+    # retrieval arms (rag/settings.py retrieval_mode, query_expansion)
+    "dense": {"retrieval_mode": "dense", "query_expansion": False},
+    "bm25": {"retrieval_mode": "bm25"},
+    "hybrid": {"retrieval_mode": "hybrid", "query_expansion": True},
+    "hybrid-no-expansion": {"retrieval_mode": "hybrid", "query_expansion": False},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

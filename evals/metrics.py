@@ -16,6 +16,7 @@ Definitions (the report cites them):
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -26,6 +27,9 @@ from rag.citations import marker_numbers
 from rag.figures import extract_figures, missing_figures
 from rag.records import Answer
 from rag.support import split_sentences, strip_markers
+
+
+_LEADING_MARKERS = re.compile(r"\s*(?:\[\d+(?:\s*[,，、]\s*\d+)*\]\s*)+")
 
 
 class _CharTokenizer:
@@ -61,11 +65,12 @@ def cited_sentences(answer: Answer) -> list[tuple[str, list[int]]]:
         return [(strip_markers(s.text), list(s.citations)) for s in answer.sentences if strip_markers(s.text)]
     result: list[tuple[str, list[int]]] = []
     for piece in split_sentences(answer.answer):
-        text, numbers = strip_markers(piece), marker_numbers(piece)
-        if text:
-            result.append((text, numbers))
-        elif result:  # "…罚款。[1]": markers split off after the full stop belong to the sentence before
-            result[-1][1].extend(numbers)
+        # "…罚款。[1] 下一句": markers right after a full stop belong to the sentence before it
+        if result and (lead := _LEADING_MARKERS.match(piece)):
+            result[-1][1].extend(marker_numbers(lead.group(0)))
+            piece = piece[lead.end():]
+        if text := strip_markers(piece):
+            result.append((text, marker_numbers(piece)))
     return result
 
 

@@ -34,16 +34,15 @@ _LLM_KEYS = {"llm_backend", "llm_model_path", "llm_threads", "llm_context_tokens
 
 
 class ConfigEngine(Engine):
-    """An engine with a config's settings that borrows the base engine's loaded embedder, index and
-    LLM when the config leaves them alone: a second 1.1 GB model in memory would buy nothing."""
+    """An engine with a config's settings (its own Store: the retriever reads its knobs from the
+    store's settings) that borrows the base engine's loaded embedder and LLM when the config
+    leaves them alone: a second 1.1 GB model in memory would buy nothing."""
 
     def __init__(self, base: Engine, overrides: dict[str, Any]):
         super().__init__(base.settings.model_copy(update=overrides))
         self._base = base
         self._shares_embedder = not _EMBEDDER_KEYS & overrides.keys()
         self._shares_llm = not _LLM_KEYS & overrides.keys()
-        if self._shares_embedder:
-            self.store = base.store
 
     @cached_property
     def embedder(self):
@@ -60,11 +59,20 @@ def engine_for(base: Engine, config: str) -> Engine:
 
 
 def spread(questions: Sequence[EvalQuestion], limit: int | None) -> list[EvalQuestion]:
-    """`limit` questions evenly spaced over the file: the dev set is ordered zh then en, by type,
-    so the first N alone would be all Chinese facts."""
+    """`limit` questions taken round-robin over the (type, language) groups, in file order: the
+    dev set is sorted by language then type, so the first N alone would all be Chinese facts."""
     if not limit or limit >= len(questions):
         return list(questions)
-    return [questions[i * len(questions) // limit] for i in range(limit)]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, q in enumerate(questions):
+        groups.setdefault((q.type, q.lang), []).append(index)
+    # facts and refusals first: a short run should still test both answering and refusing
+    priority = ("fact", "unanswerable", "explain", "compare")
+    queues = [groups[key] for key in sorted(groups, key=lambda key: (priority.index(key[0]), key[1]))]
+    picked: list[int] = []
+    while len(picked) < limit:
+        picked += [queue.pop(0) for queue in queues if queue][: limit - len(picked)]
+    return [questions[i] for i in sorted(picked)]
 
 
 def retrieval_scores(engine: Engine, question: EvalQuestion) -> tuple[list[Any], dict[str, Any]]:
