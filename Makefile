@@ -43,8 +43,13 @@ run: install
 test: install browser
 	$(BIN)/python -m pytest -q
 
+# full answer run (bundled LLM, ~30 s a question on 2 cores), retrieval arms side by side, judge accuracy
 eval: install
+	$(BIN)/zhiku ingest
 	$(BIN)/zhiku eval --questions evals/datasets/dev.jsonl --out evals/results/dev
+	$(BIN)/zhiku eval --questions evals/datasets/dev.jsonl --retrieval-only \
+	  --config dense --config bm25 --config hybrid-no-expansion --config hybrid --out evals/results/retrieval
+	$(BIN)/zhiku eval judge
 
 bench: install
 	$(BIN)/python evals/bench_ingest.py
