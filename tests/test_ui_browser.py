@@ -78,7 +78,8 @@ def test_english_interface_and_question_with_feedback(page, ui):
     assert last_answer(page).locator(".zk-chip").count() >= 1
 
     last_answer(page).hover()
-    page.locator('#zk-chat button[aria-label="Like"]').last.click()
+    # gradio labels its own buttons in the browser's language (zh-CN here)
+    page.locator('#zk-chat button[aria-label="赞"], #zk-chat button[aria-label="Like"]').last.click()
     page.locator("#zk-feedback").get_by_text("Feedback").click()
     page.fill("#zk-comment textarea", "clear and cited")
     page.click("#zk-send")
