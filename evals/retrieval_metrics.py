@@ -9,7 +9,10 @@ Evidence rule: an evidence string is *found* in a ranked list when, after
   shown both chunks sees it whole. Chunks carry overlap, so the join may repeat a few
   characters; that can only hide a match, never invent one.
 
-A question is *recalled* at k when every one of its evidence strings is found in the top k.
+Evidence recall@k of a question is the share of its evidence strings found in the top k
+(recall in the IR sense: a compare question with one evidence string per report scores 0.5
+when only one side is retrieved); :func:`evidence_hit` is the stricter all-strings test.
+The reciprocal rank is 1/k for the smallest k whose top k hold at least one evidence string.
 Unanswerable questions have no evidence and are excluded from recall/MRR by the caller
 (see :func:`answerable`).
 """
@@ -58,17 +61,26 @@ def evidence_hit(evidence: Sequence[str], chunks: Sequence[RankedChunk | str]) -
     return all(n and any(n in hay for hay in haystacks) for n in needles)
 
 
+def evidence_share(evidence: Sequence[str], chunks: Sequence[RankedChunk | str]) -> float:
+    """Share of the evidence strings found in ``chunks``."""
+    if not evidence:
+        return 0.0
+    haystacks = _haystacks(_as_ranked(chunks))
+    needles = [normalise_for_match(e) for e in evidence]
+    return sum(bool(n) and any(n in hay for hay in haystacks) for n in needles) / len(needles)
+
+
 def first_hit_rank(evidence: Sequence[str], chunks: Sequence[RankedChunk | str]) -> int | None:
-    """Smallest k (1-based) such that the top k chunks hold all the evidence, else None."""
+    """Smallest k (1-based) such that the top k chunks hold at least one evidence string."""
     ranked = _as_ranked(chunks)
     for k in range(1, len(ranked) + 1):
-        if evidence_hit(evidence, ranked[:k]):
+        if evidence_share(evidence, ranked[:k]) > 0:
             return k
     return None
 
 
 def recall_at_k(evidence: Sequence[str], chunks: Sequence[RankedChunk | str], k: int) -> float:
-    return 1.0 if evidence_hit(evidence, _as_ranked(chunks)[:k]) else 0.0
+    return evidence_share(evidence, _as_ranked(chunks)[:k])
 
 
 def reciprocal_rank(evidence: Sequence[str], chunks: Sequence[RankedChunk | str]) -> float:

@@ -6,6 +6,7 @@ from evals.retrieval_metrics import (
     RankedChunk,
     answerable,
     evidence_hit,
+    evidence_share,
     first_hit_rank,
     recall_at_k,
     reciprocal_rank,
@@ -23,6 +24,7 @@ def test_evidence_matches_across_line_breaks_and_full_width_forms():
 def test_all_evidence_strings_must_be_found():
     assert not evidence_hit(["甲乙", "丙丁"], ["甲乙在此"])
     assert evidence_hit(["甲乙", "丙丁"], ["甲乙在此", "丙丁在彼"])
+    assert evidence_share(["甲乙", "丙丁"], ["甲乙在此"]) == 0.5
 
 
 def test_evidence_split_by_a_chunk_boundary_counts_only_for_adjacent_chunks_of_one_report():
@@ -33,6 +35,12 @@ def test_evidence_split_by_a_chunk_boundary_counts_only_for_adjacent_chunks_of_o
     assert evidence_hit(["新质生产力"], [right, left])
     assert not evidence_hit(["新质生产力"], [left, elsewhere])
     assert not evidence_hit(["新质生产力"], [left, far])
+
+
+def test_recall_is_the_share_of_evidence_found():
+    assert recall_at_k(["甲乙", "丙丁"], ["甲乙在此", "无关", "丙丁在彼"], 2) == 0.5
+    assert recall_at_k(["甲乙", "丙丁"], ["甲乙在此", "无关", "丙丁在彼"], 3) == 1.0
+    assert reciprocal_rank(["丙丁", "甲乙"], ["无关", "甲乙在此"]) == 0.5
 
 
 def test_rank_metrics():
