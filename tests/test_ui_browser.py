@@ -1,6 +1,8 @@
 """The web UI in a real headless chromium, on a real index with the real models."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -54,7 +56,7 @@ def test_chinese_question_streams_a_cited_answer_and_a_chip_opens_the_highlighte
     assert chips.count() >= 1, answer.inner_text()
     assert any("\u4e00" <= ch <= "\u9fff" for ch in answer.inner_text())
 
-    cited = int(chips.first.get_attribute("data-n"))
+    cited = int(re.search(r"zk-cite-\d+-(\d+)", chips.first.get_attribute("class")).group(1))
     chips.first.click()
     card = page.locator(f'#zk-sources .zk-source.zk-focus[data-n="{cited}"]')
     expect(card).to_be_visible()

@@ -50,7 +50,9 @@ HEAD = """<script>
 document.addEventListener('click', (event) => {
   const chip = event.target.closest && event.target.closest('#zk-chat .zk-chip');
   if (!chip) return;
-  const msg = chip.dataset.msg, n = chip.dataset.n;
+  const target = /zk-cite-(\d+)-(\d+)/.exec(chip.className);
+  if (!target) return;
+  const msg = target[1], n = target[2];
   let tries = 0;
   const focus = () => {
     const panel = document.querySelector('#zk-sources .zk-panel');

@@ -42,7 +42,8 @@ def highlighted_passage(text: str, quote: str, language: UILanguage) -> str:
 
 
 def chip(msg_index: int, n: int) -> str:
-    return f'<span class="zk-chip" data-msg="{msg_index}" data-n="{n}">{n}</span>'
+    # gradio's chat sanitiser drops data-* attributes but keeps classes, so the class names the target
+    return f'<span class="zk-chip zk-cite-{msg_index}-{n}">{n}</span>'
 
 
 def _with_chips(escaped: str, msg_index: int) -> str:
