@@ -142,17 +142,15 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
     def begin_file(self, source: str, path: str) -> None:
-        """Mark a file pending and drop its old vectors and chunks before new ones are written."""
+        """Mark a file pending. Its old chunks stay searchable until commit_file swaps in the
+        new ones; vectors are keyed by chunk content hash, so a rerun after a crash reuses
+        every vector already written and sweep_orphan_vectors drops the rest."""
         with self._db:
             self._db.execute(
                 "INSERT INTO files(source, path, sha256, status) VALUES(?, ?, '', 'pending') "
                 "ON CONFLICT(source) DO UPDATE SET status='pending', path=excluded.path",
                 (source, path),
             )
-        self._delete_vectors(source)
-        with self._db:
-            self._db.execute("DELETE FROM chunks WHERE source=?", (source,))
-            self._db.execute("DELETE FROM reports WHERE source=?", (source,))
 
     def add_vectors(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -165,14 +163,16 @@ class Store:
                 embedding=list(embedding),
                 metadata={"report_id": chunk.report_id, "source": chunk.source, "ordinal": chunk.ordinal},
             )
-            # ref_doc_id = file name, so ChromaVectorStore.delete(source) drops a file's vectors.
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
             nodes.append(node)
         if nodes:
             self.vector_store.add(nodes)
 
     def commit_file(self, source: str, sha256: str, reports: Sequence[Report], chunks: Iterable[Chunk]) -> None:
+        """Swap a file's reports and chunks in one transaction, after its vectors are stored."""
         with self._db:
+            self._db.execute("DELETE FROM chunks WHERE source=?", (source,))
+            self._db.execute("DELETE FROM reports WHERE source=?", (source,))
             self._db.executemany(
                 "INSERT OR REPLACE INTO reports(id, source, ordinal, record) VALUES(?, ?, ?, ?)",
                 [(r.id, source, i, r.model_dump_json()) for i, r in enumerate(reports)],
@@ -184,13 +184,21 @@ class Store:
             self._db.execute("UPDATE files SET sha256=?, status='done' WHERE source=?", (sha256, source))
 
     def remove_file(self, source: str) -> None:
-        self._delete_vectors(source)
         with self._db:
             for table in ("chunks", "reports", "files"):
                 self._db.execute(f"DELETE FROM {table} WHERE source=?", (source,))
+        self.sweep_orphan_vectors()
 
-    def _delete_vectors(self, source: str) -> None:
-        self.vector_store.delete(ref_doc_id=source)
+    def vector_ids(self) -> set[str]:
+        return set(self.vector_store._collection.get(include=[])["ids"])
+
+    def sweep_orphan_vectors(self) -> int:
+        """Delete vectors no committed chunk refers to (left by a crash or a changed file)."""
+        catalog = {cid for (cid,) in self._db.execute("SELECT id FROM chunks")}
+        orphans = sorted(self.vector_ids() - catalog)
+        for start in range(0, len(orphans), 500):
+            self.vector_store._collection.delete(ids=orphans[start : start + 500])
+        return len(orphans)
 
     def vector_count(self) -> int:
         return self.vector_store._collection.count()
