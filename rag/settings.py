@@ -67,6 +67,10 @@ class ZhikuSettings(BaseSettings):
 
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     query_expansion: bool = Field(True, description="Add glossary translations of the question's terms to both arms")
+    expansion_weights: dict[str, float] = Field(
+        {"en": 2.0, "zh": 0.2},
+        description="BM25 weight of glossary words relative to the question's own, by question language",
+    )
     query_translation: bool = Field(False, description="Also let the LLM translate the question (one LLM call each)")
     retrieval_candidates: int = Field(40, description="Hits each retrieval arm brings to fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
