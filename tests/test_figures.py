@@ -1,0 +1,74 @@
+"""The figure normaliser on figures as the bundled reports print them (PDF spacing included)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.figures import extract_figures, missing_figures
+from rag.settings import PROJECT_ROOT
+
+CORPUS = {p.name[:3]: p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "data" / "corpus").glob("*.txt")}
+FINE = "对于不遵守人工智能系统相关禁令的公司，将被处以最高 3500 万欧元或者该公司上一财年全球总营收额7%的罚款。"
+AI_ACT_DATES = "8月1日，欧盟《人工智能法案》正式生效。而大部分规则将于2026年8月2日开始生效。"
+
+
+def values(text: str) -> list[tuple[str, object]]:
+    return [(f.kind, f.value) for f in extract_figures(text)]
+
+
+def test_the_quoted_figures_are_in_the_corpus():
+    # the fixtures below are real: fail loudly if the bundled corpus stops carrying them
+    assert "最高 3500 万欧元" in CORPUS["001"]
+    assert "1.13亿欧元" in CORPUS["003"]
+    assert "8月1日，欧盟《人工智能法案》正式生效" in CORPUS["004"]
+    assert "2026年8月2日" in CORPUS["004"]
+    assert "中国申请数量高达 27000 条，占比 61.5%" in CORPUS["001"].replace("\n", "") or "61.5%" in CORPUS["001"]
+
+
+def test_wan_and_yi_scale_chinese_amounts():
+    assert ("number", 35_000_000.0) in values(FINE)
+    assert ("percent", 7.0) in values(FINE)
+    assert values("从2.3亿欧元增至 1.13亿欧元")[-1][1] == pytest.approx(113_000_000)
+    assert values("全球人工智能市场规模突破6382亿美元") == [("number", pytest.approx(638_200_000_000))]
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ("up to 35 million euros", "3500万欧元"),
+    ("113 million euros", "1.13亿欧元"),
+    ("638.2 billion US dollars", "6382亿美元"),
+    ("27,000 patents, 61.5%", "27000 条，占比 61.5%"),
+])
+def test_english_conversions_match_the_chinese_source(english, chinese):
+    assert missing_figures(english, chinese) == []
+
+
+@pytest.mark.parametrize("garbled", ["3500 million euros", "35 billion euros", "350万欧元"])
+def test_a_changed_magnitude_does_not_match(garbled):
+    assert [f.raw.strip() for f in missing_figures(garbled, FINE)]
+
+
+def test_a_different_percentage_or_currency_does_not_match():
+    assert missing_figures("3500万欧元或全球总营收额10%的罚款", FINE)[0].kind == "percent"
+    assert missing_figures("5000亿欧元", "预计投入 5000 亿美元建设数据中心")  # euros are not dollars
+
+
+def test_dates_match_across_languages_and_partial_dates():
+    assert values("2026年8月2日") == [("date", (2026, 8, 2))]
+    assert missing_figures("Most rules apply from 2 August 2026.", AI_ACT_DATES) == []
+    assert missing_figures("The Act entered into force on 1 August.", AI_ACT_DATES) == []
+    assert missing_figures("大部分规则于2026年生效", AI_ACT_DATES) == []
+    assert missing_figures("Most rules apply from 2 August 2025.", AI_ACT_DATES)
+    assert missing_figures("2024年8月1日生效", AI_ACT_DATES)  # a year the source does not state is not held
+    assert missing_figures("in September 2021", "习近平总书记于 2023年 9月在黑龙江考察期间")
+
+
+def test_counts_in_words_and_chinese_numerals():
+    assert values("技术标准化过程涉及四种不同但相互交织的风险") == [("number", 4.0)]
+    assert missing_figures("Seaman names four intertwined risks.", "涉及四种不同但相互交织的风险：1）全球供应链韧性风险") == []
+    # "1）" is list numbering, not a figure the claim could be matched against
+    assert missing_figures("Seaman names one... three risks.", "涉及四种不同但相互交织的风险：1）2）3）")
+
+
+def test_names_with_digits_and_citation_marks_are_not_mistaken():
+    assert values("统一标准和“一带一路”") == []
+    assert values("占比 61.5% [2]") == [("percent", 61.5)]
+    assert missing_figures("ISO/IEC 42001:2023 [1]", "ISO/IEC 42001:2023 标准") == []

