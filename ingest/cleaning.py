@@ -215,7 +215,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if _SENTENCE_END.search(line):
             return True
         if not wrapped:  # one paragraph per line: only a paragraph cut by a page break goes on
-            return len(line) < 60 and not line.isascii() and not interrupted_by_note
+            return len(line) < 60 and not interrupted_by_note
         return len(line) < 0.6 * width and not re.search(r"[，、：:（(“‘《\-⁃,]$", line)
 
     def flush() -> None:
@@ -260,14 +260,14 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             if pending_notes and blocks:
                 blocks[-1].notes.extend(pending_notes)
                 pending_notes.clear()
-            text = _MARKDOWN_HEADING.sub(r"\2", text).strip()
             # a long heading wraps onto a short line with no punctuation
             nxt = lines[i + 1].text if i + 1 < len(lines) else ""
-            if (nxt and not heading_level(nxt) and len(nxt) <= 25 and not re.search(r"[。，；：、,;:!?！？]", nxt)
+            if (nxt and not text.startswith("#") and not heading_level(nxt) and len(nxt) <= 25 and not re.search(r"[。，；：、,;:!?！？]", nxt)
                     and _note_marker(lines, i + 1) is None and not _FORCED_START.match(nxt)
                     and not _CAPTION.match(nxt) and (lines[i + 1].tight or wrapped)):
                 text = _join(text, nxt)
                 i += 1
+            text = _MARKDOWN_HEADING.sub(r"\2", text).strip()
             if not (blocks and blocks[-1].kind == "heading" and blocks[-1].text == text):
                 blocks.append(Block("heading", text, level=level))
             i += 1

@@ -153,5 +153,9 @@ def _read_html(html: str) -> Document:
     for level in range(1, 7):
         for heading in soup.find_all(f"h{level}"):
             heading.insert(0, "#" * level + " ")
+    # block elements end a line; inline ones (<b>, <a>) must not split their sentence
+    for block in soup.find_all(["p", "div", "li", "br", "tr", "section", "article", "blockquote",
+                                "h1", "h2", "h3", "h4", "h5", "h6"]):
+        block.append("\n\n")
     body = soup.body or soup
-    return Document(body.get_text("\n"), meta)
+    return Document(body.get_text(""), meta)
