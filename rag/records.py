@@ -61,6 +61,8 @@ class Citation(BaseModel):
     section: str = ""
     text: str = Field(description="full text of the cited chunk")
     quote: str = Field(description="the passage of the chunk that supports the answer")
+    quote_start: int = Field(0, description="offset of quote in text: text[quote_start:quote_end] == quote")
+    quote_end: int = 0
     chunk_id: str = ""
 
 
@@ -69,6 +71,7 @@ class SentenceCheck(BaseModel):
     citations: list[int] = Field(default_factory=list)
     support: float = 0.0
     supported: bool = False
+    reasons: list[str] = Field(default_factory=list, description="why the best source does not support it")
 
 
 class Answer(BaseModel):
@@ -82,5 +85,6 @@ class Answer(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     related: list[Source] = Field(default_factory=list)
     sentences: list[SentenceCheck] = Field(default_factory=list)
+    confidence: float = Field(0.0, description="retrieval confidence that the sources hold an answer (0-1)")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)
