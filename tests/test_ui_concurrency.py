@@ -33,7 +33,7 @@ def text_of(message: dict) -> str:
 def converse(url: str, first: str, second: str) -> list[dict]:
     client = Client(url, verbose=False)
     for question in (first, second):
-        chat, sources, _question_box, _ask_button = client.predict(question, "zh", "extractive", [], api_name="/ask")
+        chat, sources, *_question_box = client.predict(question, "zh", "extractive", [], api_name="/ask")
         assert "zk-source" in sources, sources
     return chat
 

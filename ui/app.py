@@ -46,7 +46,7 @@ CSS = """
 
 # A chip lives in a chat message; clicking it selects that message (gradio's select event renders
 # its sources server-side) and this script then opens and highlights the chip's source card.
-HEAD = """<script>
+HEAD = r"""<script>
 document.addEventListener('click', (event) => {
   const chip = event.target.closest && event.target.closest('#zk-chat .zk-chip');
   if (!chip) return;
@@ -133,7 +133,7 @@ def build_app(engine) -> gr.Blocks:
             reason = f"{type(exc).__name__}: {exc}"
             messages[index] = {"role": "assistant", "content": render.user_message(t("error", language).format(
                 reason=reason))}
-        yield messages, gr.skip(), session, gr.skip(), gr.update(interactive=True)
+        yield messages, panel, session, gr.skip(), gr.update(interactive=True)
 
     def select_answer(session: dict, language: UILanguage, event: gr.SelectData):
         index = event.index if isinstance(event.index, int) else None
