@@ -57,8 +57,11 @@ class ZhikuSettings(BaseSettings):
 
     answer_mode: Literal["generative", "extractive"] = "generative"
     top_k: int = Field(6, description="Chunks given to the answer step")
-    context_budget_tokens: int = 1500
+    context_budget_tokens: int = Field(1500, description="Tokens of compressed source text the LLM reads")
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
+    min_confidence: float = Field(0.45, description="Refuse below this answer confidence (best sentence score and "
+                                  "key-term coverage, tuned on the dev set)")
+    extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 
