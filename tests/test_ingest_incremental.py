@@ -1,0 +1,110 @@
+"""Incremental, prunable and crash-safe ingest, with the real embedder and chroma on small folders."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingest.manifest import load_manifest
+from ingest.parsing import parse_file
+from ingest.pipeline import ingest
+from rag.settings import PROJECT_ROOT, load_settings
+from rag.store import Store
+
+CORPUS = PROJECT_ROOT / "data" / "corpus"
+ZHIKU = Path(sys.executable).with_name("zhiku")
+
+
+def _folder(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(CORPUS / "manifest.json", folder)
+    for name in names:
+        shutil.copy(CORPUS / name, folder)
+    return folder
+
+
+def _expected_chunk_ids(folder: Path) -> set[str]:
+    settings = load_settings()
+    manifest = load_manifest(folder)
+    return {
+        c.id for path in folder.glob("*.txt")
+        for c in parse_file(path, manifest.get(path.name, []), settings.chunk_chars, settings.chunk_overlap_chars).chunks
+    }
+
+
+def _assert_consistent(store: Store) -> None:
+    chunks = store.chunks()
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert len({(c.report_id, c.start, c.end) for c in chunks}) == len(chunks), "duplicate chunks"
+    assert store.vector_ids() == {c.id for c in chunks}, "orphan vectors or chunks without vectors"
+
+
+def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphans(tmp_path):
+    folder = _folder(tmp_path, "000_08413c504de832f0.txt", "004_ffb2fa1ac3309242.txt")
+    data_dir = tmp_path / "data"
+    log = tmp_path / "ingest.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [str(ZHIKU), "--data-dir", str(data_dir), "ingest", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+    killed_at = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        progress = re.findall(r"(\d+)/(\d+) \[", log.read_text(errors="replace"))
+        if progress and 0 < int(progress[-1][0]) < int(progress[-1][1]):
+            os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its embedding workers, mid-run
+            killed_at = int(progress[-1][0])
+            break
+        time.sleep(0.05)
+    proc.wait()
+    assert killed_at, f"ingest finished or stalled before it could be killed:\n{log.read_text()[-500:]}"
+
+    settings = load_settings(data_dir=data_dir)
+    crashed = Store(settings)
+    assert crashed.vector_count() >= killed_at, "vectors written before the kill survive it"
+    assert len(crashed.reports()) < 2, "an interrupted file is not committed"
+
+    summary = ingest(settings, [folder])
+    assert summary.ok and sorted(summary.indexed) == ["000_08413c504de832f0.txt", "004_ffb2fa1ac3309242.txt"]
+    expected = _expected_chunk_ids(folder)
+    assert summary.chunks_embedded <= len(expected) - killed_at, "the rerun reuses vectors already stored"
+    store = Store(settings)
+    _assert_consistent(store)
+    assert {c.id for c in store.chunks()} == expected, "same chunk set as a clean ingest"
+    assert len(store.reports()) == 2
+
+
+def test_unchanged_changed_and_pruned_files(tmp_path):
+    folder = _folder(tmp_path, "004_ffb2fa1ac3309242.txt")
+    extra = folder / "note.md"
+    extra.write_text("---\ntitle: 标准简报\n---\n\n国际标准组织加快制定人工智能标准。欧盟推进协调标准。\n", encoding="utf-8")
+    settings = load_settings(data_dir=tmp_path / "data")
+
+    first = ingest(settings, [folder])
+    assert first.ok and first.reports == 2 and first.chunks_embedded > 0
+    again = ingest(settings, [folder])
+    assert again.chunks_embedded == 0 and sorted(again.unchanged) == ["004_ffb2fa1ac3309242.txt", "note.md"]
+
+    wechat = folder / "004_ffb2fa1ac3309242.txt"
+    before = {c.id for c in Store(settings).chunks() if c.source == wechat.name}
+    wechat.write_text(wechat.read_text(encoding="utf-8").replace("（来源：经济日报）", "美欧合作仍将继续深化。\n\n（来源：经济日报）"),
+                      encoding="utf-8")
+    changed = ingest(settings, [folder])
+    after = {c.id for c in Store(settings).chunks() if c.source == wechat.name}
+    assert changed.indexed == [wechat.name] and after != before
+    assert 0 < changed.chunks_embedded < len(after), "only chunks whose text changed are embedded"
+    assert any("美欧合作仍将继续深化" in c.text for c in Store(settings).chunks())
+    _assert_consistent(Store(settings))
+
+    extra.unlink()
+    pruned = ingest(settings, [folder], prune=True)
+    assert pruned.pruned == ["note.md"] and pruned.reports == 1
+    _assert_consistent(Store(settings))
