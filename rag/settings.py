@@ -59,8 +59,8 @@ class ZhikuSettings(BaseSettings):
     top_k: int = Field(6, description="Chunks given to the answer step")
     context_budget_tokens: int = Field(1500, description="Tokens of compressed source text the LLM reads")
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
-    min_confidence: float = Field(0.45, description="Refuse below this answer confidence (best sentence score and "
-                                  "key-term coverage, tuned on the dev set)")
+    min_confidence: float = Field(0.15, description="Refuse below this retrieval confidence (best sentence score "
+                                  "and key-term coverage); dev set: higher costs false refusals")
     extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
