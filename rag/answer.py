@@ -1,19 +1,28 @@
-"""Turn a question into a cited answer: retrieve, prompt, stream, check the citations."""
+"""Turn a question into a checked, cited answer: retrieve, compress, prompt, stream, verify.
+
+Stream order: "sources" (right after retrieval, before any LLM work) → "token"* → "answer".
+"""
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import build_citations
+from rag.citations import check_answer, citation_for
+from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import validate_question
-from rag.records import Answer, Source
+from rag.records import Answer, SentenceCheck, Source
+from rag.support import SupportJudge, Verdict, normalise, sentence_spans
+
+# What the model writes when the sources lack the answer (the prompts ask for exactly this).
+NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this")
 
 
 @dataclass
@@ -26,43 +35,89 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
-def format_sources(sources: Sequence[Source]) -> str:
-    return "\n\n".join(f"[{i}] 《{s.title}》\n{s.text}" for i, s in enumerate(sources, 1))
+def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]]) -> str:
+    # Numbered by the source's place in Answer.sources, so [n] means the same everywhere.
+    return "\n\n".join(f"[{n}] 《{e.source.title}》\n<<<{e.text}>>>" for n, e in excerpts)
 
 
 def says_not_found(text: str) -> bool:
-    lowered = text.lower()
-    return any(p in lowered for p in ("资料中没有相关信息", "do not contain this", "does not contain this"))
+    lowered = normalise(text).lower()
+    return any(normalise(p).lower() in lowered for p in NOT_FOUND)
 
 
 class Answerer:
     def __init__(self, engine: Any):
         self.engine = engine
-        self.settings = engine.settings
+        self.settings = engine.settings  # the UI swaps in a copy per mode; read it per call
 
-    def stream(self, question: str, report_ids: Sequence[str] | None = None) -> Iterator[AnswerEvent]:
+    @cached_property
+    def judge(self) -> SupportJudge:
+        return SupportJudge(self.engine.embedder)
+
+    @cached_property
+    def compressor(self) -> Compressor:
+        return Compressor(self.judge)
+
+    def confidence(self, question: str, excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> float:
+        """How sure retrieval is that the sources answer the question, 0–1.
+
+        Two signals that fail differently: the best sentence's score (dense + lexical, from
+        compression) and the share of the question's key terms the top sources hold, terms
+        translated through the retriever's glossary for English questions. Either alone lets
+        an off-topic question through when the corpus shares its vocabulary ("EU", "AI").
+        """
+        if not excerpts:
+            return 0.0
+        terms = key_terms(question, self._glossary_terms(question))
+        coverage = term_coverage(terms, " ".join(s.text for s in sources[:3]))
+        best = max(e.best for e in excerpts)
+        return round(0.6 * best + 0.4 * coverage, 4)
+
+    def _glossary_terms(self, question: str) -> list[str]:
+        glossary = getattr(self.engine.retriever, "glossary", None)
+        if glossary is None or detect_language(question) == "zh":
+            return []
+        return list(glossary.expand(question).preferred)
+
+    def stream(self, question: str, report_ids: Sequence[str] | None = None,
+               history: Sequence[tuple[str, str]] | None = None) -> Iterator[AnswerEvent]:
+        settings = self.settings
         started = time.perf_counter()
-        question = validate_question(question, self.settings.max_question_chars)
+        question = validate_question(question, settings.max_question_chars)
         language = detect_language(question)
         timings: dict[str, float] = {}
 
         def ms() -> float:
             return round((time.perf_counter() - started) * 1000, 1)
 
-        sources = self.engine.retriever.retrieve(question, k=self.settings.top_k, report_ids=report_ids)
+        standalone = question
+        if history:
+            from rag.chat import condense_question
+
+            standalone = condense_question(self.engine, question, history)
+            timings["condense"] = ms()
+        sources = self.engine.retriever.retrieve(standalone, k=settings.top_k, report_ids=report_ids)
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
-        base = Answer(question=question, language=language, answer="", sources=sources,
-                      mode=self.settings.answer_mode, models=self.engine.model_names())
 
-        if not sources or sources[0].score < self.settings.min_relevance:
+        excerpts = self.compressor.compress(standalone, sources, settings.context_budget_tokens,
+                                            self._glossary_terms(standalone)) if sources else []
+        confidence = self.confidence(standalone, excerpts, sources)
+        timings["compress"] = ms()
+        base = Answer(question=question, language=language, answer="", sources=sources, mode=settings.answer_mode,
+                      models=self.engine.model_names(), confidence=confidence)
+        if standalone != question:
+            base.notice = f"{'检索问题' if language == 'zh' else 'Searched for'}: {standalone}"
+        if confidence < settings.min_confidence:
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
-        if self.settings.answer_mode == "extractive":
-            yield AnswerEvent("answer", answer=self._extractive(base, timings, ms()))
+        if settings.answer_mode == "extractive":
+            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms()))
             return
 
-        prompt = load_prompt("answer", language).format(sources=format_sources(sources), question=question)
+        numbered = [(sources.index(e.source) + 1, e) for e in sorted(excerpts, key=lambda e: e.source.rank)]
+        prompt = load_prompt("answer", language).format(sources=format_excerpts(numbered), question=standalone)
+        timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         text = ""
         try:
             llm = self.engine.llm
@@ -71,28 +126,36 @@ class Answerer:
                     timings["first_token"] = ms()
                 text += response.delta or ""
                 yield AnswerEvent("token", delta=response.delta or "")
+                if ms() > settings.llm_timeout_s * 1000:
+                    raise TimeoutError(f"no complete answer within {settings.llm_timeout_s:.0f} s")
         except ZhikuError as exc:
-            notice = exc.message(language)
-            yield AnswerEvent("answer", answer=self._extractive(base, timings, ms(), notice=notice))
+            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), exc.message(language)))
             return
-        except Exception as exc:  # network errors from an OpenAI-compatible server, timeouts
+        except Exception as exc:  # connection errors from an OpenAI-compatible server, timeouts
             error = LLMUnavailableError(
                 f"The LLM could not answer ({type(exc).__name__}: {exc}); showing quoted passages instead.",
                 f"大模型无法回答（{type(exc).__name__}：{exc}），改为展示原文摘录。",
             )
-            yield AnswerEvent("answer", answer=self._extractive(base, timings, ms(), notice=error.message(language)))
+            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), error.message(language)))
             return
-
+        timings["generate"] = ms()
         if says_not_found(text):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
-        cleaned, citations = build_citations(text.strip(), sources)
+        cleaned, citations, checks = check_answer(text.strip(), sources, self.judge)
+        if not any(c.supported for c in checks):
+            # Nothing the model said is in the sources: on-topic questions the reports do not
+            # answer end here, since retrieval scores alone cannot tell them apart (dev set).
+            yield AnswerEvent("answer", answer=self._refusal(base.model_copy(update={"sentences": checks}),
+                                                             timings, ms()))
+            return
         timings["total"] = ms()
-        yield AnswerEvent("answer", answer=base.model_copy(
-            update={"answer": cleaned, "citations": citations, "timings_ms": timings}))
+        yield AnswerEvent("answer", answer=base.model_copy(update={
+            "answer": cleaned, "citations": citations, "sentences": checks, "timings_ms": timings}))
 
-    def ask(self, question: str, report_ids: Sequence[str] | None = None) -> Answer:
-        for event in self.stream(question, report_ids):
+    def ask(self, question: str, report_ids: Sequence[str] | None = None,
+            history: Sequence[tuple[str, str]] | None = None) -> Answer:
+        for event in self.stream(question, report_ids, history=history):
             if event.kind == "answer":
                 return event.answer
         raise AssertionError("answer stream ended without an answer")
@@ -103,11 +166,21 @@ class Answerer:
             "timings_ms": {**timings, "total": total},
         })
 
-    def _extractive(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None) -> Answer:
-        top = base.sources[:2]
-        text = " ".join(f"“{s.text[:200]}” [{i}]" for i, s in enumerate(top, 1))
-        cleaned, citations = build_citations(text, base.sources)
+    def _extractive(self, base: Answer, excerpts: Sequence[Excerpt], timings: dict[str, float], total: float,
+                    notice: str | None = None) -> Answer:
+        """The best-scoring source sentences, quoted verbatim: faithful by construction."""
+        sources = [e.source for e in excerpts]
+        scored = sorted(self.compressor.sentence_scores(base.question, sources, key_terms(base.question)),
+                        reverse=True)[: self.settings.extractive_sentences]
+        lines, checks, citations = [], [], {}
+        for _score, i, j in scored:
+            a, b = (sentence_spans(sources[i].text) or [(0, len(sources[i].text))])[j]
+            n = base.sources.index(sources[i]) + 1
+            quote = "".join(sources[i].text[a:b].split())
+            lines.append(f"“{quote}” [{n}]")
+            checks.append(SentenceCheck(text=quote, citations=[n], support=1.0, supported=True))
+            citations.setdefault(n, citation_for(n, sources[i], Verdict(1.0, True, a, b)))
         return base.model_copy(update={
-            "answer": cleaned, "citations": citations, "mode": "extractive", "notice": notice,
-            "timings_ms": {**timings, "total": total},
+            "answer": "\n".join(lines), "citations": [citations[n] for n in sorted(citations)], "sentences": checks,
+            "mode": "extractive", "notice": notice or base.notice, "timings_ms": {**timings, "total": total},
         })

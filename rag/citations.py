@@ -1,12 +1,21 @@
-"""Map the LLM's [n] markers onto the sources it was given."""
+"""Check an answer's [n] citations against the sources, without an LLM.
+
+Each sentence is judged against every source (rag.support): citations that support it stay,
+a sentence citing the wrong source is re-attached to the one that supports it best, markers
+pointing to nothing go, and a sentence no source supports keeps no citation and is flagged.
+"""
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from rag.records import Citation, Source
+from rag.records import Citation, SentenceCheck, Source
+from rag.support import SupportJudge, Verdict, strip_markers
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
+# A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
+# a full stop only ends an English sentence before a space, so 1.5% stays whole.
+_ANSWER_SENTENCE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -16,28 +25,48 @@ def marker_numbers(text: str) -> list[int]:
     return numbers
 
 
-def build_citations(answer: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
-    """Drop markers that point to no source and return one citation per cited source."""
+def answer_sentences(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text) if strip_markers(m.group(0)).strip(" 。.")]
 
-    def keep_valid(match: re.Match) -> str:
-        valid = [n for n in marker_numbers(match.group(0)) if 1 <= n <= len(sources)]
-        return "".join(f"[{n}]" for n in dict.fromkeys(valid))
 
-    cleaned = CITATION_MARK.sub(keep_valid, answer)
-    citations = []
-    for n in sorted(set(marker_numbers(cleaned))):
-        source = sources[n - 1]
-        citations.append(
-            Citation(
-                n=n,
-                report_id=source.report_id,
-                title=source.title,
-                title_en=source.title_en,
-                source=source.source,
-                section=source.section,
-                text=source.text,
-                quote=source.text,
-                chunk_id=source.chunk_id,
-            )
-        )
-    return cleaned, citations
+def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
+    body = strip_markers(CITATION_MARK.sub("", sentence)).rstrip()
+    marks = "".join(f"[{n}]" for n in numbers)
+    # markers go after the full stop, where the model was asked to put them
+    return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff。]$", body) else body + marks
+
+
+def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge
+                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
+    checks: list[SentenceCheck] = []
+    rewritten: list[str] = []
+    best_quote: dict[int, Verdict] = {}
+    for sentence in answer_sentences(answer):
+        claim = strip_markers(sentence)
+        cited = [n for n in dict.fromkeys(marker_numbers(sentence)) if 1 <= n <= len(sources)]
+        verdicts = {n: judge.judge(claim, s.text) for n, s in enumerate(sources, 1)}
+        kept = [n for n in cited if verdicts[n].supported]
+        if not kept:
+            best = max(verdicts, key=lambda n: verdicts[n].score, default=None)
+            if best is not None and verdicts[best].supported:
+                kept = [best]
+        for n in kept:
+            if n not in best_quote or verdicts[n].score > best_quote[n].score:
+                best_quote[n] = verdicts[n]
+        shown = kept or cited
+        top = max((verdicts[n] for n in shown), key=lambda v: v.score, default=Verdict(0.0, False))
+        checks.append(SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),
+                                    reasons=[] if kept else top.reasons))
+        rewritten.append(_with_markers(sentence, kept))
+    citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
+    joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "
+    return joiner.join(rewritten), citations, checks
+
+
+def citation_for(n: int, source: Source, verdict: Verdict) -> Citation:
+    return Citation(
+        n=n, report_id=source.report_id, title=source.title, title_en=source.title_en, source=source.source,
+        section=source.section, text=source.text, chunk_id=source.chunk_id,
+        quote=source.text[verdict.start:verdict.end], quote_start=verdict.start, quote_end=verdict.end,
+    )

@@ -179,7 +179,7 @@ class SupportJudge:
         claim_vector = self._embed([claim], "query")[0]
         return np.array([float(v @ claim_vector) for v in self._embed(passages, "passage")]) if passages else np.zeros(0)
 
-    def _semantic(self, cosine: float, same_language: bool) -> float:
+    def semantic(self, cosine: float, same_language: bool) -> float:
         floor, ceiling = self.cosine_band[same_language]
         return float(np.clip((cosine - floor) / (ceiling - floor), 0.0, 1.0))
 
@@ -199,7 +199,7 @@ class SupportJudge:
         same_language = is_chinese == (detect_language(passage) == "zh")
         scores = []
         for (a, b), text, cosine in zip(spans, texts, cosines):
-            semantic = self._semantic(cosine, same_language)
+            semantic = self.semantic(cosine, same_language)
             lexical = lexical_coverage(claim, text) if is_chinese else 0.0
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic), -(b - a), a, b))
