@@ -206,12 +206,44 @@ def _print_answer(answer) -> None:
     typer.echo("\n")
     if answer.notice:
         typer.echo(f"! {answer.notice}")
-    typer.echo(f"── {answer.answer}" if answer.mode == "extractive" or answer.refused else "")
+    typer.echo(f"── {answer.answer}" if answer.mode == "extractive" or answer.refused else f"✓ {answer.answer}")
+    for check in answer.sentences:
+        if not check.supported:
+            typer.echo(f"? unsupported 无出处: {check.text}")
     for c in answer.citations:
         typer.echo(f"[{c.n}] 《{c.title}》 {c.section}  ({c.source})\n    {c.quote[:200]}")
     for s in answer.related:
         typer.echo(f"related 相关: 《{s.title}》 {s.text[:120]}")
     typer.echo(f"({answer.timings_ms})")
+
+
+@app.command()
+def chat(
+    mode: Annotated[Optional[str], typer.Option(help="generative (LLM) or extractive (quotes, no LLM).")] = None,
+) -> None:
+    """Chat in the terminal; follow-ups ("那美国呢？") keep the context. 终端对话，可追问。"""
+    from rag.chat import Conversation
+
+    if mode:
+        _settings().answer_mode = mode
+    conversation = Conversation(_engine())
+    typer.echo("Ask a question; empty line or Ctrl-D to quit. 请输入问题；空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input("\n? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            for event in conversation.stream(question):
+                if event.kind == "token":
+                    sys.stdout.write(event.delta)
+                    sys.stdout.flush()
+                elif event.kind == "answer":
+                    _print_answer(event.answer)
+        except ZhikuError as exc:
+            typer.echo(exc.bilingual(), err=True)
 
 
 @app.command()

@@ -1,0 +1,61 @@
+"""Follow-up questions: condense "那美国呢？" into a standalone question before retrieval.
+
+llama-index's CondensePlusContextChatEngine does the same condensing step, but it owns
+retrieval and generation; Zhiku needs its own (compression, citation checks, refusals), so
+only the condense step is done here, with the same idea and one short LLM call.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from rag.language import detect_language
+from rag.prompts import load_prompt
+from rag.records import Answer
+
+# Keeps the condense prompt short: the model reads ~60 tokens/s.
+HISTORY_TURNS = 2
+ANSWER_CHARS = 160
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def format_history(history: Sequence[tuple[str, str]]) -> str:
+    lines = []
+    for question, answer in history[-HISTORY_TURNS:]:
+        lines.append(f"Q: {question}\nA: {_MARKER.sub('', answer)[:ANSWER_CHARS]}")
+    return "\n".join(lines)
+
+
+def condense_question(engine: Any, question: str, history: Sequence[tuple[str, str]]) -> str:
+    """The follow-up rewritten to stand alone, in the follow-up's language; the follow-up
+    itself if the model returns nothing usable."""
+    language = detect_language(question)
+    prompt = load_prompt("condense", language).format(history=format_history(history), question=question)
+    response = engine.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)], max_tokens=60, temperature=0.0)
+    text = (response.message.content or "").strip().splitlines()
+    standalone = text[0].strip().strip("\"“”") if text else ""
+    standalone = re.sub(r"^(完整问题|Standalone question)\s*[:：]\s*", "", standalone)
+    if not standalone or detect_language(standalone) != language or len(standalone) > 4 * len(question) + 200:
+        return question
+    return standalone
+
+
+@dataclass
+class Conversation:
+    """A chat session: each question is answered with the turns before it as context."""
+
+    engine: Any
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+    def stream(self, question: str, report_ids: Sequence[str] | None = None):
+        for event in self.engine.answerer.stream(question, report_ids, history=self.history):
+            if event.kind == "answer":
+                self.remember(event.answer)
+            yield event
+
+    def remember(self, answer: Answer) -> None:
+        self.history.append((answer.question, answer.answer))
