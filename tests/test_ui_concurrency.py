@@ -34,7 +34,7 @@ def converse(url: str, first: str, second: str) -> list[dict]:
     client = Client(url, verbose=False)
     for question in (first, second):
         chat, sources, *_question_box = client.predict(question, "zh", "extractive", [], api_name="/ask")
-        assert "zk-source" in sources, sources
+        assert "zk-source" in sources, chat  # on failure the chat holds the error message
     return chat
 
 
