@@ -16,6 +16,13 @@ def test_quote_found_verbatim_is_marked_in_place():
     assert '甲<mark class="zk-highlight">乙丙</mark>丁戊' in html
 
 
+def test_checker_offsets_pick_the_right_occurrence_and_bad_offsets_are_ignored():
+    text = "风险。风险。"
+    assert render.highlighted_passage(text, "风险", "zh", (3, 5)) == (
+        '<div class="zk-passage">风险。<mark class="zk-highlight">风险</mark>。</div>')
+    assert '<mark class="zk-highlight">风险</mark>。风险' in render.highlighted_passage(text, "风险", "zh", (1, 4))
+
+
 def test_quote_found_across_pdf_line_breaks():
     html = render.highlighted_passage("欧盟将风险\n分为四级，并分别监管。", "风险分为四级", "zh")
     assert '<mark class="zk-highlight">风险\n分为四级</mark>' in html

@@ -28,8 +28,10 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     return match.span() if match else None
 
 
-def highlighted_passage(text: str, quote: str, language: UILanguage) -> str:
-    span = find_quote(text, quote)
+def highlighted_passage(text: str, quote: str, language: UILanguage, offsets: tuple[int, int] = (0, 0)) -> str:
+    """offsets: where the citation checker says the quote sits; trusted only when they match the text."""
+    start, end = offsets
+    span = (start, end) if end > start and text[start:end] == quote else find_quote(text, quote)
     if span is None:
         if not quote.strip() or quote.strip() == text.strip():
             return f'<div class="zk-passage">{escape(text)}</div>'
@@ -119,7 +121,8 @@ def answer_panel(answer: Answer, reports: Mapping[str, Report], msg_index: int, 
         parts.append(f'<div class="zk-note">⚠ {escape(answer.notice)}</div>')
     for c in answer.citations:
         parts.append(_source_card(c.n, c.title, c.title_en, c.section, c.source,
-                                  highlighted_passage(c.text, c.quote, language), reports.get(c.report_id), language,
+                                  highlighted_passage(c.text, c.quote, language, (c.quote_start, c.quote_end)),
+                                  reports.get(c.report_id), language,
                                   open_=focus is None or focus == c.n))
     if not answer.citations and not answer.related:
         parts.append(f"<p>{t('no_citations', language)}</p>")
