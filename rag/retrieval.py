@@ -19,6 +19,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from rag.glossary import Glossary, default_glossary
 from rag.language import detect_language
 from rag.lexical import LexicalArm
+from rag.mentions import ReportMentions
 from rag.records import Chunk, Report, Source
 from rag.store import Store
 
@@ -31,7 +32,7 @@ class Query:
 
     text: str
     dense_text: str
-    lexical_text: str
+    lexical: tuple[tuple[str, float], ...]  # texts and their BM25 weights
 
 
 class Retriever:
@@ -48,6 +49,7 @@ class Retriever:
         self.glossary = glossary or default_glossary()
         self.translate = translate
         self.lexical = LexicalArm(store)
+        self._catalog: tuple[tuple[int, int], dict[str, Report], ReportMentions] | None = None
 
     # -- public ------------------------------------------------------------------------------
     def retrieve(
@@ -61,6 +63,7 @@ class Retriever:
         date_to: str | None = None,
         mode: Mode | None = None,
         expand: bool | None = None,
+        mentions: bool | None = None,
     ) -> list[Source]:
         """The k best chunks. `venue` matches a substring of the report's venue; dates compare
         as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter."""
@@ -71,23 +74,36 @@ class Retriever:
         mode = mode or self.settings.retrieval_mode
         candidates = max(self.settings.retrieval_candidates, k)
         question_vector = self.embedder.get_query_embedding(question)
-        arms = []
-        if mode != "bm25":
-            dense_vector = (
-                question_vector if query.dense_text == question else self.embedder.get_query_embedding(query.dense_text)
-            )
-            arms.append(self.store.dense_search(dense_vector, candidates, sorted(allowed) if allowed else None))
-        if mode != "dense":
-            arms.append(self.lexical.search(query.lexical_text, candidates, allowed))
-        ranked = fuse(arms, self.settings.rrf_k)
+        dense_vector = question_vector
+        if mode != "bm25" and query.dense_text != question:
+            dense_vector = self.embedder.get_query_embedding(query.dense_text)
+
+        def arms(within: set[str] | None) -> list[list[tuple[str, float]]]:
+            found = []
+            if mode != "bm25":
+                found.append(self.store.dense_search(dense_vector, candidates, sorted(within) if within else None))
+            if mode != "dense":
+                found.append(self.lexical.search(query.lexical, candidates, within))
+            return found
+
+        ranked_lists = arms(allowed)
+        # A report the question names ("according to Yan and Yang") gets arms of its own, so
+        # its best passages rank high even when other reports share the vocabulary; naming
+        # two reports gives both sides of a comparison.
+        if self.settings.report_mentions if mentions is None else mentions:
+            for report_id in self.mentioned_reports(question):
+                if allowed is None or report_id in allowed:
+                    ranked_lists += arms({report_id})
+        ranked = fuse(ranked_lists, self.settings.rrf_k)
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
-        picked = spread_across_reports(ranked, chunks, k, self.settings.max_report_share)
+        picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
         return self._to_sources(picked, chunks, question_vector)
 
     def build_query(self, question: str, expand: bool) -> Query:
         if not expand:
-            return Query(question, question, question)
+            return Query(question, question, ((question, 1.0),))
+        language = detect_language(question)
         expansion = self.glossary.expand(question)
         extra = list(expansion.all_variants)
         dense_extra = list(expansion.preferred)
@@ -95,11 +111,14 @@ class Retriever:
             translated = self.translate(question)
             extra.append(translated)
             dense_extra = [translated]
-        lexical = " ".join([question, *extra])
+        lexical = ((question, 1.0), (" ".join(extra), self.settings.expansion_weights.get(language, 1.0)))
         # Only an English question gains from Chinese words in its embedding: e5 already maps
         # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
-        dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and detect_language(question) == "en" else question
+        dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question
         return Query(question, dense, lexical)
+
+    def mentioned_reports(self, question: str) -> list[str]:
+        return self._catalog_view()[2].find(question)
 
     def allowed_reports(
         self,
@@ -111,11 +130,23 @@ class Retriever:
         """Report ids passing every filter given, or None when no filter is set."""
         if not (report_ids or venue or date_from or date_to):
             return None
-        reports = self.store.reports()
+        reports = self.reports().values()
         if report_ids:
             wanted = set(report_ids)
             reports = [r for r in reports if r.id in wanted]
         return {r.id for r in reports if _passes(r, venue, date_from, date_to)}
+
+    def reports(self) -> dict[str, Report]:
+        return self._catalog_view()[1]
+
+    def _catalog_view(self) -> tuple[tuple[int, int], dict[str, Report], ReportMentions]:
+        """Reports and their name index, read again only when the catalog changed (counting
+        chunks per report costs milliseconds at 100k chunks, on every question otherwise)."""
+        version = self.store.catalog_version()
+        if self._catalog is None or self._catalog[0] != version:
+            reports = self.store.report_map()
+            self._catalog = (version, reports, ReportMentions(reports.values()))
+        return self._catalog
 
     def expand_context(self, source: Source, neighbours: int | None = None) -> str:
         """The hit with its neighbouring chunks in the same report, overlap removed, so the
@@ -132,7 +163,7 @@ class Retriever:
     def _to_sources(
         self, picked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], question_vector: Sequence[float]
     ) -> list[Source]:
-        reports = self.store.report_map()
+        reports = self.reports()
         similarity = self._dense_similarity(question_vector, [cid for cid, _ in picked])
         sources = []
         for cid, _fused in picked:
@@ -179,22 +210,25 @@ def fuse(arms: Sequence[Sequence[tuple[str, float]]], rrf_k: int) -> list[tuple[
 
 
 def spread_across_reports(
-    ranked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], k: int, max_share: float
+    ranked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], k: int, decay: float
 ) -> list[tuple[str, float]]:
-    """The top k, but no report takes more than max_share of them while others wait, so a
-    question comparing two reports sees both. Skipped hits fill any slots left over."""
-    cap = max(1, math.ceil(k * max_share))
-    picked, skipped, per_report = [], [], {}
-    for cid, score in ranked:
+    """The top k, re-ordered so that each further chunk of a report already picked counts
+    `decay` times less: a question comparing two reports sees both near the top, while a
+    clear winner still keeps its lead. Greedy, like MMR, with "same report" as the similarity;
+    the order does not depend on k, so a top 5 is the head of the top 10."""
+    remaining = list(ranked)
+    picked: list[tuple[str, float]] = []
+    per_report: dict[str, int] = {}
+    while remaining and len(picked) < k:
+        best = max(
+            range(len(remaining)),
+            key=lambda i: remaining[i][1] * decay ** per_report.get(chunks[remaining[i][0]].report_id, 0),
+        )
+        cid, score = remaining.pop(best)
         report = chunks[cid].report_id
-        if per_report.get(report, 0) < cap:
-            picked.append((cid, score))
-            per_report[report] = per_report.get(report, 0) + 1
-        else:
-            skipped.append((cid, score))
-        if len(picked) == k:
-            return picked
-    return (picked + skipped[: k - len(picked)])[:k]
+        per_report[report] = per_report.get(report, 0) + 1
+        picked.append((cid, score))
+    return picked
 
 
 def join_adjacent(chunks: Sequence[Chunk]) -> str:

@@ -74,10 +74,11 @@ class ZhikuSettings(BaseSettings):
         {"en": 2.0, "zh": 0.2},
         description="BM25 weight of glossary words relative to the question's own, by question language",
     )
+    report_mentions: bool = Field(True, description="Favour reports a question names by author or publisher")
     query_translation: bool = Field(False, description="Also let the LLM translate the question (one LLM call each)")
     retrieval_candidates: int = Field(40, description="Hits each retrieval arm brings to fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
-    max_report_share: float = Field(0.6, description="Most of the top k one report may take while others wait")
+    report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
     context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
 
     @classmethod

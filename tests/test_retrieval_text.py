@@ -60,13 +60,15 @@ def test_fusion_rewards_agreement_between_arms():
     assert [cid for cid, _ in fused] == ["b", "a", "c"]
 
 
-def test_spread_across_reports_leaves_room_for_a_second_report():
+def test_spread_across_reports_lets_a_second_report_in_without_losing_a_clear_winner():
     chunks = {f"a{i}": _chunk(f"a{i}", "A", i) for i in range(5)} | {"b0": _chunk("b0", "B", 0)}
-    ranked = [(f"a{i}", 1.0 - i / 10) for i in range(5)] + [("b0", 0.1)]
-    picked = [cid for cid, _ in spread_across_reports(ranked, chunks, k=4, max_share=0.5)]
-    assert picked == ["a0", "a1", "b0", "a2"]
-    only_one_report = [(f"a{i}", 1.0) for i in range(5)]
-    assert len(spread_across_reports(only_one_report, chunks, k=4, max_share=0.5)) == 4
+    close = [("a0", 1.0), ("a1", 0.99), ("a2", 0.98), ("b0", 0.97), ("a3", 0.96)]
+    assert [cid for cid, _ in spread_across_reports(close, chunks, k=4, decay=0.95)] == ["a0", "b0", "a1", "a2"]
+    assert [cid for cid, _ in spread_across_reports(close, chunks, k=4, decay=1.0)] == ["a0", "a1", "a2", "b0"]
+    far = [("a0", 1.0), ("a1", 0.99), ("b0", 0.5)]
+    assert [cid for cid, _ in spread_across_reports(far, chunks, k=2, decay=0.95)] == ["a0", "a1"]
+    # the order does not depend on k
+    assert spread_across_reports(close, chunks, k=2, decay=0.95) == spread_across_reports(close, chunks, k=5, decay=0.95)[:2]
 
 
 def test_join_adjacent_says_the_overlap_once():

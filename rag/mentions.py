@@ -1,0 +1,79 @@
+"""Which reports a question names: "according to Yan and Yang", "邢亚杰等", "the WIC report".
+
+Readers of a report collection ask about a work by its authors or publisher; neither arm can
+use that, because an author's name rarely sits in the passage that answers. The catalog holds
+authors in Chinese, so English surnames come from pypinyin; names in parentheses
+("约翰·西曼 (John Seaman)", "世界互联网大会 (World Internet Conference)") give English forms and
+acronyms (WIC). Matching is by hand: no library maps bibliographic mentions to records.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rag.records import Report
+
+_PARENTHESISED = re.compile(r"[(（]([^)）]+)[)）]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _chinese_names(text: str) -> list[str]:
+    """Chinese name forms worth matching: each phrase outside parentheses, and the surname of a
+    transliterated name ("约翰·西曼" -> "西曼", not the given name); never a single character."""
+    outside = _PARENTHESISED.sub("", text)
+    names = []
+    for phrase in re.split(r"[\s，,、；;]+", outside):
+        phrase = phrase.strip("《》“”\"")
+        names += [phrase, phrase.split("·")[-1]] if "·" in phrase else [phrase]
+    return [n for n in dict.fromkeys(names) if len(n) >= 2 and _HAN.search(n)]
+
+
+def _english_names(text: str) -> list[str]:
+    names = []
+    for inside in _PARENTHESISED.findall(text):
+        if _HAN.search(inside):
+            continue
+        words = inside.split()
+        names.append(words[-1] if len(words) == 2 else inside)  # "John Seaman" -> "Seaman"
+        capitals = [w[0] for w in words if w[:1].isupper()]
+        if len(capitals) >= 3:
+            names.append("".join(capitals))  # "World Internet Conference" -> "WIC"
+    return names
+
+
+def _surname(author: str) -> str | None:
+    from pypinyin import lazy_pinyin
+
+    han = _PARENTHESISED.sub("", author).strip()
+    if not (2 <= len(han) <= 4) or not all(_HAN.match(c) for c in han):
+        return None  # an organisation, or a transliterated foreign name
+    return lazy_pinyin(han[0])[0].capitalize()
+
+
+class ReportMentions:
+    def __init__(self, reports: Iterable[Report]):
+        owners: dict[str, set[str]] = {}
+        for report in reports:
+            for field in [*report.authors, report.venue or ""]:
+                names = _chinese_names(field) + _english_names(field)
+                if field in report.authors and (surname := _surname(field)):
+                    names.append(surname)
+                for name in names:
+                    owners.setdefault(name, set()).add(report.id)
+        # a name shared by two reports (two authors surnamed Li) points at neither
+        unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1}
+        self._chinese = [(name, rid) for name, rid in unique.items() if _HAN.search(name)]
+        self._english = [
+            (re.compile(rf"\b{re.escape(name)}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)
+        ]
+
+    def find(self, question: str) -> list[str]:
+        """Report ids named in the question, in order of first mention."""
+        found: list[tuple[int, str]] = []
+        for name, report_id in self._chinese:
+            if (at := question.find(name)) >= 0:
+                found.append((at, report_id))
+        for pattern, report_id in self._english:
+            if match := pattern.search(question):
+                found.append((match.start(), report_id))
+        return list(dict.fromkeys(report_id for _, report_id in sorted(found)))
