@@ -1,0 +1,88 @@
+"""Hybrid retrieval on the real index of the bundled corpus (session `engine` fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from evals.questions import normalise_for_match
+from rag.records import Source
+
+EXACT_TERMS = [("M/593", "M/593"), ("JWCC", "JWCC"), ("Nimbus项目", "Nimbus"), ("ISO/IEC 42001", "42001")]
+
+
+def _has(sources: list[Source], term: str) -> list[bool]:
+    return [normalise_for_match(term) in normalise_for_match(s.text) for s in sources]
+
+
+def test_bm25_finds_exact_terms_that_dense_misses(engine):
+    dense_misses = 0
+    for query, term in EXACT_TERMS:
+        lexical = engine.retriever.retrieve(query, k=5, mode="bm25", expand=False, mentions=False)
+        assert _has(lexical, term)[0], (query, [s.text[:40] for s in lexical])
+        dense = engine.retriever.retrieve(query, k=5, mode="dense", expand=False, mentions=False)
+        dense_misses += not any(_has(dense, term))
+        hybrid = engine.retriever.retrieve(query, k=3, expand=False, mentions=False)
+        assert any(_has(hybrid, term)), query
+    assert dense_misses >= 1  # the reason the lexical arm exists
+
+
+def test_english_glossary_terms_reach_chinese_passages_through_bm25(engine):
+    plain = engine.retriever.retrieve("What is a regime complex?", k=5, mode="bm25", expand=False, mentions=False)
+    expanded = engine.retriever.retrieve("What is a regime complex?", k=5, mode="bm25", expand=True, mentions=False)
+    assert not any(_has(plain, "机制复合体"))
+    assert _has(expanded, "机制复合体")[0]
+    assert expanded[0].report_id == "gui-ai-governance-regime-complex"
+
+
+def test_chinese_question_reaches_english_acronyms_through_the_glossary(engine):
+    query = engine.retriever.build_query("欧洲电信标准化协会的角色是什么？", expand=True)
+    assert "ETSI" in query.lexical[1][0]
+    sources = engine.retriever.retrieve("欧洲电信标准化协会的角色是什么？", k=5, mode="bm25")
+    assert any(_has(sources, "ETSI"))
+
+
+def test_filters_restrict_results(engine):
+    question = "人工智能治理"
+    only = engine.retriever.retrieve(question, k=6, report_ids=["tian-us-eu-ai-regulation-cooperation"])
+    assert only and {s.report_id for s in only} == {"tian-us-eu-ai-regulation-cooperation"}
+    by_venue = engine.retriever.retrieve(question, k=6, venue="World Internet Conference")
+    assert by_venue and {s.report_id for s in by_venue} == {"wic-global-ai-standards-2025"}
+    reports = engine.store.report_map()
+    dated = engine.retriever.retrieve(question, k=8, date_from="2025")
+    assert dated and all((reports[s.report_id].date or "") >= "2025" for s in dated)
+    assert "tian-us-eu-ai-regulation-cooperation" not in {s.report_id for s in dated}  # dated 2024-08
+    assert engine.retriever.retrieve(question, k=6, venue="no such venue") == []
+
+
+def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
+    question = "How do Zhang and Lu and Gui characterise the role of technology companies?"
+    assert engine.retriever.mentioned_reports(question) == [
+        "zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex",
+    ]
+    assert engine.retriever.mentioned_reports("邢亚杰等与严少华等的表述是否一致？") == [
+        "xing-li-eu-rulemaking-leadership", "yan-yang-eu-us-governance-models",
+    ]
+    assert engine.retriever.mentioned_reports("Tell us about Li") == []  # two reports have a Li
+    sides = {s.report_id for s in engine.retriever.retrieve(question, k=5)}
+    assert {"zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex"} <= sides
+
+
+def test_scores_are_dense_similarities_for_the_refusal_gate(engine):
+    sources = engine.retriever.retrieve("JWCC", k=5)
+    assert all(0.0 < s.score <= 1.0 for s in sources)
+    relevant = engine.retriever.retrieve("欧盟《人工智能法案》的风险等级", k=3)
+    assert relevant[0].score > engine.retriever.retrieve("香蕉是黄色的水果", k=1)[0].score
+
+
+def test_expand_context_adds_the_neighbouring_text(engine):
+    hit = engine.retriever.retrieve("机制复合体的基本特征", k=1)[0]
+    context = engine.retriever.expand_context(hit)
+    assert normalise_for_match(hit.text) in normalise_for_match(context)
+    assert len(context) > len(hit.text)
+    assert engine.retriever.expand_context(hit, neighbours=0) == hit.text
+
+
+@pytest.mark.parametrize("k", [1, 6])
+def test_k_is_respected_and_ranks_are_consecutive(engine, k):
+    sources = engine.retriever.retrieve("新质生产力与一带一路", k=k)
+    assert [s.rank for s in sources] == list(range(1, k + 1))
+    assert len({s.chunk_id for s in sources}) == k
