@@ -57,7 +57,8 @@ class ZhikuSettings(BaseSettings):
 
     answer_mode: Literal["generative", "extractive"] = "generative"
     top_k: int = Field(6, description="Chunks given to the answer step")
-    context_budget_tokens: int = Field(1500, description="Tokens of compressed source text the LLM reads")
+    context_budget_tokens: int = Field(400, description="Tokens of compressed source text the LLM reads "
+                                       "(evals/bench_answer.py --budgets measures the trade-off)")
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
     min_confidence: float = Field(0.15, description="Refuse below this retrieval confidence (best sentence score "
                                   "and key-term coverage); dev set: higher costs false refusals")
