@@ -119,9 +119,11 @@ class Answerer:
         prompt = load_prompt("answer", language).format(sources=format_excerpts(numbered), question=standalone)
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         text = ""
+        responses = None
         try:
             llm = self.engine.llm
-            for response in llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)]):
+            responses = llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+            for response in responses:
                 if "first_token" not in timings:
                     timings["first_token"] = ms()
                 text += response.delta or ""
@@ -138,6 +140,9 @@ class Answerer:
             )
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), error.message(language)))
             return
+        finally:
+            if hasattr(responses, "close"):
+                responses.close()  # stops generation at once when we give up on a slow answer
         timings["generate"] = ms()
         if says_not_found(text):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
