@@ -1,0 +1,119 @@
+"""Answer-step benchmark and dev-set quality checks (issue 5).
+
+    .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --per-language 10
+    .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --budgets 250,400,700 --per-language 3
+
+Prints, per mode (and per context budget): time to sources, to first token, total, tokens/s
+(p50), then on the same questions: share of answerable questions whose citations all point
+to supporting sources, refusals of unanswerable questions, false refusals, answers in the
+question's language, and answers whose figures all appear in their cited sources.
+Timings on a shared 2-core machine are noisy: rerun on an idle one.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from evals.questions import load_questions
+from rag.engine import Engine
+from rag.figures import missing_figures
+from rag.language import detect_language
+from rag.settings import load_settings
+
+
+def pick(per_language: int, unanswerable: int):
+    questions = load_questions()
+    chosen = []
+    for lang in ("zh", "en"):
+        answerable = [q for q in questions if q.lang == lang and q.type != "unanswerable"]
+        chosen += answerable[:per_language]
+    chosen += [q for q in questions if q.type == "unanswerable"][:unanswerable]
+    return chosen
+
+
+def run(engine: Engine, question: str) -> dict:
+    started = time.perf_counter()
+    sources_at = first_at = None
+    tokens = 0
+    answer = None
+    for event in engine.answerer.stream(question):
+        now = time.perf_counter() - started
+        if event.kind == "sources":
+            sources_at = now
+        elif event.kind == "token":
+            first_at = first_at if first_at is not None else now
+            tokens += 1
+        else:
+            answer = event.answer
+    total = time.perf_counter() - started
+    rate = tokens / (total - first_at) if first_at is not None and total > first_at else 0.0
+    return {"answer": answer, "sources_s": sources_at, "first_s": first_at, "total_s": total, "tok_s": rate}
+
+
+def quality(rows: list[tuple]) -> dict[str, str]:
+    answerable = [(q, r) for q, r in rows if q.type != "unanswerable"]
+    unanswerable = [(q, r) for q, r in rows if q.type == "unanswerable"]
+    answered = [(q, r) for q, r in answerable if not r["answer"].refused]
+    cited_ok = sum(bool(r["answer"].citations) and all(s.supported for s in r["answer"].sentences)
+                   for _, r in answered)
+    figures_ok = sum(all(not missing_figures(s.text, [c.text for c in r["answer"].citations if c.n in s.citations])
+                         for s in r["answer"].sentences if s.supported) for _, r in answered)
+    language_ok = sum(detect_language(r["answer"].answer) == q.lang for q, r in rows if not r["answer"].refused
+                      and r["answer"].mode == "generative")
+    generative = sum(not r["answer"].refused and r["answer"].mode == "generative" for _, r in rows)
+
+    def share(n: int, d: int) -> str:
+        return f"{n}/{d} ({n / d:.0%})" if d else "-"
+
+    return {
+        "citations all supporting (answered)": share(cited_ok, len(answered)),
+        "refused unanswerable": share(sum(r["answer"].refused for _, r in unanswerable), len(unanswerable)),
+        "false refusals": share(len(answerable) - len(answered), len(answerable)),
+        "answer in question language": share(language_ok, generative),
+        "figures held by cited source": share(figures_ok, len(answered)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True, help="a data dir with an index (zhiku ingest)")
+    parser.add_argument("--per-language", type=int, default=10)
+    parser.add_argument("--unanswerable", type=int, default=0, help="also run this many unanswerable questions")
+    parser.add_argument("--modes", default="generative,extractive")
+    parser.add_argument("--budgets", default="", help="comma-separated context budgets (tokens) to compare")
+    parser.add_argument("--show", type=int, default=0, help="print this many full answers")
+    args = parser.parse_args()
+
+    questions = pick(args.per_language, args.unanswerable)
+    console = Console()
+    table = Table("mode", "budget", "n", "sources s p50", "first token s p50", "total s p50", "tok/s p50")
+    budgets = [int(b) for b in args.budgets.split(",") if b] or [None]
+    for mode in args.modes.split(","):
+        for budget in budgets if mode == "generative" else [None]:
+            overrides = {"answer_mode": mode, **({"context_budget_tokens": budget} if budget else {})}
+            engine = Engine(load_settings(data_dir=args.data_dir, **overrides))
+            rows = [(q, run(engine, q.question)) for q in questions]
+
+            def p50(key: str) -> str:
+                values = [r[key] for _, r in rows if r[key] is not None]
+                return f"{statistics.median(values):.2f}" if values else "-"
+
+            table.add_row(mode, str(engine.settings.context_budget_tokens), str(len(rows)), p50("sources_s"),
+                          p50("first_s"), p50("total_s"), p50("tok_s"))
+            console.print(f"[bold]{mode} budget={engine.settings.context_budget_tokens}[/bold]",
+                          quality(rows))
+            for q, r in rows[: args.show]:
+                a = r["answer"]
+                console.print(f"\n[{q.id}] {q.question}\n{a.answer}", markup=False)
+                for c in a.citations:
+                    console.print(f"  [{c.n}] 《{c.title}》 “{c.quote}”", markup=False)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
