@@ -113,7 +113,10 @@ def build_app(engine) -> gr.Blocks:
         yield messages, panel, session, "", gr.update(interactive=False)
         text = ""
         try:
-            for event in answerers[mode].stream(question, report_ids=report_ids or None):
+            # follow-ups ("那美国呢？") are condensed with the LLM, so extractive mode (no LLM) asks them as typed
+            history = ([(r["answer"].question, r["answer"].answer) for _, r in sorted(session["answers"].items())]
+                       if mode == "generative" else None)
+            for event in answerers[mode].stream(question, report_ids=report_ids or None, history=history):
                 if event.kind == "sources":
                     panel = render.retrieved_panel(event.sources or [], reports, index, language)
                 elif event.kind == "token":
