@@ -73,15 +73,18 @@ class Retriever:
         query = self.build_query(question, self.settings.query_expansion if expand is None else expand)
         mode = mode or self.settings.retrieval_mode
         candidates = max(self.settings.retrieval_candidates, k)
-        question_vector = self.embedder.get_query_embedding(question)
-        dense_vector = question_vector
-        if mode != "bm25" and query.dense_text != question:
-            dense_vector = self.embedder.get_query_embedding(query.dense_text)
+        # One embedding per question (it is most of the latency): the dense arm's query, which
+        # for English questions carries the Chinese glossary terms, also scores the sources.
+        dense_vector = self.embedder.get_query_embedding(query.dense_text)
+
+        similarity: dict[str, float] = {}
 
         def arms(within: set[str] | None) -> list[list[tuple[str, float]]]:
             found = []
             if mode != "bm25":
-                found.append(self.store.dense_search(dense_vector, candidates, sorted(within) if within else None))
+                dense = self.store.dense_search(dense_vector, candidates, sorted(within) if within else None)
+                similarity.update(dense)
+                found.append(dense)
             if mode != "dense":
                 found.append(self.lexical.search(query.lexical, candidates, within))
             return found
@@ -98,7 +101,7 @@ class Retriever:
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
         picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
-        return self._to_sources(picked, chunks, question_vector)
+        return self._to_sources(picked, chunks, dense_vector, similarity)
 
     def build_query(self, question: str, expand: bool) -> Query:
         if not expand:
@@ -161,10 +164,15 @@ class Retriever:
 
     # -- helpers -----------------------------------------------------------------------------
     def _to_sources(
-        self, picked: Sequence[tuple[str, float]], chunks: dict[str, Chunk], question_vector: Sequence[float]
+        self,
+        picked: Sequence[tuple[str, float]],
+        chunks: dict[str, Chunk],
+        query_vector: Sequence[float],
+        similarity: dict[str, float],
     ) -> list[Source]:
         reports = self.reports()
-        similarity = self._dense_similarity(question_vector, [cid for cid, _ in picked])
+        missing = [cid for cid, _ in picked if cid not in similarity]  # found by BM25 alone
+        similarity = similarity | self._dense_similarity(query_vector, missing)
         sources = []
         for cid, _fused in picked:
             chunk = chunks[cid]
@@ -172,8 +180,8 @@ class Retriever:
             sources.append(
                 Source(
                     rank=len(sources) + 1,
-                    # The answer step's refusal gate compares this with min_relevance, so it
-                    # stays the dense similarity of the plain question, whatever ranked the chunk.
+                    # The answer step's refusal gate compares this with min_relevance, so it is
+                    # the dense (cosine) similarity of the embedded query, whatever ranked the chunk.
                     score=round(similarity.get(cid, 0.0), 4),
                     report_id=chunk.report_id,
                     title=report.title if report else chunk.report_id,
@@ -188,11 +196,11 @@ class Retriever:
             )
         return sources
 
-    def _dense_similarity(self, question_vector: Sequence[float], chunk_ids: Sequence[str]) -> dict[str, float]:
+    def _dense_similarity(self, query_vector: Sequence[float], chunk_ids: Sequence[str]) -> dict[str, float]:
         vectors = self.store.chunk_vectors(chunk_ids)
         if not vectors:
             return {}
-        query = np.asarray(question_vector, dtype=np.float32)
+        query = np.asarray(query_vector, dtype=np.float32)
         ids = list(vectors)
         matrix = np.asarray([vectors[i] for i in ids], dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
