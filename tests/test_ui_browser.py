@@ -129,7 +129,8 @@ def test_upload_a_file_then_ask_about_it(page, ui, tmp_path):
     page.get_by_role("tab", name="问答").click()
     choose_mode(page, "extractive")
     ask(page, "蓝鲸市算法备案每件收费多少？")
-    expect(page.locator("#zk-sources .zk-source").first).to_contain_text("八百八十八元")
+    expect(page.locator("#zk-sources .zk-source").first).to_contain_text("蓝鲸市算法备案办法.txt")
+    expect(last_answer(page)).to_contain_text("八百八十八元")
 
 
 def test_html_typed_into_the_chat_is_shown_as_text(page):
