@@ -64,7 +64,8 @@ class LLMJudge:
         text = strip_markers(text)
         if not text:
             return []
-        reply = self._ask(load_prompt("judge_claims", detect_language(text)).format(answer=text))
+        # a claim list is never longer than the answer; the cap keeps a rambling model from stalling the run
+        reply = self._ask(load_prompt("judge_claims", detect_language(text)).format(answer=text), max_tokens=200)
         claims = [re.sub(r"^\s*(?:[-*•]|\d+[.)、])\s*", "", line).strip() for line in reply.splitlines()]
         return [c for c in claims if c] or [text]
 

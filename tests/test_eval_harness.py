@@ -76,7 +76,9 @@ def test_judge_accuracy_on_figure_and_unrelated_pairs(offline_judge):
 
 @pytest.mark.llm
 def test_llm_judge_through_a_real_openai_compatible_server(engine):
-    settings = engine.settings.model_copy(update={"llm_base_url": engine.llm.http_base_url, "llm_model": "qwen"})
+    # a generous timeout: on a shared 2-core machine one claim list can take minutes
+    settings = engine.settings.model_copy(
+        update={"llm_base_url": engine.llm.http_base_url, "llm_model": "qwen", "llm_timeout_s": 900.0})
     judge = build_judge("llm", settings, engine.embedder)
     assert "llm" in judge.name
     assert judge.supports("对于不遵守禁令的公司，最高罚款为3500万欧元或全球总营收额的7%。", FINE_PASSAGE)
