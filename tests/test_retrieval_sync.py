@@ -7,10 +7,10 @@ from rag.lexical import LexicalIndex
 
 ALPHA = "机制复合体是治理某一问题领域的一系列部分重叠且非等级制的制度组合。阿尔法项目由此得名。"
 BETA = "欧盟《人工智能法案》规定最高3500万欧元的罚款。贝塔条款是本文的专有名词。"
-BETA_REPLACED = "本文改写后只讨论伽马协定，不再提及原来的条款。"
+BETA_REPLACED = "本文改写后只讨论伽马协定，别的一概不谈。"
 
 
-def _report_texts(engine: Engine, query: str) -> list[str]:
+def _lexical_hits(engine: Engine, query: str) -> list[str]:
     return [s.text for s in engine.retriever.retrieve(query, k=3, mode="bm25")]
 
 
@@ -20,21 +20,21 @@ def test_bm25_follows_added_replaced_and_pruned_files(tmp_path, fresh_settings):
     (corpus / "alpha.txt").write_text(ALPHA, encoding="utf-8")
     assert ingest(fresh_settings, [corpus]).ok
     engine = Engine(fresh_settings)
-    assert any("阿尔法" in t for t in _report_texts(engine, "阿尔法项目"))
-    assert _report_texts(engine, "贝塔条款") == []
+    assert any("阿尔法" in t for t in _lexical_hits(engine, "阿尔法项目"))
+    assert _lexical_hits(engine, "贝塔条款") == []
 
     (corpus / "beta.txt").write_text(BETA, encoding="utf-8")
     assert ingest(fresh_settings, [corpus]).ok  # another Store, another connection: as the CLI would
-    assert any("贝塔" in t for t in _report_texts(engine, "贝塔条款"))
+    assert any("贝塔" in t for t in _lexical_hits(engine, "贝塔条款"))
 
     (corpus / "beta.txt").write_text(BETA_REPLACED, encoding="utf-8")
     assert ingest(fresh_settings, [corpus]).ok
-    assert _report_texts(engine, "贝塔条款") == []
-    assert any("伽马" in t for t in _report_texts(engine, "伽马协定"))
+    assert _lexical_hits(engine, "贝塔条款") == []
+    assert any("伽马" in t for t in _lexical_hits(engine, "伽马协定"))
 
     (corpus / "alpha.txt").unlink()
     assert ingest(fresh_settings, [corpus], prune=True).ok
-    assert _report_texts(engine, "阿尔法项目") == []
+    assert _lexical_hits(engine, "阿尔法项目") == []
 
     # what is on disk matches the catalog, so a fresh process loads it instead of rebuilding
     on_disk = LexicalIndex.load(engine.retriever.lexical.directory)
