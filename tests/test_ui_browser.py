@@ -8,7 +8,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from rag.feedback import FeedbackStore
 from rag.settings import PROJECT_ROOT
-from tests.ui_server import running_ui
+from ui_server import running_ui  # tests/ is on sys.path (pytest prepend mode)
 from ui.browser import ask, last_answer, launch_chromium, open_ui
 
 pytestmark = pytest.mark.browser

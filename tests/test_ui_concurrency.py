@@ -8,7 +8,7 @@ import pytest
 from gradio_client import Client
 
 from rag.settings import PROJECT_ROOT
-from tests.ui_server import running_ui
+from ui_server import running_ui  # tests/ is on sys.path (pytest prepend mode)
 
 QUESTIONS = [
     json.loads(line) for line in (PROJECT_ROOT / "evals" / "datasets" / "dev.jsonl").read_text("utf-8").splitlines()
