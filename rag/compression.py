@@ -20,7 +20,7 @@ from rag.support import SupportJudge, normalise, sentence_spans
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9-]+")
 # Question words carry no topic: leaving them in would reward any sentence with 什么 or "what".
-_QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 为什么 是否 有没有 根据 报告 文章 提到 认为 主要 哪 "
+_QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 为什么 是否 有没有 根据 报告 文章 提到 认为 主要 哪 需要 "
                       "what which who whom whose when where why how does did do is are was were the a an of in on "
                       "for to and or by with according report article say says said its their it this that".split())
 
@@ -43,7 +43,12 @@ def estimate_tokens(text: str) -> int:
 
 def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
     """Words of the question that a passage answering it should contain."""
-    words = [w.strip() for w in jieba.lcut(question) if len(w.strip()) >= 2]
+    if detect_language(question) == "en":
+        # The reports are Chinese: plain English words say nothing about coverage; names
+        # (GPAI, ISO) and the glossary's Chinese terms for the question's words do.
+        words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*\b", question)
+    else:
+        words = [w.strip() for w in jieba.lcut(question) if len(w.strip()) >= 2]
     terms = [w for w in words if w.lower() not in _QUESTION_WORDS and (_HAN.search(w) or _LATIN.fullmatch(w))]
     return list(dict.fromkeys([*terms, *(t for t in extra_terms if t)]))
 
