@@ -53,13 +53,11 @@ class BilingualTokenizer:
     standard ids kept whole; stopwords and punctuation dropped."""
 
     def __init__(self, extra_words: Iterable[str] = ()):
-        import logging as _logging
-
         import jieba
         import Stemmer
         from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN_PLUS
 
-        jieba.setLogLevel(_logging.WARNING)
+        jieba.setLogLevel(logging.WARNING)
         # A private jieba instance: glossary words must not leak into other users of jieba.
         self._jieba = jieba.Tokenizer()
         for word in extra_words:

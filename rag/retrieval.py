@@ -8,7 +8,6 @@ wrapping them would add two adapters and no behaviour.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
