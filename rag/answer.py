@@ -4,6 +4,7 @@ Stream order: "sources" (right after retrieval, before any LLM work) → "token"
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,16 @@ from rag.support import SupportJudge, Verdict, normalise, sentence_spans
 
 # What the model writes when the sources lack the answer (the prompts ask for exactly this).
 NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this")
+
+
+# Quoted sentences must bear on the question at least this much (compression score, 0-1).
+EXTRACTIVE_MIN_SCORE = 0.3
+
+
+def _is_prose(sentence: str) -> bool:
+    """Footnote URLs and reference lines are no answer, however well they score."""
+    han = len(re.findall(r"[\u4e00-\u9fff]", sentence))
+    return han >= 8 and "http" not in sentence and "www." not in sentence
 
 
 @dataclass
@@ -175,11 +186,16 @@ class Answerer:
                     notice: str | None = None) -> Answer:
         """The best-scoring source sentences, quoted verbatim: faithful by construction."""
         sources = [e.source for e in excerpts]
-        scored = sorted(self.compressor.sentence_scores(base.question, sources, key_terms(base.question)),
-                        reverse=True)[: self.settings.extractive_sentences]
+        spans = [sentence_spans(s.text) or [(0, len(s.text))] for s in sources]
+        scored = [(score, i, j) for score, i, j in sorted(
+            self.compressor.sentence_scores(base.question, sources, key_terms(base.question)), reverse=True)
+            if score >= EXTRACTIVE_MIN_SCORE and _is_prose(sources[i].text[slice(*spans[i][j])])]
+        scored = scored[: self.settings.extractive_sentences]
+        if not scored:
+            return self._refusal(base.model_copy(update={"notice": notice}), timings, total)
         lines, checks, citations = [], [], {}
         for _score, i, j in scored:
-            a, b = (sentence_spans(sources[i].text) or [(0, len(sources[i].text))])[j]
+            a, b = spans[i][j]
             n = base.sources.index(sources[i]) + 1
             quote = "".join(sources[i].text[a:b].split())
             lines.append(f"“{quote}” [{n}]")

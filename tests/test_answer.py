@@ -1,0 +1,98 @@
+"""Grounded answers on the real index: compression, citation checking, extractive mode,
+refusals, streaming order and follow-ups. Few LLM calls (the bundled model is slow)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Answerer
+from rag.chat import condense_question
+from rag.citations import check_answer
+from rag.compression import estimate_tokens
+from rag.language import detect_language
+
+FINE_QUESTION = "对于不遵守人工智能系统相关禁令的公司，《人工智能法案》规定的最高罚款是多少？"
+
+
+@pytest.fixture(scope="module")
+def fine_sources(engine):
+    sources = engine.retriever.retrieve(FINE_QUESTION, k=engine.settings.top_k)
+    holding = [i for i, s in enumerate(sources, 1) if "3500" in s.text and "禁令" in s.text]
+    assert holding, [s.text[:80] for s in sources]
+    return sources, holding[0]
+
+
+def extractive(engine) -> Answerer:
+    answerer = Answerer(engine)
+    answerer.settings = engine.settings.model_copy(update={"answer_mode": "extractive"})
+    return answerer
+
+
+def test_compression_keeps_the_answer_sentence_within_budget(engine, fine_sources):
+    sources, right = fine_sources
+    excerpts = engine.answerer.compressor.compress(FINE_QUESTION, sources, 250)
+    assert sum(estimate_tokens(e.text) for e in excerpts) <= 250 + 80  # one over-long hit sentence may pass
+    assert any("3500" in "".join(e.text.split()) for e in excerpts)
+    assert sum(len(e.text) for e in excerpts) < sum(len(s.text) for s in sources) / 2
+
+
+def test_checker_reattaches_drops_and_flags(engine, fine_sources):
+    sources, right = fine_sources
+    wrong = next(n for n in range(1, len(sources) + 1) if n != right and "3500" not in sources[n - 1].text)
+    answer = f"违反禁令的公司最高被罚3500万欧元或上一财年全球总营收额7%。[{wrong}][9] 美国对此罚款50亿美元。[{right}]"
+    cleaned, citations, checks = check_answer(answer, sources, engine.answerer.judge)
+    assert checks[0].supported and checks[0].citations == [right]
+    assert not checks[1].supported and checks[1].citations == [] and checks[1].reasons
+    assert "[9]" not in cleaned and f"[{wrong}]" not in cleaned
+    assert [c.n for c in citations] == [right]
+    c = citations[0]
+    assert c.text[c.quote_start:c.quote_end] == c.quote and "3500" in c.quote and len(c.quote) < len(c.text)
+
+
+def test_english_sentence_with_a_garbled_unit_is_flagged(engine, fine_sources):
+    sources, right = fine_sources
+    _, _, checks = check_answer(f"Violators face fines of up to 3500 million euros. [{right}]", sources,
+                                engine.answerer.judge)
+    assert not checks[0].supported and any("figure" in r for r in checks[0].reasons)
+
+
+def test_extractive_answer_quotes_sources_without_the_llm(engine):
+    events = list(extractive(engine).stream(FINE_QUESTION))
+    assert [e.kind for e in events] == ["sources", "answer"]
+    answer = events[-1].answer
+    assert answer.mode == "extractive" and not answer.refused and "_llm" not in engine.__dict__
+    assert "3500万欧元" in answer.answer.replace(" ", "")
+    for c in answer.citations:
+        assert c.text[c.quote_start:c.quote_end] == c.quote
+        assert "".join(c.quote.split()) in answer.answer
+    assert all(s.supported and s.citations for s in answer.sentences)
+
+
+def test_off_topic_question_is_refused_in_its_language(engine):
+    answer = extractive(engine).ask("红烧肉怎么做才好吃？需要放多少冰糖？")
+    assert answer.refused and answer.answer == "资料中没有相关信息。"
+    assert answer.related and not answer.citations
+
+
+def test_generative_answers_stream_sources_first_and_are_checked(engine):
+    for question, language in [(FINE_QUESTION, "zh"),
+                               ("What is the maximum fine in the EU AI Act for violating its prohibitions?", "en")]:
+        kinds, answer = [], None
+        for event in engine.answerer.stream(question):
+            kinds.append(event.kind)
+            answer = event.answer or answer
+        assert kinds[0] == "sources" and kinds[-1] == "answer" and "token" in kinds
+        assert not answer.refused, answer.answer
+        assert detect_language(answer.answer) == language
+        assert any(s.supported for s in answer.sentences)
+        for s in answer.sentences:
+            assert s.supported == bool(s.citations)
+        for c in answer.citations:
+            assert c.text[c.quote_start:c.quote_end] == c.quote
+        assert "first_token" in answer.timings_ms
+
+
+def test_follow_up_is_condensed_into_a_standalone_question(engine):
+    history = [("欧盟《人工智能法案》对违反禁令的公司最高罚款多少？", "最高3500万欧元或全球总营收额7%的罚款。[1]")]
+    standalone = condense_question(engine, "那美国呢？", history)
+    assert "美国" in standalone and standalone != "那美国呢？"
+    assert detect_language(standalone) == "zh"
