@@ -202,7 +202,7 @@ class LexicalArm:
             if stale != self.cache_path:  # tokens made with another glossary
                 stale.unlink(missing_ok=True)
         self._index: LexicalIndex | None = None
-        self._seen_version: tuple[int, int] | None = None
+        self._seen_version: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
 
     def index(self) -> LexicalIndex:

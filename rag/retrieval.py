@@ -48,7 +48,7 @@ class Retriever:
         self.glossary = glossary or default_glossary()
         self.translate = translate
         self.lexical = LexicalArm(store)
-        self._catalog: tuple[tuple[int, int], dict[str, Report], ReportMentions] | None = None
+        self._catalog: tuple[tuple[int, int, int], dict[str, Report], ReportMentions] | None = None
 
     # -- public ------------------------------------------------------------------------------
     def retrieve(
@@ -141,7 +141,7 @@ class Retriever:
     def reports(self) -> dict[str, Report]:
         return self._catalog_view()[1]
 
-    def _catalog_view(self) -> tuple[tuple[int, int], dict[str, Report], ReportMentions]:
+    def _catalog_view(self) -> tuple[tuple[int, int, int], dict[str, Report], ReportMentions]:
         """Reports and their name index, read again only when the catalog changed (counting
         chunks per report costs milliseconds at 100k chunks, on every question otherwise)."""
         version = self.store.catalog_version()

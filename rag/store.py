@@ -120,11 +120,14 @@ class Store:
     def chunk_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def catalog_version(self) -> tuple[int, int]:
+    def catalog_version(self) -> tuple[int, int, int]:
         """Moves on every commit to the catalog: a microsecond 'did anything change?' check
         that saves derived indexes from hashing every chunk id on each query."""
-        # data_version moves on commits by other connections, total_changes on this one's.
-        return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
+        # data_version moves on commits by other connections, total_changes on this one's. Both
+        # count per connection and connections are per thread, so the connection is part of the
+        # value: versions read on two threads never compare equal by accident.
+        conn = self._db
+        return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
     def neighbour_chunks(self, report_id: str, first: int, last: int) -> list[Chunk]:
         """Chunks of one report with ordinal in [first, last], in reading order."""

@@ -1,6 +1,8 @@
 """The persisted BM25 index follows the catalog through add, replace and prune, with real ingest."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ingest.pipeline import ingest
 from rag.engine import Engine
 from rag.lexical import LexicalIndex
@@ -24,7 +26,11 @@ def test_bm25_follows_added_replaced_and_pruned_files(tmp_path, fresh_settings):
     assert _lexical_hits(engine, "贝塔条款") == []
 
     (corpus / "beta.txt").write_text(BETA, encoding="utf-8")
-    assert ingest(fresh_settings, [corpus]).ok  # another Store, another connection: as the CLI would
+    # as in the UI: ingest on one worker thread, the next question on another
+    with ThreadPoolExecutor(max_workers=1) as uploader:
+        assert uploader.submit(ingest, fresh_settings, [corpus]).result().ok
+    with ThreadPoolExecutor(max_workers=1) as asker:
+        assert any("贝塔" in t for t in asker.submit(_lexical_hits, engine, "贝塔条款").result())
     assert any("贝塔" in t for t in _lexical_hits(engine, "贝塔条款"))
 
     (corpus / "beta.txt").write_text(BETA_REPLACED, encoding="utf-8")
