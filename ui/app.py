@@ -176,10 +176,6 @@ def build_app(engine) -> gr.Blocks:
         progress(0, desc=t("upload_progress", language))
         summary = ingest(engine.settings, [stored],
                          progress=lambda stage, done, total: progress((done, total), desc=t("upload_progress", language)))
-        # A fresh retriever for the next question: Store.catalog_version() compares PRAGMA values of
-        # per-thread sqlite connections, so a retriever warmed on one thread can miss a commit made
-        # on another and keep serving its stale BM25 and report view.
-        del engine.retriever
         if summary.skipped:
             message = t("upload_failed", language).format(reason="; ".join(summary.skipped.values()))
         elif summary.unchanged:
