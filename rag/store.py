@@ -48,6 +48,7 @@ class Store:
         with self._db:
             self._db.executescript(_SCHEMA)
         self._vector_store = None
+        self._vector_store_lock = threading.Lock()
 
     # -- catalog -----------------------------------------------------------------------------
     @property
@@ -62,20 +63,22 @@ class Store:
 
     @property
     def vector_store(self):
-        if self._vector_store is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-            from llama_index.vector_stores.chroma import ChromaVectorStore
+        # concurrent first requests (gradio sessions) must not open chroma twice at once
+        with self._vector_store_lock:
+            if self._vector_store is None:
+                import chromadb
+                from chromadb.config import Settings as ChromaSettings
+                from llama_index.vector_stores.chroma import ChromaVectorStore
 
-            client = chromadb.PersistentClient(
-                path=str(self.index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-            )
-            collection = client.get_or_create_collection(
-                collection_name(self.settings.embedder_id),
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine"},
-            )
-            self._vector_store = ChromaVectorStore(chroma_collection=collection)
+                client = chromadb.PersistentClient(
+                    path=str(self.index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+                )
+                collection = client.get_or_create_collection(
+                    collection_name(self.settings.embedder_id),
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine"},
+                )
+                self._vector_store = ChromaVectorStore(chroma_collection=collection)
         return self._vector_store
 
     def file_hashes(self) -> dict[str, tuple[str, str]]:
