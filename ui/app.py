@@ -90,8 +90,8 @@ def report_choices(engine) -> list[tuple[str, str]]:
 
 
 def build_app(engine) -> gr.Blocks:
-    # Open chroma, load the embedder and build the lexical index now: the first simultaneous
-    # requests would otherwise race to open the same chroma client (it fails when they do).
+    # Open chroma, load the embedder and build the lexical index before serving, so the
+    # first question does not pay for them.
     engine.retriever.retrieve("warm-up", k=1)
     answerers = mode_answerers(engine)
     feedback = FeedbackStore(engine.settings)
