@@ -287,7 +287,7 @@ def eval_run(
     ctx: typer.Context,
     questions: Annotated[Optional[Path], typer.Option(help="JSONL question file (default: the dev set).")] = None,
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only, no LLM.")] = False,
-    limit: Annotated[Optional[int], typer.Option(help="Run N questions spread evenly over the file.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Run N questions taken across types and languages.")] = None,
     config: Annotated[Optional[list[str]], typer.Option(help="Named config, repeatable (see evals/configs.py).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for results.jsonl, summary.md, summary.json.")] = Path("evals/results/latest"),
     judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
