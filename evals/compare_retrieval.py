@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="Index to evaluate (default: ZHIKU_DATA_DIR / settings)")
     parser.add_argument("--questions", type=Path, default=DEV_PATH)
     parser.add_argument("--no-baseline", action="store_true", help="Skip the llama-index default pipeline")
+    parser.add_argument("--baseline-cache", type=Path, help="Where the baseline index is kept (default: under the data dir)")
     args = parser.parse_args()
 
     settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
@@ -113,7 +114,7 @@ def main() -> None:
         "hybrid + expansion + report mentions (default)": zhiku_search(engine, mode="hybrid", expand=True, mentions=True),
     }
     if not args.no_baseline:
-        cache = settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
+        cache = args.baseline_cache or settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
         pipelines["llama-index default (SentenceSplitter 1024 + dense)"] = llamaindex_default_search(
             engine, settings.corpus_dir, cache
         )
