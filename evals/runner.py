@@ -124,7 +124,9 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
                 answer, answer_metrics = answer_question(engine, question, judge)
                 scores.update(answer_metrics)
                 row.update(answer=answer.answer, refused=answer.refused, mode=answer.mode, notice=answer.notice,
-                           citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations])
+                           citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations],
+                           # the answerer's own sentence checks: why it refused or dropped a citation
+                           sentences=[s.model_dump() for s in answer.sentences])
             except ZhikuError as exc:
                 row["error"] = exc.bilingual()
         row["scores"] = scores
