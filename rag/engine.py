@@ -7,6 +7,7 @@ from functools import cached_property
 from llama_index.core import Settings as LlamaSettings
 
 from rag.answer import Answerer
+from rag.components.cross_lingual import build_cross_lingual_embedder
 from rag.components.embedding import build_embedder
 from rag.components.llm import build_llm, llm_name
 from rag.retrieval import Retriever
@@ -34,7 +35,8 @@ class Engine:
             from rag.query_translation import QueryTranslator
 
             translate = QueryTranslator(self.llm)
-        return Retriever(self.store, self.embedder, translate=translate)
+        return Retriever(self.store, self.embedder, translate=translate,
+                         cross_lingual=build_cross_lingual_embedder(self.settings))
 
     @property
     def llm(self):

@@ -1,5 +1,6 @@
-"""Find the chunks that answer a question: dense + BM25, fused, expanded across languages,
-spread across reports, and filtered by report, venue and date.
+"""Find the chunks that answer a question: dense (main embedder) + cross-lingual dense (USE) +
+BM25, fused, expanded across languages, spread across reports, and filtered by report, venue
+and date.
 
 Fusion is reciprocal rank fusion written here rather than llama-index's QueryFusionRetriever:
 that class wants BaseRetriever arms returning NodeWithScore and re-issues the query to each,
@@ -22,7 +23,8 @@ from rag.mentions import ReportMentions
 from rag.records import Chunk, Report, Source
 from rag.store import Store
 
-Mode = Literal["hybrid", "dense", "bm25"]
+# "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone.
+Mode = Literal["hybrid", "dense", "bm25", "cross_lingual"]
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,11 @@ class Retriever:
         embedder: BaseEmbedding,
         glossary: Glossary | None = None,
         translate: Callable[[str], str] | None = None,
+        cross_lingual: BaseEmbedding | None = None,
     ):
         self.store = store
         self.embedder = embedder
+        self.cross_lingual = cross_lingual
         self.settings = store.settings
         self.glossary = glossary or default_glossary()
         self.translate = translate
@@ -63,9 +67,11 @@ class Retriever:
         mode: Mode | None = None,
         expand: bool | None = None,
         mentions: bool | None = None,
+        cross_lingual: bool = True,
     ) -> list[Source]:
         """The k best chunks. `venue` matches a substring of the report's venue; dates compare
-        as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter."""
+        as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter.
+        cross_lingual=False leaves the cross-lingual arm out of a hybrid (for comparisons)."""
         allowed = self.allowed_reports(report_ids, venue, date_from, date_to)
         if allowed is not None and not allowed:
             return []
@@ -75,17 +81,29 @@ class Retriever:
         # One embedding per question (it is most of the latency): the dense arm's query, which
         # for English questions carries the Chinese glossary terms, also scores the sources.
         dense_vector = self.embedder.get_query_embedding(query.dense_text)
+        # The cross-lingual arm reads the bare question: it maps languages onto each other
+        # itself, and glossary words appended to an English question would only blur it.
+        use_cross = self.cross_lingual is not None and (mode == "cross_lingual" or (mode == "hybrid" and cross_lingual))
+        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross else None
+        cross_weight = self.settings.cross_lingual_weights.get(detect_language(question), 1.0)
 
         similarity: dict[str, float] = {}
 
-        def arms(within: set[str] | None) -> list[list[tuple[str, float]]]:
+        def arms(within: set[str] | None) -> list[tuple[list[tuple[str, float]], float]]:
+            """Each arm's ranked hits with its RRF weight."""
             found = []
-            if mode != "bm25":
-                dense = self.store.dense_search(dense_vector, candidates, sorted(within) if within else None)
+            report_ids = sorted(within) if within else None
+            if mode in ("hybrid", "dense"):
+                dense = self.store.dense_search(dense_vector, candidates, report_ids)
                 similarity.update(dense)
-                found.append(dense)
-            if mode != "dense":
-                found.append(self.lexical.search(query.lexical, candidates, within))
+                found.append((dense, 1.0))
+            if cross_vector is not None:
+                # An index whose cross-lingual vectors are missing (built before the arm, and not
+                # re-ingested yet) just returns fewer hits here; the other arms carry on.
+                found.append((self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id),
+                              cross_weight))
+            if mode in ("hybrid", "bm25"):
+                found.append((self.lexical.search(query.lexical, candidates, within), 1.0))
             return found
 
         ranked_lists = arms(allowed)
@@ -96,7 +114,7 @@ class Retriever:
             for report_id in self.mentioned_reports(question):
                 if allowed is None or report_id in allowed:
                     ranked_lists += arms({report_id})
-        ranked = fuse(ranked_lists, self.settings.rrf_k)
+        ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
         picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
@@ -207,12 +225,15 @@ class Retriever:
         return dict(zip(ids, sims.tolist(), strict=True))
 
 
-def fuse(arms: Sequence[Sequence[tuple[str, float]]], rrf_k: int) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: ranks, not raw scores, because cosine and BM25 scales differ."""
+def fuse(
+    arms: Sequence[Sequence[tuple[str, float]]], rrf_k: int, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: ranks, not raw scores, because cosine and BM25 scales differ.
+    Each arm's contribution is scaled by its weight (default 1)."""
     fused: dict[str, float] = {}
-    for arm in arms:
+    for arm, weight in zip(arms, weights or [1.0] * len(arms), strict=True):
         for rank, (cid, _score) in enumerate(arm, 1):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+            fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank)
     return sorted(fused.items(), key=lambda item: -item[1])
 
 

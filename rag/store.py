@@ -2,8 +2,10 @@
 collection of chunk vectors (through llama-index's ChromaVectorStore).
 
 The catalog is the source of truth for texts and metadata; chroma holds only vectors and the
-few fields filters need. A file is committed to the catalog only after its vectors are in
-chroma, so a crash mid-ingest leaves a file marked `pending`, which the next run cleans up.
+few fields filters need, one collection per vector arm (the main embedder and, unless turned off,
+the cross-lingual one), all keyed by chunk id in the same index dir. A file is committed to the
+catalog only after its vectors are in every arm's collection, so a crash mid-ingest leaves a
+file marked `pending`, which the next run cleans up.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ class Store:
         self._local = threading.local()
         with self._db:
             self._db.executescript(_SCHEMA)
-        self._vector_store = None
+        self._vector_stores: dict[str, object] = {}
         self._vector_store_lock = threading.Lock()
 
     # -- catalog -----------------------------------------------------------------------------
@@ -62,10 +64,21 @@ class Store:
         return conn
 
     @property
+    def vector_arms(self) -> list[str]:
+        """Ids of the vector spaces every committed chunk must have a vector in; the first is
+        the main embedder's, which also scores sources."""
+        return [self.settings.embedder_id] + ([self.settings.cross_lingual_id] if self.settings.cross_lingual_id else [])
+
+    @property
     def vector_store(self):
+        return self.arm_store(self.settings.embedder_id)
+
+    def arm_store(self, arm: str | None = None):
+        """The ChromaVectorStore of one vector arm (default: the main embedder's)."""
+        arm = arm or self.settings.embedder_id
         # concurrent first requests (gradio sessions) must not open chroma twice at once
         with self._vector_store_lock:
-            if self._vector_store is None:
+            if arm not in self._vector_stores:
                 import chromadb
                 from chromadb.config import Settings as ChromaSettings
                 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -74,12 +87,10 @@ class Store:
                     path=str(self.index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
                 )
                 collection = client.get_or_create_collection(
-                    collection_name(self.settings.embedder_id),
-                    embedding_function=None,
-                    metadata={"hnsw:space": "cosine"},
+                    collection_name(arm), embedding_function=None, metadata={"hnsw:space": "cosine"}
                 )
-                self._vector_store = ChromaVectorStore(chroma_collection=collection)
-        return self._vector_store
+                self._vector_stores[arm] = ChromaVectorStore(chroma_collection=collection)
+        return self._vector_stores[arm]
 
     def file_hashes(self) -> dict[str, tuple[str, str]]:
         rows = self._db.execute("SELECT source, sha256, status FROM files")
@@ -140,10 +151,10 @@ class Store:
         )
         return [Chunk.model_validate_json(r) for (r,) in rows]
 
-    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+    def chunk_vectors(self, ids: Sequence[str], arm: str | None = None) -> dict[str, list[float]]:
         if not ids:
             return {}
-        got = self.vector_store._collection.get(ids=list(ids), include=["embeddings"])
+        got = self.arm_store(arm)._collection.get(ids=list(ids), include=["embeddings"])
         return {cid: list(vec) for cid, vec in zip(got["ids"], got["embeddings"], strict=True)}
 
     # -- writing -----------------------------------------------------------------------------
@@ -158,7 +169,7 @@ class Store:
                 (source, path),
             )
 
-    def add_vectors(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    def add_vectors(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], arm: str | None = None) -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
@@ -172,7 +183,7 @@ class Store:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
             nodes.append(node)
         if nodes:
-            self.vector_store.add(nodes)
+            self.arm_store(arm).add(nodes)
 
     def commit_file(self, source: str, sha256: str, reports: Sequence[Report], chunks: Iterable[Chunk]) -> None:
         """Swap a file's reports and chunks in one transaction, after its vectors are stored."""
@@ -195,23 +206,29 @@ class Store:
                 self._db.execute(f"DELETE FROM {table} WHERE source=?", (source,))
         self.sweep_orphan_vectors()
 
-    def vector_ids(self) -> set[str]:
-        return set(self.vector_store._collection.get(include=[])["ids"])
+    def vector_ids(self, arm: str | None = None) -> set[str]:
+        return set(self.arm_store(arm)._collection.get(include=[])["ids"])
 
     def sweep_orphan_vectors(self) -> int:
-        """Delete vectors no committed chunk refers to (left by a crash or a changed file)."""
-        catalog = {cid for (cid,) in self._db.execute("SELECT id FROM chunks")}
-        orphans = sorted(self.vector_ids() - catalog)
-        for start in range(0, len(orphans), 500):
-            self.vector_store._collection.delete(ids=orphans[start : start + 500])
-        return len(orphans)
+        """Delete vectors no committed chunk refers to (left by a crash or a changed file), in every arm."""
+        catalog = self.chunk_ids()
+        swept = 0
+        for arm in self.vector_arms:
+            orphans = sorted(self.vector_ids(arm) - catalog)
+            for start in range(0, len(orphans), 500):
+                self.arm_store(arm)._collection.delete(ids=orphans[start : start + 500])
+            swept += len(orphans)
+        return swept
 
-    def vector_count(self) -> int:
-        return self.vector_store._collection.count()
+    def chunk_ids(self) -> set[str]:
+        return {cid for (cid,) in self._db.execute("SELECT id FROM chunks")}
+
+    def vector_count(self, arm: str | None = None) -> int:
+        return self.arm_store(arm)._collection.count()
 
     # -- reading vectors ---------------------------------------------------------------------
     def dense_search(
-        self, query_embedding: Sequence[float], k: int, report_ids: Sequence[str] | None = None
+        self, query_embedding: Sequence[float], k: int, report_ids: Sequence[str] | None = None, arm: str | None = None
     ) -> list[tuple[str, float]]:
         from llama_index.core.vector_stores.types import (
             FilterOperator,
@@ -225,7 +242,7 @@ class Store:
             filters = MetadataFilters(
                 filters=[MetadataFilter(key="report_id", value=list(report_ids), operator=FilterOperator.IN)]
             )
-        result = self.vector_store.query(
+        result = self.arm_store(arm).query(
             VectorStoreQuery(query_embedding=list(query_embedding), similarity_top_k=k, filters=filters)
         )
         return list(zip(result.ids or [], result.similarities or [], strict=False))
