@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import check_answer, citation_for
+from rag.citations import CITATION_MARK, check_answer, citation_for
 from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.language import detect_language
@@ -26,6 +26,8 @@ from rag.support import SupportJudge, Verdict, normalise, sentence_spans
 NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this")
 
 
+EXCERPT_SCORE_GAP = 0.1
+MAX_EXCERPTS = 3
 # Quoted sentences must bear on the question at least this much (compression score, 0-1).
 EXTRACTIVE_MIN_SCORE = 0.3
 
@@ -48,7 +50,8 @@ class AnswerEvent:
 
 def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]]) -> str:
     # Numbered by the source's place in Answer.sources, so [n] means the same everywhere.
-    return "\n\n".join(f"[{n}] 《{e.source.title}》\n<<<{e.text}>>>" for n, e in excerpts)
+    # Footnote marks like "[2]" inside a report would read as citations of another source.
+    return "\n\n".join(f"[{n}] 《{e.source.title}》\n{CITATION_MARK.sub('', e.text)}" for n, e in excerpts)
 
 
 def says_not_found(text: str) -> bool:
@@ -126,7 +129,11 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms()))
             return
 
-        numbered = [(sources.index(e.source) + 1, e) for e in sorted(excerpts, key=lambda e: e.source.rank)]
+        # The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
+        # holding the answer, and answered right with that one alone: give it only close seconds.
+        top = max(e.best for e in excerpts)
+        focused = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
+        numbered = [(sources.index(e.source) + 1, e) for e in sorted(focused, key=lambda e: e.source.rank)]
         prompt = load_prompt("answer", language).format(sources=format_excerpts(numbered), question=standalone)
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         text = ""
