@@ -83,9 +83,11 @@ class Retriever:
         dense_vector = self.embedder.get_query_embedding(query.dense_text)
         # The cross-lingual arm reads the bare question: it maps languages onto each other
         # itself, and glossary words appended to an English question would only blur it.
-        use_cross = self.cross_lingual is not None and (mode == "cross_lingual" or (mode == "hybrid" and cross_lingual))
-        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross else None
         cross_weight = self.settings.cross_lingual_weights.get(detect_language(question), 1.0)
+        use_cross = self.cross_lingual is not None and (
+            mode == "cross_lingual" or (mode == "hybrid" and cross_lingual and cross_weight > 0)
+        )
+        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross else None
 
         similarity: dict[str, float] = {}
 
