@@ -42,7 +42,9 @@ def _assert_consistent(store: Store) -> None:
     chunks = store.chunks()
     assert len({c.id for c in chunks}) == len(chunks)
     assert len({(c.report_id, c.start, c.end) for c in chunks}) == len(chunks), "duplicate chunks"
-    assert store.vector_ids() == {c.id for c in chunks}, "orphan vectors or chunks without vectors"
+    assert len(store.vector_arms) == 2, "the main and the cross-lingual embedder"
+    for arm in store.vector_arms:
+        assert store.vector_ids(arm) == {c.id for c in chunks}, f"orphan vectors or chunks without vectors in {arm}"
 
 
 def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphans(tmp_path):
@@ -69,7 +71,8 @@ def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphan
 
     settings = load_settings(data_dir=data_dir)
     crashed = Store(settings)
-    assert crashed.vector_count() >= killed_at, "vectors written before the kill survive it"
+    for arm in crashed.vector_arms:  # each batch writes both arms before progress moves
+        assert crashed.vector_count(arm) >= killed_at, f"{arm} vectors written before the kill survive it"
     assert len(crashed.reports()) < 2, "an interrupted file is not committed"
 
     summary = ingest(settings, [folder])
@@ -108,3 +111,24 @@ def test_unchanged_changed_and_pruned_files(tmp_path):
     pruned = ingest(settings, [folder], prune=True)
     assert pruned.pruned == ["note.md"] and pruned.reports == 1
     _assert_consistent(Store(settings))
+
+
+def test_index_without_cross_lingual_vectors_still_answers_and_the_next_ingest_completes_it(tmp_path):
+    folder = _folder(tmp_path, "004_ffb2fa1ac3309242.txt")
+    data_dir = tmp_path / "data"
+    first = ingest(load_settings(data_dir=data_dir, cross_lingual_embedder="none"), [folder])
+    settings = load_settings(data_dir=data_dir)  # the default: cross-lingual arm on
+    store = Store(settings)
+    cross_lingual = settings.cross_lingual_id
+    assert first.ok and store.vector_count(cross_lingual) == 0 < store.chunk_count()
+
+    from rag.engine import Engine
+
+    sources = Engine(settings).retriever.retrieve("How do the US and the EU cooperate on AI regulation?", k=3)
+    assert len(sources) == 3, "the main dense and BM25 arms answer while the cross-lingual vectors are missing"
+
+    completed = ingest(settings, [folder])
+    assert completed.unchanged == ["004_ffb2fa1ac3309242.txt"] and completed.indexed == []
+    assert completed.chunks_embedded == store.chunk_count(), "each committed chunk gets its missing vector"
+    _assert_consistent(Store(settings))
+    assert ingest(settings, [folder]).chunks_embedded == 0
