@@ -10,11 +10,15 @@ from typing import Any
 CONFIGS: dict[str, dict[str, Any]] = {
     # whatever the current settings say (env vars, zhiku.toml, --preset)
     "default": {},
-    # retrieval arms (rag/settings.py retrieval_mode, query_expansion)
+    # retrieval arms (rag/settings.py retrieval_mode, query_expansion); "hybrid" includes the
+    # cross-lingual arm unless it is turned off
     "dense": {"retrieval_mode": "dense", "query_expansion": False},
     "bm25": {"retrieval_mode": "bm25"},
     "hybrid": {"retrieval_mode": "hybrid", "query_expansion": True},
     "hybrid-no-expansion": {"retrieval_mode": "hybrid", "query_expansion": False},
+    # the cross-lingual dense arm (rag/settings.py cross_lingual_embedder): off, or the only arm
+    "hybrid-no-cross-lingual": {"retrieval_mode": "hybrid", "cross_lingual_embedder": "none"},
+    "cross-lingual": {"retrieval_mode": "cross_lingual", "query_expansion": False},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

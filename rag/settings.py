@@ -73,7 +73,7 @@ class ZhikuSettings(BaseSettings):
     chunk_chars: int = 350
     chunk_overlap_chars: int = 60
 
-    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    retrieval_mode: Literal["hybrid", "dense", "bm25", "cross_lingual"] = "hybrid"
     query_expansion: bool = Field(True, description="Add glossary translations of the question's terms to both arms")
     expansion_weights: dict[str, float] = Field(
         {"en": 2.0, "zh": 0.2},
