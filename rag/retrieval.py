@@ -78,8 +78,8 @@ class Retriever:
         query = self.build_query(question, self.settings.query_expansion if expand is None else expand)
         mode = mode or self.settings.retrieval_mode
         candidates = max(self.settings.retrieval_candidates, k)
-        # One embedding per question (it is most of the latency): the dense arm's query, which
-        # for English questions carries the Chinese glossary terms, also scores the sources.
+        # One main-embedder embedding per question (it is most of the latency): the dense arm's
+        # query, which for English questions carries the Chinese glossary terms, also scores the sources.
         dense_vector = self.embedder.get_query_embedding(query.dense_text)
         # The cross-lingual arm reads the bare question: it maps languages onto each other
         # itself, and glossary words appended to an English question would only blur it.
@@ -102,8 +102,8 @@ class Retriever:
             if cross_vector is not None:
                 # An index whose cross-lingual vectors are missing (built before the arm, and not
                 # re-ingested yet) just returns fewer hits here; the other arms carry on.
-                found.append((self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id),
-                              cross_weight))
+                cross = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id)
+                found.append((cross, cross_weight))
             if mode in ("hybrid", "bm25"):
                 found.append((self.lexical.search(query.lexical, candidates, within), 1.0))
             return found

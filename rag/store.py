@@ -67,7 +67,8 @@ class Store:
     def vector_arms(self) -> list[str]:
         """Ids of the vector spaces every committed chunk must have a vector in; the first is
         the main embedder's, which also scores sources."""
-        return [self.settings.embedder_id] + ([self.settings.cross_lingual_id] if self.settings.cross_lingual_id else [])
+        cross_lingual = self.settings.cross_lingual_id
+        return [self.settings.embedder_id] + ([cross_lingual] if cross_lingual else [])
 
     @property
     def vector_store(self):
@@ -169,7 +170,9 @@ class Store:
                 (source, path),
             )
 
-    def add_vectors(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], arm: str | None = None) -> None:
+    def add_vectors(
+        self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], arm: str | None = None
+    ) -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
