@@ -154,6 +154,15 @@ def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
     """Figures stated in `claim` that `evidence` does not hold at the same magnitude."""
     texts = [evidence] if isinstance(evidence, str) else list(evidence)
     available = [f for t in texts for f in extract_figures(t)]
-    return [f for f in extract_figures(claim) if not any(_covers(g, f) for g in available)]
+    # "four risk tiers" counts items a source may list without naming their number: a small
+    # bare count is checked only against a source that states counts of its own ("四种").
+    source_counts = any(_is_small_count(g) for g in available)
+    return [f for f in extract_figures(claim)
+            if (source_counts or not _is_small_count(f)) and not any(_covers(g, f) for g in available)]
+
+
+def _is_small_count(figure: Figure) -> bool:
+    return figure.kind == "number" and not figure.currency and isinstance(figure.value, float) \
+        and figure.value < 13 and figure.value == int(figure.value)
 
 

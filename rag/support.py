@@ -110,7 +110,10 @@ def actors(text: str) -> set[str]:
 def latin_names(text: str) -> set[str]:
     """Names that carry over between languages: every Latin word in Chinese text (CEN,
     Anthropic, SG17), capitalised acronyms in English text (ISO, TC260, OpenAI)."""
-    pattern = _LATIN_WORD if detect_language(text) == "zh" else _ACRONYM
+    # an English sentence quoting Chinese terms ("four tiers: 高风险, 有限风险") can count as
+    # Chinese by characters; its ordinary English words are no names
+    chinese_prose = detect_language(text) == "zh" and len(_LATIN_WORD.findall(text)) < 3
+    pattern = _LATIN_WORD if chinese_prose else _ACRONYM
     actor_names = {n for names in ACTORS.values() for n in names} | {"ai"}
     return {a.lower() for a in pattern.findall(text) if a.lower() not in actor_names | {"us"}}
 
