@@ -1,0 +1,29 @@
+"""The question's language picks the prompt and the refusal; the answer's is checked against it."""
+from __future__ import annotations
+
+import pytest
+
+from evals.questions import load_questions
+from rag.language import detect_language
+from rag.settings import PROJECT_ROOT
+
+
+def test_every_dev_question_is_detected_in_its_labelled_language():
+    questions = load_questions(PROJECT_ROOT / "evals" / "datasets" / "dev.jsonl")
+    wrong = [q.id for q in questions if detect_language(q.question) != q.lang]
+    assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ISO/IEC 42001 和 SC 42 是什么？", "zh"),
+        ("欧盟的AI Act和美国的Executive Order有何不同？", "zh"),
+        ("那美国呢？", "zh"),
+        ("what about its penalties?", "en"),
+        ("What is 新质生产力?", "en"),
+        ("The EU AI Act defines four risk tiers: 不可接受风险, 高风险, 有限风险, 最小风险. [4]", "en"),
+    ],
+)
+def test_mixed_script_text(text, language):
+    assert detect_language(text) == language
