@@ -6,20 +6,19 @@ Two JSONL datasets live in ``evals/datasets/``:
 * ``judge.jsonl`` -- labelled (answer sentence, passage) pairs used to validate the
   citation-support judge (:class:`JudgePair`).
 
-Only the standard library and pydantic are used so the module can be imported anywhere
-(tests, eval scripts, the RAG package) without pulling in heavy dependencies.
+Text matching uses the same normaliser as the citation checker (rag.support.normalise).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, ValidationError, model_validator
+
+from rag.support import normalise
 
 __all__ = [
     "DATASETS_DIR",
@@ -48,23 +47,11 @@ JudgeKind = Literal["verbatim", "paraphrase", "wrong_figure", "wrong_actor", "ne
 #: Judge kinds whose sentence is supported by its passage; every other kind is unsupported.
 SUPPORTED_KINDS: frozenset[str] = frozenset({"verbatim", "paraphrase", "translation"})
 
-_WHITESPACE = re.compile(r"\s+")
 
 
-def normalise_for_match(text: str) -> str:
-    """Normalise text for substring matching against PDF-extracted corpus text.
-
-    Removes *all* whitespace (the corpus has hard line breaks every ~35 characters and
-    stray spaces between CJK characters and digits) and applies Unicode NFKC, which folds
-    full-width punctuation/digits (``，（）３``) and superscripts to their plain forms.
-    Whitespace is removed once more after NFKC because a few compatibility characters
-    decompose into sequences containing a space.
-    """
-    text = _WHITESPACE.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
-    return _WHITESPACE.sub("", text)
-
-
+# One normaliser for evidence matching and citation checking: NFKC, then no whitespace at all
+# (the corpus breaks lines every ~35 characters and spaces digits apart).
+normalise_for_match = normalise
 
 
 class _Record(BaseModel):
