@@ -57,7 +57,7 @@ class ZhikuSettings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_timeout_s: float = 120.0
     max_answer_tokens: int = 320
-    temperature: float = 0.1
+    temperature: float = Field(0.0, description="0 = greedy: the same question gets the same answer")
 
     answer_mode: Literal["generative", "extractive"] = "generative"
     top_k: int = Field(6, description="Chunks given to the answer step")
