@@ -51,10 +51,13 @@ eval: install
 	  --config dense --config bm25 --config hybrid-no-expansion --config hybrid --out evals/results/retrieval
 	$(BIN)/zhiku eval judge
 
-bench: install
-	$(BIN)/python evals/bench_ingest.py
-	$(BIN)/python evals/bench_retrieval.py
-	$(BIN)/python evals/bench_answer.py
+# Benchmarks print their numbers; the retrieval one builds a synthetic 100k-chunk store (~2 GB) once.
+bench: ingest
+	$(BIN)/python -m evals.bench_ingest
+	$(BIN)/python -m evals.compare_retrieval
+	$(BIN)/python -m evals.bench_retrieval
+	$(BIN)/python -m evals.bench_answer --data-dir .zhiku --per-language 10 --unanswerable 6
+	$(BIN)/python -m ui.bench --data-dir .zhiku
 
 clean:
 	rm -rf .zhiku
