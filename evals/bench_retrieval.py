@@ -17,21 +17,18 @@ rerun on an idle machine for clean figures.
 """
 from __future__ import annotations
 
+import argparse
 import os
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
 
-import argparse  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from evals.questions import load_questions  # noqa: E402
+from evals.questions import load_questions
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 

@@ -13,16 +13,12 @@ Only answerable questions count (see evals.retrieval_metrics for the evidence ru
 """
 from __future__ import annotations
 
-import os
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import argparse  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from evals.questions import DEV_PATH, EvalQuestion, load_questions  # noqa: E402
-from evals.retrieval_metrics import RankedChunk, answerable, mean, recall_at_k, reciprocal_rank  # noqa: E402
+from evals.questions import DEV_PATH, EvalQuestion, load_questions
+from evals.retrieval_metrics import RankedChunk, answerable, mean, recall_at_k, reciprocal_rank
 
 KS = (1, 3, 5, 10)
 Search = Callable[[str, int], list[RankedChunk]]

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 QUESTIONS = {

