@@ -272,8 +272,9 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 blocks.append(Block("heading", text, level=level))
             i += 1
             continue
-        bound = tight_binds and line.tight and not _SENTENCE_END.search(current[-1] if current else "。")
-        if current and not bound and (ends_paragraph(current[-1]) or _FORCED_START.match(text)):
+        forced = _FORCED_START.match(text)  # "Abstract:" opens a paragraph even right under an author line
+        bound = tight_binds and line.tight and not forced and not _SENTENCE_END.search(current[-1] if current else "。")
+        if current and not bound and (ends_paragraph(current[-1]) or forced):
             flush()
         current.append(text)
         interrupted_by_note = False

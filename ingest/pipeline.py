@@ -15,6 +15,7 @@ point leaves the old chunks searchable and the next run finishes the work.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -101,6 +102,18 @@ def embed_in_workers(settings: ZhikuSettings, batches: list[list[EmbedJob]]) -> 
         yield from pool.map(_embed_batch, batches)
 
 
+# Bump when cleaning, splitting or chunking changes what a file becomes, so indexes re-parse.
+PARSER_VERSION = 2
+
+
+def parse_digest(content: bytes, entries: list[dict], settings: ZhikuSettings) -> str:
+    """What a file's chunks depend on: its bytes, its manifest entries and the chunk sizes, so
+    that editing a title in the manifest, changing chunk_chars or a new parser re-parses the file."""
+    recipe = json.dumps([PARSER_VERSION, entries, settings.chunk_chars, settings.chunk_overlap_chars], ensure_ascii=False,
+                        sort_keys=True, default=str)
+    return hashlib.sha256(content + b"\0" + recipe.encode()).hexdigest()
+
+
 def _parse_changed(
     settings: ZhikuSettings, files: list[Path], known: dict[str, tuple[str, str]], summary: IngestSummary
 ) -> list[tuple[Path, str, ParsedFile]]:
@@ -113,13 +126,13 @@ def _parse_changed(
                 raise UnreadableFile(
                     f"{size_mb:.1f} MB is over the {settings.max_file_mb:g} MB limit / 超过 {settings.max_file_mb:g} MB 大小上限"
                 )
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if known.get(path.name) == (digest, "done"):
-                summary.unchanged.append(path.name)
-                continue
             if path.parent not in manifests:
                 manifests[path.parent] = load_manifest(path.parent)
             entries = manifests[path.parent].get(path.name, [])
+            digest = parse_digest(path.read_bytes(), entries, settings)
+            if known.get(path.name) == (digest, "done"):
+                summary.unchanged.append(path.name)
+                continue
             todo.append((path, digest, parse_file(path, entries, settings.chunk_chars, settings.chunk_overlap_chars)))
         except (UnreadableFile, OSError, ValueError) as exc:
             summary.skipped[str(path)] = str(exc)

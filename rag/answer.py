@@ -204,7 +204,8 @@ class Answerer:
         for _score, i, j in scored:
             a, b = spans[i][j]
             n = base.sources.index(sources[i]) + 1
-            quote = "".join(sources[i].text[a:b].split())
+            # a footnote mark like "[1]" inside the quote would read as a citation of source 1
+            quote = CITATION_MARK.sub("", "".join(sources[i].text[a:b].split()))
             lines.append(f"“{quote}” [{n}]")
             checks.append(SentenceCheck(text=quote, citations=[n], support=1.0, supported=True))
             citations.setdefault(n, citation_for(n, sources[i], Verdict(1.0, True, a, b)))

@@ -55,10 +55,10 @@ def test_no_chunk_holds_running_headers_ui_junk_or_a_broken_sentence():
         lines = chunk.text.split("\n")
         assert not junk & set(lines), chunk.text
         for line, nxt in zip(lines, lines[1:], strict=False):
-            # a break may follow a sentence end or a figure/table block, and precede a heading
-            # or an author line
+            # a break may follow a sentence end or a figure/table block, and precede a heading,
+            # an author line or an abstract
             if not _SENTENCE_END.search(line) and len(line) > 30 and " | " not in line \
-                    and not re.match(r"^[一二三四五六七八九十]+、|^[（(]|^\d", nxt) \
+                    and not re.match(r"^[一二三四五六七八九十]+、|^[（(]|^\d|^Abstract\s*:|^摘\s*要", nxt) \
                     and not (len(nxt) <= 30 and not re.search(r"[。，；,.]", nxt)):
                 broken.append((line[-20:], nxt[:20]))
     assert not broken

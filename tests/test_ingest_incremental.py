@@ -134,3 +134,27 @@ def test_index_without_cross_lingual_vectors_still_answers_and_the_next_ingest_c
     assert completed.chunks_embedded == store.chunk_count(), "each committed chunk gets its missing vector"
     _assert_consistent(Store(settings))
     assert ingest(settings, [folder]).chunks_embedded == 0
+
+
+def test_changed_chunk_size_or_manifest_entry_reparses_an_unchanged_file(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    note = folder / "note.txt"
+    note.write_text("国际标准组织加快制定人工智能标准。" * 12 + "\n\n" + "欧盟推进协调标准的制定工作。" * 12 + "\n",
+                    encoding="utf-8")
+    settings = load_settings(data_dir=tmp_path / "data")
+    first = ingest(settings, [folder])
+    assert first.indexed == ["note.txt"]
+
+    smaller = settings.model_copy(update={"chunk_chars": 120, "chunk_overlap_chars": 20})
+    rechunked = ingest(smaller, [folder])
+    assert rechunked.indexed == ["note.txt"], "new chunk sizes must re-chunk the file"
+    assert max(len(c.text) for c in Store(smaller).chunks()) <= 120
+    _assert_consistent(Store(smaller))
+    assert ingest(smaller, [folder]).unchanged == ["note.txt"]
+
+    (folder / "manifest.json").write_text(
+        '{"files": [{"file": "note.txt", "reports": [{"title": "标准简报（修订）"}]}]}', encoding="utf-8")
+    retitled = ingest(smaller, [folder])
+    assert retitled.indexed == ["note.txt"], "an edited manifest entry must re-parse the file"
+    assert [r.title for r in Store(smaller).report_map().values()] == ["标准简报（修订）"]
