@@ -110,7 +110,7 @@ def parse_digest(content: bytes, entries: list[dict], settings: ZhikuSettings) -
     """What a file's chunks depend on: its bytes, its manifest entries and the chunk sizes, so
     that editing a title in the manifest, changing chunk_chars or a new parser re-parses the file."""
     recipe = json.dumps([PARSER_VERSION, entries, settings.chunk_chars, settings.chunk_overlap_chars], ensure_ascii=False,
-                        sort_keys=True, default=str)
+                        sort_keys=True)
     return hashlib.sha256(content + b"\0" + recipe.encode()).hexdigest()
 
 

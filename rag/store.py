@@ -237,10 +237,10 @@ class Store:
         """(chunk id, similarity) of the k nearest vectors. Asks chroma for ids and distances
         only: ChromaVectorStore.query always loads texts and metadata and rebuilds nodes,
         which took a third of a retrieve here, and the catalog already holds the texts."""
-        collection = self.arm_store(arm)._collection
-        result = collection.query(
+        # chroma caps n_results at the collection's size itself, empty collections included
+        result = self.arm_store(arm)._collection.query(
             query_embeddings=[list(query_embedding)],
-            n_results=min(k, max(collection.count(), 1)),
+            n_results=k,
             where={"report_id": {"$in": list(report_ids)}} if report_ids else None,
             include=["distances"],
         )
