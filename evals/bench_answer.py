@@ -2,17 +2,23 @@
 
     .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --per-language 10
     .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --budgets 250,400,700 --per-language 3
+    .venv/bin/python -m evals.bench_answer --data-dir .zhiku --per-language 38 --unanswerable 13 \
+        --modes generative --save answers.jsonl     # the whole dev set, every answer kept for reading
 
 Prints, per mode (and per context budget): time to sources, to first token, total, tokens/s
 (p50), then on the same questions: share of answerable questions whose citations all point
 to supporting sources, refusals of unanswerable questions, false refusals, answers in the
-question's language, and answers whose figures all appear in their cited sources.
+question's language, and answers whose figures all appear in their cited sources. Refusals
+are counted by the step that refused: retrieval confidence below min_confidence, the model's
+"not found", or no answer sentence the citation checker could support.
 Timings on a shared 2-core machine are noisy: rerun on an idle one.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+from collections import Counter
 import time
 from pathlib import Path
 
@@ -55,6 +61,24 @@ def run(engine: Engine, question: str) -> dict:
     return {"answer": answer, "sources_s": sources_at, "first_s": first_at, "total_s": total, "tok_s": rate}
 
 
+def refusal_step(answer) -> str:
+    if not answer.refused:
+        return "answered"
+    if "generate" not in answer.timings_ms:
+        return "low confidence"
+    return "unsupported" if answer.sentences else "model: not found"
+
+
+def record(question, result: dict) -> dict:
+    answer = result["answer"]
+    return {"id": question.id, "lang": question.lang, "type": question.type, "question": question.question,
+            "step": refusal_step(answer), "confidence": answer.confidence, "answer": answer.answer,
+            "first_s": result["first_s"], "total_s": result["total_s"],
+            "sentences": [s.model_dump() for s in answer.sentences],
+            "citations": [{"n": c.n, "title": c.title, "section": c.section, "quote": c.quote} for c in answer.citations],
+            "evidence": question.evidence}
+
+
 def quality(rows: list[tuple]) -> dict[str, str]:
     answerable = [(q, r) for q, r in rows if q.type != "unanswerable"]
     unanswerable = [(q, r) for q, r in rows if q.type == "unanswerable"]
@@ -70,7 +94,10 @@ def quality(rows: list[tuple]) -> dict[str, str]:
     def share(n: int, d: int) -> str:
         return f"{n}/{d} ({n / d:.0%})" if d else "-"
 
+    steps = Counter(f"{'unanswerable' if q.type == 'unanswerable' else 'answerable'}: {refusal_step(r['answer'])}"
+                    for q, r in rows)
     return {
+        **{k: str(v) for k, v in sorted(steps.items())},
         "citations all supporting (answered)": share(cited_ok, len(answered)),
         "refused unanswerable": share(sum(r["answer"].refused for _, r in unanswerable), len(unanswerable)),
         "false refusals": share(len(answerable) - len(answered), len(answerable)),
@@ -87,6 +114,7 @@ def main() -> None:
     parser.add_argument("--modes", default="generative,extractive")
     parser.add_argument("--budgets", default="", help="comma-separated context budgets (tokens) to compare")
     parser.add_argument("--show", type=int, default=0, help="print this many full answers")
+    parser.add_argument("--save", type=Path, help="write every answer (JSON lines) here to read them")
     args = parser.parse_args()
 
     questions = pick(args.per_language, args.unanswerable)
@@ -98,6 +126,11 @@ def main() -> None:
             overrides = {"answer_mode": mode, **({"context_budget_tokens": budget} if budget else {})}
             engine = Engine(load_settings(data_dir=args.data_dir, **overrides))
             rows = [(q, run(engine, q.question)) for q in questions]
+            if args.save:
+                with args.save.open("a", encoding="utf-8") as out:
+                    for q, r in rows:
+                        out.write(json.dumps(record(q, r) | {"mode": mode, "budget": engine.settings.context_budget_tokens},
+                                             ensure_ascii=False, default=str) + "\n")
 
             def p50(key: str) -> str:
                 values = [r[key] for _, r in rows if r[key] is not None]

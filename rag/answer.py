@@ -16,6 +16,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from rag.citations import CITATION_MARK, check_answer, citation_for
 from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage
 from rag.errors import LLMUnavailableError, ZhikuError
+from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import validate_question
@@ -48,10 +49,15 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
-def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]]) -> str:
-    # Numbered by the source's place in Answer.sources, so [n] means the same everywhere.
-    # Footnote marks like "[2]" inside a report would read as citations of another source.
-    return "\n\n".join(f"[{n}] 《{e.source.title}》\n{CITATION_MARK.sub('', e.text)}" for n, e in excerpts)
+def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = False) -> str:
+    """Numbered by the source's place in Answer.sources, so [n] means the same everywhere.
+    Footnote marks like "[2]" inside a report would read as citations of another source; for
+    an English answer, amounts in 万/亿 are given in English for the model to copy."""
+    def body(excerpt: Excerpt) -> str:
+        text = CITATION_MARK.sub("", excerpt.text)
+        return english_amounts(text) if english else text
+
+    return "\n\n".join(f"[{n}] 《{e.source.title}》\n{body(e)}" for n, e in excerpts)
 
 
 def says_not_found(text: str) -> bool:
@@ -134,7 +140,11 @@ class Answerer:
         top = max(e.best for e in excerpts)
         focused = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
         numbered = [(sources.index(e.source) + 1, e) for e in sorted(focused, key=lambda e: e.source.rank)]
-        prompt = load_prompt("answer", language).format(sources=format_excerpts(numbered), question=standalone)
+        excerpts_text = format_excerpts(numbered, english=language == "en")
+        # the glossary's Chinese for the question's terms lets the model find them in the excerpts
+        terms = "、".join(self._glossary_terms(standalone))
+        prompt = load_prompt("answer", language).format(
+            sources=excerpts_text, question=standalone, terms=f"\n(Key terms in the reports: {terms})" if terms else "")
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         text = ""
         responses = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.figures import with_source_figures
+from rag.language import detect_language
 from rag.records import Citation, SentenceCheck, Source
 from rag.support import SupportJudge, Verdict, strip_markers
 
@@ -58,6 +60,9 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge
         top = max((verdicts[n] for n in shown), key=lambda v: v.score, default=Verdict(0.0, False))
         checks.append(SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),
                                     reasons=[] if kept else top.reasons))
+        if kept and detect_language(claim) == "en":
+            # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
+            sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
         rewritten.append(_with_markers(sentence, kept))
     citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "

@@ -155,10 +155,12 @@ def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
     texts = [evidence] if isinstance(evidence, str) else list(evidence)
     available = [f for t in texts for f in extract_figures(t)]
     # "four risk tiers" counts items a source may list without naming their number: a small
-    # bare count is checked only against a source that states counts of its own ("四种").
+    # count in words is checked only against a source that states counts of its own ("四种").
+    # Written in digits ("10 experts") it was copied, or made up, and is always checked.
     source_counts = any(_is_small_count(g) for g in available)
     return [f for f in extract_figures(claim)
-            if (source_counts or not _is_small_count(f)) and not any(_covers(g, f) for g in available)]
+            if (source_counts or not _is_small_count(f) or re.search(r"\d", f.raw))
+            and not any(_covers(g, f) for g in available)]
 
 
 def _is_small_count(figure: Figure) -> bool:
@@ -166,3 +168,46 @@ def _is_small_count(figure: Figure) -> bool:
         and figure.value < 13 and figure.value == int(figure.value)
 
 
+
+
+
+_ZH_SCALED_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿)\s*(?P<currency>欧元|美元|人民币|元)?")
+_CURRENCY_WORDS = {"eur": "euros", "usd": "US dollars", "cny": "yuan"}
+
+
+def english_amount(value: float, currency: str = "") -> str:
+    """35000000.0, "eur" -> "35 million euros"."""
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if value >= scale:
+            number = f"{value / scale:,.2f}".rstrip("0").rstrip(".") + f" {word}"
+            break
+    else:
+        number = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{number} {_CURRENCY_WORDS[currency]}" if currency else number
+
+
+def english_amounts(text: str) -> str:
+    """Each amount in 万/亿 rewritten in English: "40万欧元" -> "400,000 euros".
+
+    The 1.5B model converts these units wrongly when it answers in English (40万 → "40 million",
+    2.5亿 → "2.5 billion"), even with the conversion written beside the figure; given only
+    the English value, it copies it. The answer gets the source's own form back afterwards
+    (with_source_figures)."""
+    def convert(m: re.Match) -> str:
+        value = _number(m.group("num")) * _SCALE[m.group("scale")]
+        return f" {english_amount(value, _CURRENCY.get((m.group('currency') or '')[:2], ''))} "
+
+    return _ZH_SCALED_AMOUNT.sub(convert, text)
+
+
+def with_source_figures(sentence: str, sources: Iterable[str]) -> str:
+    """An English sentence with the source's Chinese form after each amount it converted:
+    "400,000 euros" -> "400,000 euros (40万欧元)", so a reader can find the figure in the report."""
+    held = [f for text in sources for f in extract_figures(text)
+            if f.kind == "number" and _ZH_SCALED_AMOUNT.fullmatch(f.raw.strip())]
+    for figure in extract_figures(sentence):
+        original = next((re.sub(r"\s+", "", g.raw) for g in held if _covers(g, figure)), None)
+        if original and original not in sentence and figure.kind == "number":
+            raw = figure.raw.rstrip()
+            sentence = sentence.replace(raw, f"{raw} ({original})", 1)
+    return sentence

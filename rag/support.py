@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import missing_figures
+from rag.figures import extract_figures, missing_figures
 from rag.language import detect_language
 
 # Sentences end at Chinese and English terminators; PDF line breaks fall mid-sentence.
@@ -139,6 +139,18 @@ def negation_flipped(claim: str, passage: str) -> bool:
     return False
 
 
+def _around(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The window from the sentence before `start` to the sentence after `end`."""
+    first = max([i for i, (a, _) in enumerate(sentences) if a <= start] or [0])
+    last = min([i for i, (_, b) in enumerate(sentences) if b >= end] or [len(sentences) - 1])
+    return sentences[max(first - 1, 0)][0], sentences[min(last + 1, len(sentences) - 1)][1]
+
+
+def states_something(claim: str) -> bool:
+    """"80 [1]" answers nothing by itself: a bare figure matches any passage that holds it."""
+    return len(_LATIN_WORD.findall(claim)) >= 2 or len(_HAN.findall(claim)) >= 3
+
+
 @dataclass
 class Verdict:
     score: float
@@ -200,23 +212,32 @@ class SupportJudge:
         cosines = self.similarities(claim, texts)
         is_chinese = detect_language(claim) == "zh"
         same_language = is_chinese == (detect_language(passage) == "zh")
+        sentences = sentence_spans(passage) or [(0, len(passage))]
+        stated = bool(extract_figures(claim))
         scores = []
         for (a, b), text, cosine in zip(spans, texts, cosines):
             semantic = self.semantic(cosine, same_language)
             lexical = lexical_coverage(claim, text) if is_chinese else 0.0
+            # The figures must be where the support is (a sentence either side allowed), not
+            # anywhere in the passage: "signed by 20 states" is not held by a passage that
+            # matches the topic in one sentence and mentions the G20 (二十国集团) in another.
+            missing = missing_figures(claim, passage[slice(*_around(sentences, a, b))]) if stated else []
             # shorter windows win ties: the quote should be as tight as the evidence
-            scores.append((max(lexical, semantic), -(b - a), a, b))
-        best, _, start, end = max(scores)
+            scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing))
+        best, _, start, end, missing = max(scores, key=lambda item: item[:4])
         reasons = []
-        if missing := missing_figures(claim, passage):
+        if missing:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
         if missing_actors := actors(claim) - actors(passage):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
         if missing_names := {a for a in latin_names(claim) if a not in normalise(passage).lower()}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
+        if not states_something(claim):
+            reasons.append("no statement besides figures")
         if negation_flipped(claim, passage[start:end]):
             reasons.append("negation differs from source")
-        score = best if not reasons else best * 0.4
+        # a missing figure already scaled its window's score down
+        score = best if len(reasons) == bool(missing) else best * 0.4
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons)
 
     def score(self, sentence: str, passage: str) -> float:

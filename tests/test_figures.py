@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.figures import extract_figures, missing_figures
+from rag.figures import english_amounts, extract_figures, missing_figures, with_source_figures
 from rag.settings import PROJECT_ROOT
 
 CORPUS = {p.name[:3]: p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "data" / "corpus").glob("*.txt")}
@@ -72,3 +72,28 @@ def test_names_with_digits_and_citation_marks_are_not_mistaken():
     assert values("统一标准和“一带一路”") == []
     assert values("占比 61.5% [2]") == [("percent", 61.5)]
     assert missing_figures("ISO/IEC 42001:2023 [1]", "ISO/IEC 42001:2023 标准") == []
+
+
+def test_amounts_in_wan_and_yi_are_rewritten_in_english_for_the_model():
+    text = "".join(CORPUS["001"].split("\n"))
+    sentence = text[text.index("高达 40 万欧元"):text.index("109 亿欧元") + 8]
+    english = english_amounts(sentence)
+    assert "400,000 euros" in english and "10.9 billion euros" in english
+    assert "万" not in english and "亿" not in english
+    assert english_amounts(FINE).count("35 million euros") == 1
+
+
+def test_an_english_answer_gets_the_reports_own_form_of_each_converted_amount():
+    source = "将面临高达 40 万欧元的合规成本，到 2025 年，合规负担将使欧盟企业每年损失 109 亿欧元。"
+    answer = "SMEs face up to 400,000 euros in compliance costs, and EU firms lose 10.9 billion euros a year [1]."
+    assert with_source_figures(answer, [source]) == (
+        "SMEs face up to 400,000 euros (40万欧元) in compliance costs, "
+        "and EU firms lose 10.9 billion euros (109亿欧元) a year [1].")
+    # a figure the source does not hold in 万/亿 is left alone
+    assert with_source_figures("It happened in 2025 [1].", [source]) == "It happened in 2025 [1]."
+
+
+def test_a_small_count_written_in_digits_is_checked_even_against_a_list():
+    # "four risks" may count a list the source does not number; "10 experts" was copied or invented
+    assert missing_figures("The panel has 10 experts.", "涉及四种不同但相互交织的风险")
+    assert not missing_figures("Seaman names four risks.", "1）全球供应链韧性风险；2）国家安全风险")

@@ -47,3 +47,19 @@ def test_score_and_supports_agree_with_judge(judge):
     assert judge.supports("The AI Office was set up on 24 January 2024.", passage)
     assert not judge.supports("The AI Office was set up on 24 January 2023.", passage)
     assert judge.score("人工智能办公室于2024年1月24日成立。", passage) > judge.score("美国于2025年发布了行政令。", passage)
+
+
+def test_a_bare_figure_states_nothing(judge):
+    passage = "截至 2023 年末，中国已与各共建国家以合作形式建设了“一带一路”联合实验室 50多家、跨国技术转移中心9个。"
+    verdict = judge.judge("50 [1]", passage)
+    assert not verdict.supported and "no statement besides figures" in verdict.reasons
+    assert judge.judge("By the end of 2023 China had built over 50 Belt and Road joint laboratories [1].",
+                       passage).supported
+
+
+def test_a_figure_must_sit_beside_the_supporting_sentence(judge):
+    # the topic matches the first sentence; the "20" counts staff three sentences later
+    passage = ("欧洲委员会《人工智能框架公约》已开放供各国签署。该公约对人工智能系统的全生命周期提出要求。"
+               "公约强调人权、民主与法治。该机构的秘书处位于斯特拉斯堡，共有工作人员 20 名。")
+    verdict = judge.judge("The Council of Europe Framework Convention on AI has been signed by 20 states [1].", passage)
+    assert not verdict.supported, verdict
