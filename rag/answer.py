@@ -175,6 +175,9 @@ class Answerer:
         if says_not_found(text):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
+        if language == "en" and re.search(r"[\u4e00-\u9fff]", text):
+            glossary = getattr(self.engine.retriever, "glossary", None)
+            text = glossary.english_terms(text) if glossary is not None else text
         cleaned, citations, checks = check_answer(text.strip(), sources, self.judge)
         if not any(c.supported for c in checks):
             # Nothing the model said is in the sources: on-topic questions the reports do not

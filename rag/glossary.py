@@ -62,6 +62,17 @@ class Glossary:
         """Every Chinese term, so the tokenizer keeps e.g. 机制复合体 as one word."""
         return {v for term in self.terms for v in term.zh}
 
+    def english_terms(self, text: str) -> str:
+        """An English answer with the Chinese terms the model left untranslated put into English
+        ("four tiers: 不可接受风险、高风险" -> "four tiers: unacceptable risk, high-risk"); the
+        small model copies such terms from the sources instead of translating them."""
+        variants = sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
+        for zh, en in variants:
+            text = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en} ", text)
+        # list punctuation between translated terms reads as English too
+        text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
+        return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
+
     def expand(self, question: str) -> Expansion:
         """Terms named in the question (in either language) and their other-language forms."""
         found: list[Term] = []

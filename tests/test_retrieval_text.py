@@ -37,6 +37,14 @@ def test_glossary_expands_both_directions():
     assert not glossary.expand("Bananas are yellow")
 
 
+def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
+    glossary = default_glossary()
+    answer = "The EU AI Act defines four risk tiers:不可接受风险、高风险、有限风险和最小风险. [1]"
+    assert glossary.english_terms(answer) == (
+        "The EU AI Act defines four risk tiers: unacceptable risk, high-risk, limited risk and minimal risk. [1]")
+    assert glossary.english_terms("Fines reach 35 million euros [1].") == "Fines reach 35 million euros [1]."
+
+
 def test_glossary_file_is_well_formed(tmp_path):
     terms = Glossary.load(GLOSSARY_PATH).terms
     assert len(terms) > 100
