@@ -93,8 +93,12 @@ class Answerer:
         best = max(e.best for e in excerpts)
         return round(0.6 * best + 0.4 * coverage, 4)
 
+    @property
+    def _glossary(self):
+        return getattr(self.engine.retriever, "glossary", None)
+
     def _glossary_terms(self, question: str) -> list[str]:
-        glossary = getattr(self.engine.retriever, "glossary", None)
+        glossary = self._glossary
         if glossary is None or detect_language(question) == "zh":
             return []
         return list(glossary.expand(question).preferred)
@@ -175,9 +179,8 @@ class Answerer:
         if says_not_found(text):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
-        if language == "en" and re.search(r"[\u4e00-\u9fff]", text):
-            glossary = getattr(self.engine.retriever, "glossary", None)
-            text = glossary.english_terms(text) if glossary is not None else text
+        if language == "en" and self._glossary is not None:
+            text = self._glossary.english_terms(text)
         cleaned, citations, checks = check_answer(text.strip(), sources, self.judge)
         if not any(c.supported for c in checks):
             # Nothing the model said is in the sources: on-topic questions the reports do not

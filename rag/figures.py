@@ -168,9 +168,6 @@ def _is_small_count(figure: Figure) -> bool:
         and figure.value < 13 and figure.value == int(figure.value)
 
 
-
-
-
 _ZH_SCALED_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿)\s*(?P<currency>欧元|美元|人民币|元)?")
 _CURRENCY_WORDS = {"eur": "euros", "usd": "US dollars", "cny": "yuan"}
 

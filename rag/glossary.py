@@ -66,6 +66,8 @@ class Glossary:
         """An English answer with the Chinese terms the model left untranslated put into English
         ("four tiers: 不可接受风险、高风险" -> "four tiers: unacceptable risk, high-risk"); the
         small model copies such terms from the sources instead of translating them."""
+        if not re.search(r"[\u4e00-\u9fff]", text):
+            return text
         variants = sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
         for zh, en in variants:
             text = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en} ", text)

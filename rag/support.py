@@ -236,8 +236,8 @@ class SupportJudge:
             reasons.append("no statement besides figures")
         if negation_flipped(claim, passage[start:end]):
             reasons.append("negation differs from source")
-        # a missing figure already scaled its window's score down
-        score = best if len(reasons) == bool(missing) else best * 0.4
+        # a missing figure already scaled its window's score down; any other reason does it here
+        score = best * (0.4 if len(reasons) > bool(missing) else 1.0)
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons)
 
     def score(self, sentence: str, passage: str) -> float:
