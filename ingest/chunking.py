@@ -86,16 +86,35 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> list[TextSpan]:
-    """Chunks never cross a section heading; each holds whole sentences up to target_chars and
-    starts with the last sentences of the previous chunk, up to overlap_chars."""
+def section_spans(report: ReportText, min_chars: int) -> list[tuple[int, int, str]]:
+    """(start, end, section path) of each section's text. A section shorter than min_chars
+    whose next section is its own subsection (a bare heading such as "四、……的理论框架", or a
+    one-line lead-in) joins that subsection: alone it would be a chunk that matches the
+    question's words and answers nothing, taking a place in the top k."""
     text = report.text
     bounds = [0] + [offset for offset, _ in report.sections if offset > 0] + [len(text)]
     section_at = dict(report.sections)
-    chunks: list[TextSpan] = []
-    current_section = ""
+    spans: list[tuple[int, int, str]] = []
+    label = ""
     for lo, hi in zip(bounds, bounds[1:], strict=False):
-        current_section = section_at.get(lo, current_section)
+        label = section_at.get(lo, label)
+        if spans:
+            start, end, previous = spans[-1]
+            if len(text[start:end].strip()) < min_chars and previous and label.startswith(previous + " > "):
+                spans[-1] = (start, hi, label)
+                continue
+        spans.append((lo, hi, label))
+    return spans
+
+
+def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> list[TextSpan]:
+    """Chunks never cross a section heading (but see section_spans); each holds whole sentences
+    up to target_chars and starts with the last sentences of the previous chunk, up to
+    overlap_chars. A section's last few sentences, if they would fill less than a quarter of a
+    chunk, stay with the chunk before instead of forming a fragment of their own."""
+    text = report.text
+    chunks: list[TextSpan] = []
+    for lo, hi, current_section in section_spans(report, target_chars // 4):
         sentences = [piece for s in split_sentences(text, lo, hi) for piece in _cut_long(s, text, target_chars)]
         i = 0
         while i < len(sentences):
@@ -103,6 +122,8 @@ def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> l
             while j < len(sentences) and (size == 0 or size + len(sentences[j].text) <= target_chars):
                 size += len(sentences[j].text)
                 j += 1
+            if sum(len(s.text) for s in sentences[j:]) < target_chars // 4:
+                j = len(sentences)
             start, end = _trimmed(text, sentences[i].start, sentences[j - 1].end)
             notes = [note for anchor, note in report.notes if start <= anchor < end]
             chunks.append(TextSpan(text[start:end], start, end, current_section, notes))

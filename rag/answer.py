@@ -210,8 +210,10 @@ class Answerer:
         """The best-scoring source sentences, quoted verbatim: faithful by construction."""
         sources = [e.source for e in excerpts]
         spans = [sentence_spans(s.text) or [(0, len(s.text))] for s in sources]
+        # an English question's terms are matched in the Chinese sources through the glossary
+        terms = key_terms(base.question, self._glossary_terms(base.question))
         scored = [(score, i, j) for score, i, j in sorted(
-            self.compressor.sentence_scores(base.question, sources, key_terms(base.question)), reverse=True)
+            self.compressor.sentence_scores(base.question, sources, terms), reverse=True)
             if score >= EXTRACTIVE_MIN_SCORE and _is_prose(sources[i].text[slice(*spans[i][j])])]
         scored = scored[: self.settings.extractive_sentences]
         if not scored:

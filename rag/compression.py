@@ -4,6 +4,7 @@ The bundled model reads ~60 prompt tokens/s on 2 cores, so every sentence it rea
 time before the first word. Sentences are ranked by embedding similarity to the question
 plus the share of the question's key terms they hold; the best are kept with a neighbour
 each side ("a little surrounding text") until the budget is spent, in their original order.
+Sentences that read as instructions to the assistant are never kept (rag.injection).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import jieba
 
+from rag.injection import reads_as_instruction
 from rag.language import detect_language
 from rag.records import Source
 from rag.support import SupportJudge, normalise, sentence_spans
@@ -82,9 +84,10 @@ class Compressor:
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))
         same_language = detect_language(question) == "zh"
         scored = []
-        for x, (i, j, _text) in enumerate(sentences):
+        for x, (i, j, text) in enumerate(sentences):
             semantic = self.judge.semantic(float(cosines[x]), same_language) if x in cosines else 0.0
-            scored.append(((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j))
+            score = (1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x]
+            scored.append((0.0 if reads_as_instruction(text) else score, i, j))
         return scored
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
@@ -100,6 +103,8 @@ class Compressor:
                 if not 0 <= k < len(spans[i]) or k in chosen.get(i, set()):
                     continue
                 a, b = spans[i][k]
+                if reads_as_instruction(sources[i].text[a:b]):
+                    continue
                 cost = estimate_tokens(sources[i].text[a:b])
                 if used + cost > budget_tokens and (used or k != j):
                     continue
