@@ -181,7 +181,7 @@ class Answerer:
             return
         if language == "en" and self._glossary is not None:
             text = self._glossary.english_terms(text)
-        cleaned, citations, checks = check_answer(text.strip(), sources, self.judge)
+        cleaned, citations, checks = check_answer(text.strip(), sources, self.judge, standalone)
         if not any(c.supported for c in checks):
             # Nothing the model said is in the sources: on-topic questions the reports do not
             # answer end here, since retrieval scores alone cannot tell them apart (dev set).

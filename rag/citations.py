@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rag.figures import with_source_figures
 from rag.language import detect_language
 from rag.records import Citation, SentenceCheck, Source
-from rag.support import SupportJudge, Verdict, strip_markers
+from rag.support import SupportJudge, Verdict, restates_question, strip_markers
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
@@ -38,9 +38,10 @@ def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
     return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff。]$", body) else body + marks
 
 
-def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge
+def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
                  ) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
+    """The answer with corrected markers, one citation per supporting source, and per-sentence
+    checks. Given the question, a sentence that only restates it is supported by nothing."""
     checks: list[SentenceCheck] = []
     rewritten: list[str] = []
     best_quote: dict[int, Verdict] = {}
@@ -48,6 +49,9 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge
         claim = strip_markers(sentence)
         cited = [n for n in dict.fromkeys(marker_numbers(sentence)) if 1 <= n <= len(sources)]
         verdicts = {n: judge.judge(claim, s.text) for n, s in enumerate(sources, 1)}
+        if question and restates_question(claim, question):
+            verdicts = {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, "restates the question"])
+                        for n, v in verdicts.items()}
         kept = [n for n in cited if verdicts[n].supported]
         if not kept:
             best = max(verdicts, key=lambda n: verdicts[n].score, default=None)

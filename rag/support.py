@@ -151,6 +151,43 @@ def states_something(claim: str) -> bool:
     return len(_LATIN_WORD.findall(claim)) >= 2 or len(_HAN.findall(claim)) >= 3
 
 
+# English words that carry no content of their own, for telling a restatement from an answer.
+_FUNCTION_WORDS = set("""a an the of in on at to for from by with and or but as is are was were be been being has have
+had do does did its it this that these those their they them he she his her which who what when where why how
+according there than then into over about also both each other such not""".split())
+
+
+_YES_NO = re.compile(r"是否|吗[？?]?$|有没有|是不是|^\s*(?:do|does|did|is|are|was|were|can|could|has|have|had|will|would|should)\b",
+                     re.IGNORECASE)
+
+
+def _content_words(text: str) -> set[str]:
+    words = (w.lower().rstrip("s") for w in _LATIN_WORD.findall(text))
+    return {w for w in words if len(w) > 2 and w not in _FUNCTION_WORDS}
+
+
+def restates_question(claim: str, question: str) -> bool:
+    """A sentence that only gives the question back ("欧盟采取了更为温和的方式" for "欧盟采取了怎样的
+    '更为温和的方式'？") or repeats one phrase of it matches the sources as well as the question
+    does, so the judge would pass it; it answers nothing. New figures and a negation the
+    question lacks count as an answer, and so does any sentence answering a yes/no question
+    ("是否一致？" → "二者表述一致。")."""
+    claim = strip_markers(claim)
+    if _YES_NO.search(question):
+        return False
+    if {f.raw.strip() for f in extract_figures(claim)} - {f.raw.strip() for f in extract_figures(question)}:
+        return False
+    for negation in (_NEGATION_ZH, _NEGATION_EN):
+        if negation.search(claim) and not negation.search(question):
+            return False
+    if detect_language(claim) == "zh":
+        said, asked = _bigrams(normalise(claim)), _bigrams(normalise(question))
+    else:
+        said, asked = _content_words(claim), _content_words(question)
+    new = said - asked
+    return len(new) < max(2, 0.15 * len(said))
+
+
 @dataclass
 class Verdict:
     score: float

