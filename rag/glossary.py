@@ -80,37 +80,19 @@ class Glossary:
 
     def expand(self, question: str) -> Expansion:
         """Terms named in the question (in either language) and their other-language forms."""
-        matches: list[tuple[Term, list[tuple[int, int]], bool]] = []
-        for term, patterns in self._english:  # the glossary's order is the output's order
-            spans = [m.span() for p in patterns for m in p.finditer(question)]
-            if spans:
-                matches.append((term, spans, True))
-                continue
-            spans = [(i, i + len(v)) for v in term.zh for i in _occurrences(question, v)]
-            if spans:
-                matches.append((term, spans, False))
-        # Longest match first, and a term found only inside a longer one is left out: "Trade
-        # and Technology Council" is not also "trade" (进出口).
-        covered: list[tuple[int, int]] = []
-        kept = []
-        for term, spans, _english in sorted(matches, key=lambda m: -max(b - a for a, b in m[1])):
-            if not all(any(c <= a and b <= d for c, d in covered) for a, b in spans):
-                covered.extend(spans)
-                kept.append(term)
         found: list[Term] = []
         words: list[str] = []
         preferred: list[str] = []
-        for term, _spans, english in matches:
-            if term not in kept:
-                continue
-            found.append(term)
-            words.extend(term.zh if english else term.en)
-            preferred.append(term.zh[0] if english else term.en[0])
+        for term, patterns in self._english:
+            if any(p.search(question) for p in patterns):
+                found.append(term)
+                words.extend(term.zh)
+                preferred.append(term.zh[0])
+            elif any(v in question for v in term.zh):
+                found.append(term)
+                words.extend(term.en)
+                preferred.append(term.en[0])
         return Expansion(tuple(found), tuple(dict.fromkeys(words)), tuple(dict.fromkeys(preferred)))
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(word), text)]
 
 
 @cache
