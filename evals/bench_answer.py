@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from collections import Counter
 import time
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console

@@ -14,14 +14,14 @@ from typing import Any, Literal
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from rag.citations import CITATION_MARK, check_answer, citation_for
-from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage
+from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import validate_question
 from rag.records import Answer, SentenceCheck, Source
-from rag.support import SupportJudge, Verdict, normalise, sentence_spans
+from rag.support import SupportJudge, Verdict, normalise
 
 # What the model writes when the sources lack the answer (the prompts ask for exactly this).
 NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this")
@@ -209,7 +209,7 @@ class Answerer:
                     notice: str | None = None) -> Answer:
         """The best-scoring source sentences, quoted verbatim: faithful by construction."""
         sources = [e.source for e in excerpts]
-        spans = [sentence_spans(s.text) or [(0, len(s.text))] for s in sources]
+        spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
         # an English question's terms are matched in the Chinese sources through the glossary
         terms = key_terms(base.question, self._glossary_terms(base.question))
         scored = [(score, i, j) for score, i, j in sorted(

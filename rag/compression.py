@@ -55,6 +55,12 @@ def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys([*terms, *(t for t in extra_terms if t)]))
 
 
+def usable_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a source that may be scored, shown to the model or quoted:
+    all of them but those that read as instructions to the assistant."""
+    return [(a, b) for a, b in sentence_spans(text) or [(0, len(text))] if not reads_as_instruction(text[a:b])]
+
+
 def term_coverage(terms: Sequence[str], text: str) -> float:
     if not terms:
         return 0.0
@@ -75,7 +81,7 @@ class Compressor:
         Embedding a sentence costs ~0.1 s on a busy CPU, so only the `max_embedded` best by
         key-term coverage (then retrieval rank) are embedded; the rest keep their lexical score.
         """
-        spans = [sentence_spans(s.text) or [(0, len(s.text))] for s in sources]
+        spans = [usable_sentences(s.text) for s in sources]
         sentences = [(i, j, source.text[a:b]) for i, (source, sp) in enumerate(zip(sources, spans))
                      for j, (a, b) in enumerate(sp)]
         lexical = [term_coverage(terms, text) for _, _, text in sentences]
@@ -84,16 +90,15 @@ class Compressor:
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))
         same_language = detect_language(question) == "zh"
         scored = []
-        for x, (i, j, text) in enumerate(sentences):
+        for x, (i, j, _text) in enumerate(sentences):
             semantic = self.judge.semantic(float(cosines[x]), same_language) if x in cosines else 0.0
-            score = (1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x]
-            scored.append((0.0 if reads_as_instruction(text) else score, i, j))
+            scored.append(((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j))
         return scored
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
                  extra_terms: Sequence[str] = ()) -> list[Excerpt]:
         terms = key_terms(question, extra_terms)
-        spans = [sentence_spans(s.text) or [(0, len(s.text))] for s in sources]
+        spans = [usable_sentences(s.text) for s in sources]
         scored = sorted(self.sentence_scores(question, sources, terms), reverse=True)
         chosen: dict[int, set[int]] = {}
         used = 0
@@ -103,8 +108,6 @@ class Compressor:
                 if not 0 <= k < len(spans[i]) or k in chosen.get(i, set()):
                     continue
                 a, b = spans[i][k]
-                if reads_as_instruction(sources[i].text[a:b]):
-                    continue
                 cost = estimate_tokens(sources[i].text[a:b])
                 if used + cost > budget_tokens and (used or k != j):
                     continue
@@ -112,7 +115,7 @@ class Compressor:
                 used += cost
             if used >= budget_tokens:
                 break
-        best = {i: max(s for s, si, _ in scored if si == i) for i in range(len(sources))}
+        best = {i: max((s for s, si, _ in scored if si == i), default=0.0) for i in range(len(sources))}
         excerpts = []
         for i in sorted(chosen, key=lambda i: -best[i]):
             picked = [spans[i][k] for k in sorted(chosen[i])]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.tsv")
@@ -71,12 +71,17 @@ class Glossary:
         small model copies such terms from the sources instead of translating them."""
         if not re.search(r"[\u4e00-\u9fff]", text):
             return text
-        variants = sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
-        for zh, en in variants:
+        for zh, en in self._chinese_to_english:
             text = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en} ", text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
+
+    @cached_property
+    def _chinese_to_english(self) -> list[tuple[str, str]]:
+        """Every Chinese variant with its term's preferred English, longest first so that
+        高风险 is translated before 风险."""
+        return sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
 
     def expand(self, question: str) -> Expansion:
         """Terms named in the question (in either language) and their other-language forms."""

@@ -151,14 +151,12 @@ def states_something(claim: str) -> bool:
     return len(_LATIN_WORD.findall(claim)) >= 2 or len(_HAN.findall(claim)) >= 3
 
 
+_YES_NO = re.compile(r"是否|吗[？?]?$|有没有|是不是|^\s*(?:do|does|did|is|are|was|were|can|could|has|have|had|will|would|should)\b",
+                     re.IGNORECASE)  # a sentence answering one may repeat it ("二者表述一致。")
 # English words that carry no content of their own, for telling a restatement from an answer.
 _FUNCTION_WORDS = set("""a an the of in on at to for from by with and or but as is are was were be been being has have
 had do does did its it this that these those their they them he she his her which who what when where why how
 according there than then into over about also both each other such not""".split())
-
-
-_YES_NO = re.compile(r"是否|吗[？?]?$|有没有|是不是|^\s*(?:do|does|did|is|are|was|were|can|could|has|have|had|will|would|should)\b",
-                     re.IGNORECASE)
 
 
 def _content_words(text: str) -> set[str]:
@@ -236,20 +234,18 @@ class SupportJudge:
         return float(np.clip((cosine - floor) / (ceiling - floor), 0.0, 1.0))
 
     @staticmethod
-    def windows(passage: str) -> list[tuple[int, int]]:
+    def windows(sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """Single sentences and adjacent pairs: a claim often fuses two source sentences."""
-        spans = sentence_spans(passage) or [(0, len(passage))]
-        pairs = [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
-        return spans + pairs
+        return [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
 
     def judge(self, sentence: str, passage: str) -> Verdict:
         claim = strip_markers(sentence)
-        spans = self.windows(passage)
+        sentences = sentence_spans(passage) or [(0, len(passage))]
+        spans = self.windows(sentences)
         texts = [passage[a:b] for a, b in spans]
         cosines = self.similarities(claim, texts)
         is_chinese = detect_language(claim) == "zh"
         same_language = is_chinese == (detect_language(passage) == "zh")
-        sentences = sentence_spans(passage) or [(0, len(passage))]
         stated = bool(extract_figures(claim))
         scores = []
         for (a, b), text, cosine in zip(spans, texts, cosines):
