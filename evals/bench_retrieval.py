@@ -100,7 +100,7 @@ def time_bm25_rebuild(engine) -> None:
     from rag.lexical import LexicalIndex, TokenCache
 
     arm = engine.retriever.lexical
-    fingerprint = engine.store.chunk_fingerprint()
+    fingerprint = arm.fingerprint()
     for label in ("cold", "warm"):
         if label == "cold":
             arm.cache_path.unlink(missing_ok=True)

@@ -88,6 +88,10 @@ def default_tokenizer() -> BilingualTokenizer:
     return BilingualTokenizer(default_glossary().chinese_words())
 
 
+# Bump when what BM25 reads of a chunk changes (Chunk.lexical_text), so saved indexes rebuild.
+LEXICAL_TEXT_VERSION = 2
+
+
 class LexicalIndex:
     """A bm25s index over chunk texts, with each row's chunk id and report id."""
 
@@ -106,7 +110,7 @@ class LexicalIndex:
         import bm25s
 
         chunks = store.chunks()
-        texts = [c.text for c in chunks]
+        texts = [c.lexical_text for c in chunks]
         tokens = cache.tokens(texts, tokenizer) if cache else [tokenizer(t) for t in texts]
         bm25 = bm25s.BM25()
         if chunks:
@@ -210,11 +214,14 @@ class LexicalArm:
         if self._index is not None and version == self._seen_version:
             return self._index
         with self._lock:
-            fingerprint = self.store.chunk_fingerprint()
+            fingerprint = self.fingerprint()
             if self._index is None or self._index.fingerprint != fingerprint:
                 self._index = self._load_or_build(fingerprint)
             self._seen_version = version
             return self._index
+
+    def fingerprint(self) -> str:
+        return f"{LEXICAL_TEXT_VERSION}:{self.store.chunk_fingerprint()}"
 
     def _load_or_build(self, fingerprint: str) -> LexicalIndex:
         on_disk = LexicalIndex.load(self.directory)

@@ -35,6 +35,14 @@ class Chunk(BaseModel):
     end: int
     notes: list[str] = Field(default_factory=list, description="footnotes that belong to this chunk")
 
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 reads: the chunk under its section path. Only a section's first chunk shows
+        its heading, so without it a passage deep in "技术迭代提速与标准建设缺口并存" is not found
+        by that topic. The embedders read the bare text: with the path, evals.compare_retrieval
+        lost recall@5 (zh .932 → .914, en .829 → .763) while BM25 gained (zh .905 → .932)."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
 
 class Source(BaseModel):
     """A retrieved chunk as shown to the user and given to the LLM."""

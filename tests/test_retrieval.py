@@ -26,6 +26,13 @@ def test_bm25_finds_exact_terms_that_dense_misses(engine):
     assert dense_misses >= 1  # the reason the lexical arm exists
 
 
+def test_bm25_reads_the_section_heading_of_chunks_that_do_not_show_it(engine):
+    heading = "以资源供给稳定助力产业链条韧性提升"
+    hits = engine.retriever.retrieve(heading, k=3, mode="bm25", expand=False, mentions=False)
+    deeper = [s for s in hits if heading in s.section and heading not in s.text]
+    assert deeper and any("镍矿储备量" in s.text for s in deeper), [(s.section, s.text[:30]) for s in hits]
+
+
 def test_english_glossary_terms_reach_chinese_passages_through_bm25(engine):
     plain = engine.retriever.retrieve("What is a regime complex?", k=5, mode="bm25", expand=False, mentions=False)
     expanded = engine.retriever.retrieve("What is a regime complex?", k=5, mode="bm25", expand=True, mentions=False)

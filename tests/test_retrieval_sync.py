@@ -44,5 +44,5 @@ def test_bm25_follows_added_replaced_and_pruned_files(tmp_path, fresh_settings):
 
     # what is on disk matches the catalog, so a fresh process loads it instead of rebuilding
     on_disk = LexicalIndex.load(engine.retriever.lexical.directory)
-    assert on_disk is not None and on_disk.fingerprint == engine.store.chunk_fingerprint()
+    assert on_disk is not None and on_disk.fingerprint == engine.retriever.lexical.fingerprint()
     assert set(on_disk.chunk_ids) == {c.id for c in engine.store.chunks()}
