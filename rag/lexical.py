@@ -82,6 +82,15 @@ class BilingualTokenizer:
                 tokens.append(self._stem(word))
         return tokens
 
+    def term_tokens(self, term: str) -> list[str]:
+        """A glossary term as one token when it is a word of its own in indexed text, so that
+        "国际电工委员会" counts once rather than as 国际, 电工, 工委, 委员, 委员会 and itself:
+        search-mode subwords let a long expansion term outweigh the question's own exact
+        "ISO/IEC 42001:2023"."""
+        tokens = self(term)
+        whole = unicodedata.normalize("NFKC", term).strip().lower()
+        return [whole] if whole in tokens else tokens
+
 
 @cache
 def default_tokenizer() -> BilingualTokenizer:
@@ -233,9 +242,16 @@ class LexicalArm:
         return index
 
     def search(
-        self, weighted_texts: str | Sequence[tuple[str, float]], k: int, report_ids: Iterable[str] | None = None
+        self,
+        weighted_texts: str | Sequence[tuple[str | Sequence[str], float]],
+        k: int,
+        report_ids: Iterable[str] | None = None,
     ) -> list[tuple[str, float]]:
+        """A text is tokenized as running text; a sequence of strings is a list of glossary terms."""
         if isinstance(weighted_texts, str):
             weighted_texts = [(weighted_texts, 1.0)]
-        groups = [(self.tokenizer(text), weight) for text, weight in weighted_texts]
+        groups = [
+            (self.tokenizer(texts) if isinstance(texts, str) else [t for term in texts for t in self.tokenizer.term_tokens(term)], weight)
+            for texts, weight in weighted_texts
+        ]
         return self.index().search(groups, k, report_ids)

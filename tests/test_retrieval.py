@@ -45,6 +45,7 @@ def test_english_glossary_terms_reach_chinese_passages_through_bm25(engine):
 def test_chinese_question_reaches_english_acronyms_through_the_glossary(engine):
     query = engine.retriever.build_query("欧洲电信标准化协会的角色是什么？", expand=True)
     assert "ETSI" in query.lexical[1][0]
+    assert engine.retriever.lexical.tokenizer.term_tokens("国际电工委员会") == ["国际电工委员会"]
     sources = engine.retriever.retrieve("欧洲电信标准化协会的角色是什么？", k=5, mode="bm25")
     assert any(_has(sources, "ETSI"))
 
