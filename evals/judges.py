@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from evals.questions import JudgePair
+from rag.glossary import default_glossary
 from rag.language import detect_language
 from rag.prompts import load_prompt
 from rag.settings import ZhikuSettings
@@ -40,7 +41,7 @@ class OfflineJudge:
     name = "offline (rag.support: char n-grams + e5 embeddings + figure/actor/negation checks)"
 
     def __init__(self, embedder: Any):
-        self._judge = SupportJudge(embedder)
+        self._judge = SupportJudge(embedder, default_glossary())
 
     def claims(self, text: str) -> list[str]:
         return [c for c in (strip_markers(s) for s in split_sentences(text)) if c]

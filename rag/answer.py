@@ -57,7 +57,12 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
         text = CITATION_MARK.sub("", excerpt.text)
         return english_amounts(text) if english else text
 
-    return "\n\n".join(f"[{n}] 《{e.source.title}》\n{body(e)}" for n, e in excerpts)
+    def header(source: Source) -> str:
+        # the authors too: asked what "西曼认为", the model answered "not found" from the
+        # right excerpt when nothing in it named Seaman
+        return f"《{source.title}》" + (f"（{'、'.join(source.authors)}）" if source.authors else "")
+
+    return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
 def says_not_found(text: str) -> bool:
@@ -72,7 +77,7 @@ class Answerer:
 
     @cached_property
     def judge(self) -> SupportJudge:
-        return SupportJudge(self.engine.embedder)
+        return SupportJudge(self.engine.embedder, self._glossary)
 
     @cached_property
     def compressor(self) -> Compressor:

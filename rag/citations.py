@@ -12,12 +12,19 @@ from collections.abc import Sequence
 from rag.figures import with_source_figures
 from rag.language import detect_language
 from rag.records import Citation, SentenceCheck, Source
-from rag.support import SupportJudge, Verdict, restates_question, strip_markers
+from rag.support import SupportJudge, Verdict, restates_question, states_something, strip_markers
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
-# a full stop only ends an English sentence before a space, so 1.5% stays whole.
-_ANSWER_SENTENCE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
+# a full stop only ends an English sentence before a space, so 1.5% stays whole, and not
+# after an abbreviation ("Feng et al. argue" is one sentence, "Feng et al." would state nothing).
+_ABBREVIATION_END = r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bU\.S)(?<!\bNo)"
+_ANSWER_SENTENCE = re.compile(
+    rf"[^。！？!?\n]+?(?:[。！？!?]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
+# The reports' own footnote marks (①, [②]) that the model copies are no citations.
+_FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
+# A "sentence" without a word or a digit is a stray mark the model copied ("——").
+_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$")
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -28,7 +35,8 @@ def marker_numbers(text: str) -> list[int]:
 
 
 def answer_sentences(text: str) -> list[str]:
-    return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text) if strip_markers(m.group(0)).strip(" 。.")]
+    text = _FOOTNOTE_MARK.sub("", text)
+    return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text) if not _WORDLESS.match(strip_markers(m.group(0)))]
 
 
 def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
@@ -48,7 +56,10 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
     for sentence in answer_sentences(answer):
         claim = strip_markers(sentence)
         cited = [n for n in dict.fromkeys(marker_numbers(sentence)) if 1 <= n <= len(sources)]
-        verdicts = {n: judge.judge(claim, s.text) for n, s in enumerate(sources, 1)}
+        # A bare "80 [1]" answers "with how many countries…?": judged with the question it
+        # answers, its figure must stand where the passage speaks of those countries.
+        judged = f"{question.rstrip('？?')}: {claim}" if question and not states_something(claim) else claim
+        verdicts = {n: judge.judge(judged, s.text, about=_report_names(s)) for n, s in enumerate(sources, 1)}
         if question and restates_question(claim, question):
             verdicts = {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, "restates the question"])
                         for n, v in verdicts.items()}
@@ -71,6 +82,12 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
     citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "
     return joiner.join(rewritten), citations, checks
+
+
+def _report_names(source: Source) -> str:
+    """What names the report itself: "according to the WIC report" or "Xing and Li" need not
+    be repeated in the passage (report ids carry the authors' or publisher's names)."""
+    return " ".join(filter(None, [source.title, source.title_en, *source.authors, source.report_id.replace("-", " ")]))
 
 
 def citation_for(n: int, source: Source, verdict: Verdict) -> Citation:

@@ -57,8 +57,10 @@ def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
 
 def usable_sentences(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences of a source that may be scored, shown to the model or quoted:
-    all of them but those that read as instructions to the assistant."""
-    return [(a, b) for a, b in sentence_spans(text) or [(0, len(text))] if not reads_as_instruction(text[a:b])]
+    all of them but those that read as instructions to the assistant. Whole sentences: cut at
+    semicolons, a list lost its third item to the budget and the model then found no answer."""
+    return [(a, b) for a, b in sentence_spans(text, clauses=False) or [(0, len(text))]
+            if not reads_as_instruction(text[a:b])]
 
 
 def term_coverage(terms: Sequence[str], text: str) -> float:

@@ -52,6 +52,7 @@ class Source(BaseModel):
     report_id: str
     title: str
     title_en: str | None = None
+    authors: list[str] = Field(default_factory=list)
     source: str
     section: str = ""
     text: str

@@ -205,6 +205,7 @@ class Retriever:
                     report_id=chunk.report_id,
                     title=report.title if report else chunk.report_id,
                     title_en=report.title_en if report else None,
+                    authors=report.authors if report else [],
                     source=chunk.source,
                     section=chunk.section,
                     text=chunk.text,

@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.figures import extract_figures, missing_figures
+from rag.glossary import Glossary
 from rag.language import detect_language
 
 # Sentences end at Chinese and English terminators; PDF line breaks fall mid-sentence.
+# The judge also splits at semicolons (one claim often matches one clause of a list);
+# what the model reads does not, so that "1）…；2）…；3）…；4）…" stays one whole list.
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.])(?=\s+[A-Z\u4e00-\u9fff])")
+_FULL_STOP = re.compile(r"(?<=[。！？!?])|(?<=[.])(?=\s+[A-Z\u4e00-\u9fff])")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 # Python counts Han characters as word characters, so \b cannot delimit Latin names in Chinese.
@@ -68,10 +72,11 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text` (whitespace trimmed), in order."""
+def sentence_spans(text: str, clauses: bool = True) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text` (whitespace trimmed), in order; with
+    clauses, the parts between semicolons count as sentences too."""
     spans, start = [], 0
-    for piece in _SENTENCE_END.split(text):
+    for piece in (_SENTENCE_END if clauses else _FULL_STOP).split(text):
         end = start + len(piece)
         stripped = piece.strip()
         if stripped:
@@ -203,8 +208,9 @@ class SupportJudge:
     # ≤ 0.89); stretch each band onto 0–1 so that 0.5 falls between them.
     cosine_band = {True: (0.86, 0.94), False: (0.78, 0.84)}  # keyed by "same language"
 
-    def __init__(self, embedder, cache_size: int = 4096):
+    def __init__(self, embedder, glossary: Glossary | None = None, cache_size: int = 4096):
         self.embedder = embedder
+        self.glossary = glossary
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -238,7 +244,9 @@ class SupportJudge:
         """Single sentences and adjacent pairs: a claim often fuses two source sentences."""
         return [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
 
-    def judge(self, sentence: str, passage: str) -> Verdict:
+    def judge(self, sentence: str, passage: str, about: str = "") -> Verdict:
+        """`about` names what the passage is from (its report's title and authors): a claim may
+        name the report's authors or subject without the passage repeating them."""
         claim = strip_markers(sentence)
         sentences = sentence_spans(passage) or [(0, len(passage))]
         spans = self.windows(sentences)
@@ -261,9 +269,9 @@ class SupportJudge:
         reasons = []
         if missing:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
-        if missing_actors := actors(claim) - actors(passage):
+        if missing_actors := actors(claim) - actors(passage) - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
-        if missing_names := {a for a in latin_names(claim) if a not in normalise(passage).lower()}:
+        if missing_names := {a for a in latin_names(claim) if not self._names(a, passage, about)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
         if not states_something(claim):
             reasons.append("no statement besides figures")
@@ -272,6 +280,15 @@ class SupportJudge:
         # a missing figure already scaled its window's score down; any other reason does it here
         score = best * (0.4 if len(reasons) > bool(missing) else 1.0)
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons)
+
+    def _names(self, name: str, passage: str, about: str) -> bool:
+        """The passage or its report names `name`, as written or by its glossary Chinese
+        ("SME" → 中小企业)."""
+        held = normalise(f"{passage} {about}").lower()
+        if name in held:
+            return True
+        variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
+        return any(normalise(v).lower() in held for v in variants)
 
     def score(self, sentence: str, passage: str) -> float:
         return self.judge(sentence, passage).score

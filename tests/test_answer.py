@@ -104,3 +104,16 @@ def test_follow_up_is_condensed_into_a_standalone_question(engine):
     standalone = condense_question(engine, "那美国呢？", history)
     assert "美国" in standalone and standalone != "那美国呢？"
     assert detect_language(standalone) == "zh"
+
+
+def test_a_bare_figure_is_judged_as_the_answer_to_its_question(engine):
+    question = "With how many Belt and Road countries had China signed intergovernmental science and technology cooperation agreements?"
+    sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
+    holding = [n for n, s in enumerate(sources, 1) if "政府间科技合作协定" in "".join(s.text.split())]
+    assert holding, [s.text[:60] for s in sources]
+    _, _, checks = check_answer(f"80 [{holding[0]}]", sources, engine.answerer.judge, question)
+    assert checks[0].supported, checks[0]
+    _, _, checks = check_answer(f"95 [{holding[0]}]", sources, engine.answerer.judge, question)
+    assert not checks[0].supported
+    _, _, checks = check_answer(f"80 [{holding[0]}]", sources, engine.answerer.judge)  # no question: states nothing
+    assert not checks[0].supported

