@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from evals.questions import load_questions
@@ -125,7 +126,8 @@ def main() -> None:
         for budget in budgets if mode == "generative" else [None]:
             overrides = {"answer_mode": mode, **({"context_budget_tokens": budget} if budget else {})}
             engine = Engine(load_settings(data_dir=args.data_dir, **overrides))
-            rows = [(q, run(engine, q.question)) for q in questions]
+            rows = [(q, run(engine, q.question))
+                    for q in track(questions, description=f"{mode} {engine.settings.context_budget_tokens}", console=console)]
             if args.save:
                 with args.save.open("a", encoding="utf-8") as out:
                     for q, r in rows:

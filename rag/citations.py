@@ -59,7 +59,8 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
         # A bare "80 [1]" answers "with how many countries…?": judged with the question it
         # answers, its figure must stand where the passage speaks of those countries.
         judged = f"{question.rstrip('？?')}: {claim}" if question and not states_something(claim) else claim
-        verdicts = {n: judge.judge(judged, s.text, about=_report_names(s)) for n, s in enumerate(sources, 1)}
+        verdicts = {n: judge.judge(judged, s.text, about=_report_names(s), question=question)
+                    for n, s in enumerate(sources, 1)}
         if question and restates_question(claim, question):
             verdicts = {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, "restates the question"])
                         for n, v in verdicts.items()}

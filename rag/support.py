@@ -244,9 +244,11 @@ class SupportJudge:
         """Single sentences and adjacent pairs: a claim often fuses two source sentences."""
         return [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
 
-    def judge(self, sentence: str, passage: str, about: str = "") -> Verdict:
+    def judge(self, sentence: str, passage: str, about: str = "", question: str = "") -> Verdict:
         """`about` names what the passage is from (its report's title and authors): a claim may
-        name the report's authors or subject without the passage repeating them."""
+        name the report's authors or subject without the passage repeating them. Figures the
+        `question` itself states ("in July 2024") are the asker's, not the model's: a passage
+        saying "今年7月" need not repeat them."""
         claim = strip_markers(sentence)
         sentences = sentence_spans(passage) or [(0, len(passage))]
         spans = self.windows(sentences)
@@ -263,6 +265,7 @@ class SupportJudge:
             # anywhere in the passage: "signed by 20 states" is not held by a passage that
             # matches the topic in one sentence and mentions the G20 (二十国集团) in another.
             missing = missing_figures(claim, passage[slice(*_around(sentences, a, b))]) if stated else []
+            missing = [f for f in missing if missing_figures(f.raw, question)] if question else missing
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing))
         best, _, start, end, missing = max(scores, key=lambda item: item[:4])

@@ -102,3 +102,12 @@ def test_answer_sentences_survive_abbreviations_and_drop_stray_marks():
     text = "Feng et al. argue that the EU is cautious [1]. The U.S. relies on markets [2]. [②] 二者不同。[3]"
     assert answer_sentences(text) == [
         "Feng et al. argue that the EU is cautious [1].", "The U.S. relies on markets [2].", "二者不同。[3]"]
+
+
+def test_figures_the_question_states_need_not_be_in_the_passage(judge):
+    passage = "今年7月，由中国主提的加强人工智能能力建设国际合作决议获得第78届联合国大会协商一致通过。"
+    claim = "In July 2024 the 78th UN General Assembly adopted by consensus a China-led resolution on AI capacity-building."
+    assert "figure not in source: July 2024" in judge.judge(claim, passage).reasons
+    question = "What AI resolution did the 78th UN General Assembly adopt by consensus in July 2024?"
+    assert judge.judge(claim, passage, question=question).supported
+    assert not judge.judge(claim.replace("78th", "79th"), passage, question=question).supported
