@@ -54,6 +54,7 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "拜登": ("biden",),
     "欧洲议会": ("european parliament",),
     "欧盟委员会": ("european commission",),
+    "欧洲委员会": ("council of europe",),
 }
 _NEGATION_ZH = re.compile(r"不|没有|未|无需|无须|并非|非|无法|难以|否")
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|none)\b|n't", re.I)

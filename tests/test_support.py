@@ -111,3 +111,9 @@ def test_figures_the_question_states_need_not_be_in_the_passage(judge):
     question = "What AI resolution did the 78th UN General Assembly adopt by consensus in July 2024?"
     assert judge.judge(claim, passage, question=question).supported
     assert not judge.judge(claim.replace("78th", "79th"), passage, question=question).supported
+
+
+def test_an_organisation_the_passage_does_not_name_vetoes_support(judge):
+    passage = "人工智能为人发布了《良好人工智能社会道德框架》，提出五条道德原则，并制定了 20 条具体执行建议。"
+    claim = "The Council of Europe Framework Convention on Artificial Intelligence has been signed by 20 states."
+    assert "actor not in source: 欧洲委员会" in judge.judge(claim, passage).reasons
