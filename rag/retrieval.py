@@ -33,7 +33,9 @@ class Query:
 
     text: str
     dense_text: str
-    lexical: tuple[tuple[str, float], ...]  # texts and their BM25 weights
+    # BM25 groups and their weights: a text is tokenized as running text, a tuple holds
+    # glossary terms that count once each (see BilingualTokenizer.term_tokens)
+    lexical: tuple[tuple[str | tuple[str, ...], float], ...]
 
 
 class Retriever:
@@ -127,13 +129,13 @@ class Retriever:
             return Query(question, question, ((question, 1.0),))
         language = detect_language(question)
         expansion = self.glossary.expand(question)
-        extra = list(expansion.all_variants)
+        weight = self.settings.expansion_weights.get(language, 1.0)
+        lexical: tuple[tuple[str | tuple[str, ...], float], ...] = ((question, 1.0), (expansion.all_variants, weight))
         dense_extra = list(expansion.preferred)
         if self.translate is not None:
             translated = self.translate(question)
-            extra.append(translated)
+            lexical += ((translated, weight),)
             dense_extra = [translated]
-        lexical = ((question, 1.0), (" ".join(extra), self.settings.expansion_weights.get(language, 1.0)))
         # Only an English question gains from Chinese words in its embedding: e5 already maps
         # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
         dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question

@@ -275,7 +275,8 @@ class SupportJudge:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
         if missing_actors := actors(claim) - actors(passage) - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
-        if missing_names := {a for a in latin_names(claim) if not self._names(a, passage, about)}:
+        held = normalise(f"{passage} {about}").lower()
+        if missing_names := {a for a in latin_names(claim) if not self._names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
         if not states_something(claim):
             reasons.append("no statement besides figures")
@@ -285,10 +286,9 @@ class SupportJudge:
         score = best * (0.4 if len(reasons) > bool(missing) else 1.0)
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons)
 
-    def _names(self, name: str, passage: str, about: str) -> bool:
-        """The passage or its report names `name`, as written or by its glossary Chinese
-        ("SME" → 中小企业)."""
-        held = normalise(f"{passage} {about}").lower()
+    def _names(self, name: str, held: str) -> bool:
+        """`held` (the normalised passage and its report's names) names `name`, as written or
+        by its glossary Chinese ("SME" → 中小企业)."""
         if name in held:
             return True
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
