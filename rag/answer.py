@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -63,6 +63,13 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
         return f"《{source.title}》" + (f"（{'、'.join(source.authors)}）" if source.authors else "")
 
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
+
+
+def may_become_not_found(text: str) -> bool:
+    """True while the text so far could still grow into the "not found" sentence."""
+    lowered = normalise(text).lower()
+    return any(normalise(p).lower().startswith(lowered) or normalise(p).lower() in lowered
+               for p in (*NOT_FOUND, refusal_text("en"), refusal_text("zh")))
 
 
 def says_not_found(text: str) -> bool:
@@ -152,21 +159,19 @@ class Answerer:
         excerpts_text = format_excerpts(numbered, english=language == "en")
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = "、".join(self._glossary_terms(standalone))
-        prompt = load_prompt("answer", language).format(
-            sources=excerpts_text, question=standalone, terms=f"\n(Key terms in the reports: {terms})" if terms else "")
+        prompt_values = {"sources": excerpts_text, "question": standalone,
+                         "terms": f"\n(Key terms in the reports: {terms})" if terms else ""}
+        prompt = load_prompt("answer", language).format(**prompt_values)
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         text = ""
-        responses = None
         try:
-            llm = self.engine.llm
-            responses = llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])
-            for response in responses:
-                if "first_token" not in timings:
-                    timings["first_token"] = ms()
-                text += response.delta or ""
-                yield AnswerEvent("token", delta=response.delta or "")
-                if ms() > settings.llm_timeout_s * 1000:
-                    raise TimeoutError(f"no complete answer within {settings.llm_timeout_s:.0f} s")
+            text = yield from self._generate(prompt, timings, ms)
+            if says_not_found(text) and language in settings.retry_not_found:
+                # The 1.5B model calls Chinese excerpts "not found" for many English questions
+                # it can answer; reading the question first, it answers some (dev set: 3 of 10).
+                timings["retry"] = ms()
+                text = yield from self._generate(load_prompt("answer_retry", language).format(**prompt_values),
+                                                 timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), exc.message(language)))
             return
@@ -177,9 +182,6 @@ class Answerer:
             )
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), error.message(language)))
             return
-        finally:
-            if hasattr(responses, "close"):
-                responses.close()  # stops generation at once when we give up on a slow answer
         timings["generate"] = ms()
         if says_not_found(text):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
@@ -196,6 +198,29 @@ class Answerer:
         timings["total"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": cleaned, "citations": citations, "sentences": checks, "timings_ms": timings}))
+
+    def _generate(self, prompt: str, timings: dict[str, float], ms: Callable[[], float]
+                  ) -> Generator[AnswerEvent, None, str]:
+        """Stream the model's answer as token events and return its text. Tokens that may
+        still become the "not found" sentence are held back: a refusal (or a retry) then
+        never shows up as a half-written answer."""
+        text, shown = "", 0
+        responses = self.engine.llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        try:
+            for response in responses:
+                timings.setdefault("first_token", ms())
+                text += response.delta or ""
+                if shown < len(text) and (shown or not may_become_not_found(text)):
+                    yield AnswerEvent("token", delta=text[shown:])
+                    shown = len(text)
+                if ms() > self.settings.llm_timeout_s * 1000:
+                    raise TimeoutError(f"no complete answer within {self.settings.llm_timeout_s:.0f} s")
+        finally:
+            if hasattr(responses, "close"):
+                responses.close()  # stops generation at once when we give up on a slow answer
+        if shown < len(text) and not says_not_found(text):
+            yield AnswerEvent("token", delta=text[shown:])
+        return text
 
     def ask(self, question: str, report_ids: Sequence[str] | None = None,
             history: Sequence[tuple[str, str]] | None = None) -> Answer:

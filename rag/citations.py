@@ -62,8 +62,11 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
         verdicts = {n: judge.judge(judged, s.text, about=_report_names(s), question=question)
                     for n, s in enumerate(sources, 1)}
         if question and restates_question(claim, question):
-            verdicts = {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, "restates the question"])
-                        for n, v in verdicts.items()}
+            verdicts = _rejected(verdicts, "restates the question")
+        elif _only_a_title(claim, sources):
+            # asked why the EU seeks rule-making leadership, the model once answered with the
+            # report's title alone; the passage holds it, yet it answers nothing
+            verdicts = _rejected(verdicts, "only names a report")
         kept = [n for n in cited if verdicts[n].supported]
         if not kept:
             best = max(verdicts, key=lambda n: verdicts[n].score, default=None)
@@ -83,6 +86,23 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
     citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "
     return joiner.join(rewritten), citations, checks
+
+
+def _rejected(verdicts: dict[int, Verdict], reason: str) -> dict[int, Verdict]:
+    return {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, reason]) for n, v in verdicts.items()}
+
+
+def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
+    """The claim is a report's title, perhaps with words left out ("欧盟寻求规则型领导地位：认知与路径")."""
+    def letters(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text).casefold()
+
+    def within(short: str, long: str) -> bool:
+        rest = iter(long)
+        return all(ch in rest for ch in short)  # a subsequence: each character found after the last
+
+    claim_letters = letters(claim)
+    return any(within(claim_letters, letters(title)) for s in sources for title in (s.title, s.title_en) if title)
 
 
 def _report_names(source: Source) -> str:

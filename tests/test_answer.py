@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answerer
+from rag.answer import Answerer, may_become_not_found
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, check_answer
 from rag.compression import estimate_tokens
@@ -117,3 +117,27 @@ def test_a_bare_figure_is_judged_as_the_answer_to_its_question(engine):
     assert not checks[0].supported
     _, _, checks = check_answer(f"80 [{holding[0]}]", sources, engine.answerer.judge)  # no question: states nothing
     assert not checks[0].supported
+
+
+def test_not_found_is_never_streamed_and_english_gets_a_retry(engine):
+    assert may_become_not_found("The reports do") and may_become_not_found("资料中没有")
+    assert not may_become_not_found("The reports describe") and not may_become_not_found("欧盟")
+    # past the confidence gate, so that the model itself must say "not found" (twice)
+    answerer = Answerer(engine)
+    answerer.settings = engine.settings.model_copy(update={"min_confidence": 0.0})
+    events = list(answerer.stream("How long should pork belly be braised, and how much rock sugar goes in?"))
+    answer = events[-1].answer
+    assert answer.refused and answer.answer == "The reports do not contain this.", answer.answer
+    assert "retry" in answer.timings_ms, answer.timings_ms
+    assert not [e for e in events if e.kind == "token"]  # the refusal was held back, not streamed
+
+
+def test_a_sentence_that_only_names_a_report_is_no_answer(engine):
+    question = "欧盟为何寻求规则型领导地位？"
+    sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
+    assert sources[0].title == "欧盟寻求人工智能监管规则型领导地位：认知与路径"
+    # the bundled model's answer at 809ff67, words of the title left out
+    _, _, checks = check_answer("欧盟寻求规则型领导地位：认知与路径[1]", sources, engine.answerer.judge, question)
+    assert not checks[0].supported and "only names a report" in checks[0].reasons
+    _, _, checks = check_answer("欧盟寻求规则型领导地位是为了维护数字主权。[1]", sources, engine.answerer.judge, question)
+    assert "only names a report" not in checks[0].reasons
