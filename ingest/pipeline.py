@@ -3,7 +3,7 @@
 Dedup is by content hash at two levels, both kept in the store rather than in llama-index's
 IngestionPipeline + docstore: a file whose sha256 is unchanged is not even parsed, and a chunk
 id is the hash of its report and text, so a vector already in chroma is never recomputed, in
-either vector arm (main embedder, cross-lingual embedder); a chunk missing only one arm's vector
+any vector arm (main embedder, cross-lingual embedder, cross-lingual per sentence); a chunk missing only one arm's vectors
 (an index built before that arm existed) gets just that one.
 A docstore would be a second persistent store that a SIGKILL can leave out of step with
 chroma; with hashes as ids, chroma itself says what is done and the catalog says what is live.
@@ -73,12 +73,16 @@ def _init_worker(settings_json: str) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     from rag.components.cross_lingual import build_cross_lingual_embedder
     from rag.components.embedding import build_embedder
+    from rag.components.sentence_vectors import build_sentence_embedder
 
     settings = ZhikuSettings.model_validate_json(settings_json)
     _worker_embedders[settings.embedder_id] = build_embedder(settings)
     cross_lingual = build_cross_lingual_embedder(settings)
     if cross_lingual is not None:
         _worker_embedders[settings.cross_lingual_id] = cross_lingual
+    sentences = build_sentence_embedder(settings, cross_lingual)
+    if sentences is not None:  # a list of vectors per chunk, one per sentence
+        _worker_embedders[settings.sentence_arm_id] = sentences
 
 
 def _embed_batch(jobs: list[EmbedJob]) -> dict[str, list[list[float]]]:

@@ -23,8 +23,9 @@ from rag.mentions import ReportMentions
 from rag.records import Chunk, Report, Source
 from rag.store import Store
 
-# "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone.
-Mode = Literal["hybrid", "dense", "bm25", "cross_lingual"]
+# "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone,
+# "sentences" the cross-lingual embedder over single sentences alone.
+Mode = Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"]
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,12 @@ class Retriever:
         expand: bool | None = None,
         mentions: bool | None = None,
         cross_lingual: bool = True,
+        sentences: bool = True,
     ) -> list[Source]:
         """The k best chunks. `venue` matches a substring of the report's venue; dates compare
         as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter.
-        cross_lingual=False leaves the cross-lingual arm out of a hybrid (for comparisons)."""
+        cross_lingual=False leaves the cross-lingual arm out of a hybrid, sentences=False the
+        sentence arm (for comparisons)."""
         allowed = self.allowed_reports(report_ids, venue, date_from, date_to)
         if allowed is not None and not allowed:
             return []
@@ -85,11 +88,16 @@ class Retriever:
         dense_vector = self.embedder.get_query_embedding(query.dense_text)
         # The cross-lingual arm reads the bare question: it maps languages onto each other
         # itself, and glossary words appended to an English question would only blur it.
-        cross_weight = self.settings.cross_lingual_weights.get(detect_language(question), 1.0)
+        language = detect_language(question)
+        cross_weight = self.settings.cross_lingual_weights.get(language, 1.0)
+        sentence_weight = self.settings.sentence_arm_weights.get(language, 0.0)
         use_cross = self.cross_lingual is not None and (
             mode == "cross_lingual" or (mode == "hybrid" and cross_lingual and cross_weight > 0)
         )
-        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross else None
+        use_sentences = self.cross_lingual is not None and self.settings.sentence_arm_id is not None and (
+            mode == "sentences" or (mode == "hybrid" and sentences and sentence_weight > 0)
+        )
+        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross or use_sentences else None
 
         similarity: dict[str, float] = {}
 
@@ -101,11 +109,14 @@ class Retriever:
                 dense = self.store.dense_search(dense_vector, candidates, report_ids)
                 similarity.update(dense)
                 found.append((dense, 1.0))
-            if cross_vector is not None:
-                # An index whose cross-lingual vectors are missing (built before the arm, and not
-                # re-ingested yet) just returns fewer hits here; the other arms carry on.
+            # An index whose cross-lingual vectors are missing (built before the arm, and not
+            # re-ingested yet) just returns fewer hits here; the other arms carry on.
+            if use_cross:
                 cross = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id)
                 found.append((cross, cross_weight))
+            if use_sentences:
+                by_sentence = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.sentence_arm_id)
+                found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
             if mode in ("hybrid", "bm25"):
                 found.append((self.lexical.search(query.lexical, candidates, within), 1.0))
             return found

@@ -3,7 +3,8 @@ collection of chunk vectors (through llama-index's ChromaVectorStore).
 
 The catalog is the source of truth for texts and metadata; chroma holds only vectors and the
 few fields filters need, one collection per vector arm (the main embedder and, unless turned off,
-the cross-lingual one), all keyed by chunk id in the same index dir. A file is committed to the
+the cross-lingual one and its sentence arm), keyed by chunk id ("<chunk id>#<n>" per sentence)
+in the same index dir. A file is committed to the
 catalog only after its vectors are in every arm's collection, so a crash mid-ingest leaves a
 file marked `pending`, which the next run cleans up.
 """
@@ -42,6 +43,8 @@ def collection_name(embedder_id: str) -> str:
 
 
 class Store:
+    SENTENCE_HITS_PER_CHUNK = 8
+
     def __init__(self, settings: ZhikuSettings):
         self.settings = settings
         self.index_dir = settings.index_dir
@@ -68,8 +71,12 @@ class Store:
     def vector_arms(self) -> list[str]:
         """Ids of the vector spaces every committed chunk must have a vector in; the first is
         the main embedder's, which also scores sources."""
-        cross_lingual = self.settings.cross_lingual_id
-        return [self.settings.embedder_id] + ([cross_lingual] if cross_lingual else [])
+        optional = [self.settings.cross_lingual_id, self.settings.sentence_arm_id]
+        return [self.settings.embedder_id] + [arm for arm in optional if arm]
+
+    def is_sentence_arm(self, arm: str | None) -> bool:
+        """The sentence arm holds several vectors per chunk, under "<chunk id>#<n>"."""
+        return arm is not None and arm == self.settings.sentence_arm_id
 
     @property
     def vector_store(self):
@@ -177,15 +184,19 @@ class Store:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
+        per_sentence = self.is_sentence_arm(arm)
         for chunk, embedding in zip(chunks, embeddings, strict=True):
-            node = TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                embedding=list(embedding),
-                metadata={"report_id": chunk.report_id, "source": chunk.source, "ordinal": chunk.ordinal},
-            )
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
-            nodes.append(node)
+            vectors = embedding if per_sentence else [embedding]
+            for n, vector in enumerate(vectors):
+                node = TextNode(
+                    id_=f"{chunk.id}#{n}" if per_sentence else chunk.id,
+                    # the catalog holds the texts; a sentence vector need not repeat its chunk's
+                    text="" if per_sentence else chunk.text,
+                    embedding=list(vector),
+                    metadata={"report_id": chunk.report_id, "source": chunk.source, "ordinal": chunk.ordinal},
+                )
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
+                nodes.append(node)
         if nodes:
             self.arm_store(arm).add(nodes)
 
@@ -210,15 +221,19 @@ class Store:
                 self._db.execute(f"DELETE FROM {table} WHERE source=?", (source,))
         self.sweep_orphan_vectors()
 
+    def _stored_ids(self, arm: str | None = None) -> list[str]:
+        return self.arm_store(arm)._collection.get(include=[])["ids"]
+
     def vector_ids(self, arm: str | None = None) -> set[str]:
-        return set(self.arm_store(arm)._collection.get(include=[])["ids"])
+        """Ids of the chunks that have vectors in the arm."""
+        return {vid.partition("#")[0] for vid in self._stored_ids(arm)}
 
     def sweep_orphan_vectors(self) -> int:
         """Delete vectors no committed chunk refers to (left by a crash or a changed file), in every arm."""
         catalog = self.chunk_ids()
         swept = 0
         for arm in self.vector_arms:
-            orphans = sorted(self.vector_ids(arm) - catalog)
+            orphans = sorted(vid for vid in self._stored_ids(arm) if vid.partition("#")[0] not in catalog)
             for start in range(0, len(orphans), 500):
                 self.arm_store(arm)._collection.delete(ids=orphans[start : start + 500])
             swept += len(orphans)
@@ -228,7 +243,8 @@ class Store:
         return {cid for (cid,) in self._db.execute("SELECT id FROM chunks")}
 
     def vector_count(self, arm: str | None = None) -> int:
-        return self.arm_store(arm)._collection.count()
+        """Chunks with vectors in the arm."""
+        return len(self.vector_ids(arm)) if self.is_sentence_arm(arm) else self.arm_store(arm)._collection.count()
 
     # -- reading vectors ---------------------------------------------------------------------
     def dense_search(
@@ -237,15 +253,23 @@ class Store:
         """(chunk id, similarity) of the k nearest vectors. Asks chroma for ids and distances
         only: ChromaVectorStore.query always loads texts and metadata and rebuilds nodes,
         which took a third of a retrieve here, and the catalog already holds the texts."""
+        per_sentence = self.is_sentence_arm(arm)
         # chroma caps n_results at the collection's size itself, empty collections included
         result = self.arm_store(arm)._collection.query(
             query_embeddings=[list(query_embedding)],
-            n_results=k,
+            # a chunk has about 7 sentences: enough sentence hits to fill k chunks
+            n_results=k * self.SENTENCE_HITS_PER_CHUNK if per_sentence else k,
             where={"report_id": {"$in": list(report_ids)}} if report_ids else None,
             include=["distances"],
         )
         # the similarity ChromaVectorStore reports, so scores mean what they meant before
-        return [(cid, math.exp(-d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        hits = [(vid, math.exp(-d)) for vid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        if not per_sentence:
+            return hits
+        best: dict[str, float] = {}
+        for vid, similarity in hits:  # nearest first: a chunk's first sentence hit is its best
+            best.setdefault(vid.partition("#")[0], similarity)
+        return list(best.items())[:k]
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT COUNT(*) FROM files WHERE status='done'").fetchone()[0] == 0

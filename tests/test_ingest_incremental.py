@@ -42,7 +42,7 @@ def _assert_consistent(store: Store) -> None:
     chunks = store.chunks()
     assert len({c.id for c in chunks}) == len(chunks)
     assert len({(c.report_id, c.start, c.end) for c in chunks}) == len(chunks), "duplicate chunks"
-    assert len(store.vector_arms) == 2, "the main and the cross-lingual embedder"
+    assert len(store.vector_arms) == 3, "the main and the cross-lingual embedder, and the latter per sentence"
     for arm in store.vector_arms:
         assert store.vector_ids(arm) == {c.id for c in chunks}, f"orphan vectors or chunks without vectors in {arm}"
 
@@ -124,6 +124,7 @@ def test_index_without_cross_lingual_vectors_still_answers_and_the_next_ingest_c
     store = Store(settings)
     cross_lingual = settings.cross_lingual_id
     assert first.ok and store.vector_count(cross_lingual) == 0 < store.chunk_count()
+    assert store.vector_count(settings.sentence_arm_id) == 0
 
     from rag.engine import Engine
 
