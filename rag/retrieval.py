@@ -9,6 +9,7 @@ wrapping them would add two adapters and no behaviour.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +23,9 @@ from rag.lexical import LexicalArm
 from rag.mentions import ReportMentions
 from rag.records import Chunk, Report, Source
 from rag.store import Store
+
+# A word with a lower-case letter: prose, not an acronym or an id.
+_PLAIN_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
 
 # "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone,
 # "sentences" the cross-lingual embedder over single sentences alone.
@@ -89,8 +93,11 @@ class Retriever:
         # The cross-lingual arm reads the bare question: it maps languages onto each other
         # itself, and glossary words appended to an English question would only blur it.
         language = detect_language(question)
-        cross_weight = self.settings.cross_lingual_weights.get(language, 1.0)
-        sentence_weight = self.settings.sentence_arm_weights.get(language, 0.0)
+        # USE matches meaning; a query of bare names and ids ("M/593", "JWCC") has none, and the
+        # USE arms' hits would bury the exact match BM25 found
+        worded = len(_PLAIN_WORD.findall(question)) >= 2 or language == "zh"
+        cross_weight = self.settings.cross_lingual_weights.get(language, 1.0) if worded else 0.0
+        sentence_weight = self.settings.sentence_arm_weights.get(language, 0.0) if worded else 0.0
         use_cross = self.cross_lingual is not None and (
             mode == "cross_lingual" or (mode == "hybrid" and cross_lingual and cross_weight > 0)
         )
