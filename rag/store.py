@@ -44,6 +44,7 @@ def collection_name(embedder_id: str) -> str:
 
 class Store:
     SENTENCE_HITS_PER_CHUNK = 8
+    MAX_ADD = 4096
 
     def __init__(self, settings: ZhikuSettings):
         self.settings = settings
@@ -197,8 +198,9 @@ class Store:
                 )
                 node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
                 nodes.append(node)
-        if nodes:
-            self.arm_store(arm).add(nodes)
+        # chroma refuses more than ~5,400 records per call; sentence vectors pass that at ~700 chunks
+        for start in range(0, len(nodes), self.MAX_ADD):
+            self.arm_store(arm).add(nodes[start : start + self.MAX_ADD])
 
     def commit_file(self, source: str, sha256: str, reports: Sequence[Report], chunks: Iterable[Chunk]) -> None:
         """Swap a file's reports and chunks in one transaction, after its vectors are stored."""

@@ -91,3 +91,15 @@ def test_weighted_fusion_scales_each_arms_contribution():
     weighted = fuse([[("a", 1.0)], [("b", 1.0)]], rrf_k=60, weights=[1.0, 0.5])
     assert [cid for cid, _ in weighted] == ["a", "b"]
     assert dict(weighted)["b"] == 0.5 / 61
+
+
+def test_more_sentence_vectors_than_chroma_takes_in_one_call_are_stored(fresh_settings):
+    from rag.records import Chunk
+    from rag.store import Store
+
+    store = Store(fresh_settings)
+    arm = fresh_settings.sentence_arm_id
+    chunk = Chunk(id="c1", report_id="r1", source="f.txt", ordinal=0, text="长文。", start=0, end=3)
+    vectors = np.random.default_rng(0).normal(size=(Store.MAX_ADD + 1500, 8)).tolist()
+    store.add_vectors([chunk], [vectors], arm)  # one chunk of 5,596 sentences: over chroma's 5,461 per call
+    assert len(store._stored_ids(arm)) == len(vectors) and store.vector_ids(arm) == {"c1"}
