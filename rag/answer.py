@@ -88,7 +88,7 @@ class Answerer:
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge)
+        return Compressor(self.judge, getattr(self.engine.retriever, "cross_lingual", None))
 
     def confidence(self, question: str, excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources answer the question, 0–1.

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jieba
+import numpy as np
+from llama_index.core.embeddings import BaseEmbedding
 
 from rag.injection import reads_as_instruction
 from rag.language import detect_language
@@ -71,8 +73,14 @@ def term_coverage(terms: Sequence[str], text: str) -> float:
 
 
 class Compressor:
-    def __init__(self, judge: SupportJudge, lexical_weight: float = 0.35, max_embedded: int = 14):
+    # USE cosines of an English question with the dev set's evidence sentences: median 0.38,
+    # with every other sentence of the retrieved chunks: median 0.22, 90th percentile 0.39
+    cross_lingual_band = (0.2, 0.5)
+
+    def __init__(self, judge: SupportJudge, cross_lingual: BaseEmbedding | None = None,
+                 lexical_weight: float = 0.35, max_embedded: int = 14):
         self.judge = judge
+        self.cross_lingual = cross_lingual
         self.lexical_weight = lexical_weight
         self.max_embedded = max_embedded
 
@@ -91,11 +99,25 @@ class Compressor:
         embedded = order[: self.max_embedded]
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))
         same_language = detect_language(question) == "zh"
+        across = self._cross_lingual_semantic(question, [text for _, _, text in sentences]) if not same_language else None
         scored = []
         for x, (i, j, _text) in enumerate(sentences):
             semantic = self.judge.semantic(float(cosines[x]), same_language) if x in cosines else 0.0
+            if across is not None:
+                semantic = max(semantic, float(across[x]))
             scored.append(((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j))
         return scored
+
+    def _cross_lingual_semantic(self, question: str, sentences: Sequence[str]) -> np.ndarray | None:
+        """USE similarity of an English question with every sentence, stretched onto 0-1. e5 put
+        the evidence of 3 of the 9 English questions the model called "not found" outside the
+        excerpts it read; USE costs ~3 ms a sentence, so all of them are scored."""
+        if self.cross_lingual is None or not sentences:
+            return None
+        query = np.asarray(self.cross_lingual.get_query_embedding(question), dtype=np.float32)
+        vectors = np.asarray(self.cross_lingual.get_text_embedding_batch(list(sentences)), dtype=np.float32)
+        floor, ceiling = self.cross_lingual_band
+        return np.clip((vectors @ query - floor) / (ceiling - floor), 0.0, 1.0)
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
                  extra_terms: Sequence[str] = ()) -> list[Excerpt]:
