@@ -24,7 +24,10 @@ from rag.records import Answer, SentenceCheck, Source
 from rag.support import SupportJudge, Verdict, normalise
 
 # What the model writes when the sources lack the answer (the prompts ask for exactly this).
-NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this")
+NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this",
+             # paraphrases the model also uses for "not found" (dev set en-043: "The annual budget
+             # … is not provided in the given text. [2]")
+             "not provided in the given text", "not mentioned in the given text", "资料中未提及")
 
 
 EXCERPT_SCORE_GAP = 0.1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answerer, may_become_not_found
+from evals.questions import DEV_PATH, load_questions, normalise_for_match
+from rag.answer import EXCERPT_SCORE_GAP, Answerer, may_become_not_found, says_not_found
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, check_answer
-from rag.compression import estimate_tokens
+from rag.compression import Compressor, estimate_tokens
 from rag.language import detect_language
 
 FINE_QUESTION = "对于不遵守人工智能系统相关禁令的公司，《人工智能法案》规定的最高罚款是多少？"
@@ -141,3 +142,24 @@ def test_a_sentence_that_only_names_a_report_is_no_answer(engine):
     assert not checks[0].supported and "only names a report" in checks[0].reasons
     _, _, checks = check_answer("欧盟寻求规则型领导地位是为了维护数字主权。[1]", sources, engine.answerer.judge, question)
     assert "only names a report" not in checks[0].reasons
+
+
+def test_a_paraphrased_not_found_counts_as_one():
+    assert says_not_found("The annual budget of the UK AI Safety Institute is not provided in the given text. [2]")
+    assert not says_not_found("ISO and IEC develop AI standards through JTC 1/SC 42. [3]")
+
+
+def test_english_questions_excerpts_are_chosen_with_the_cross_lingual_embedder(engine):
+    # en-020: e5 alone left the WIC report's explanation out of what the model reads
+    question = next(q for q in load_questions(DEV_PATH) if q.id == "en-020")
+    sources = engine.retriever.retrieve(question.question, k=engine.settings.top_k)
+    terms = engine.answerer._glossary_terms(question.question)
+
+    def evidence_read(compressor) -> bool:
+        excerpts = compressor.compress(question.question, sources, engine.settings.context_budget_tokens, terms)
+        top = max(e.best for e in excerpts)
+        read = [e.text for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP]
+        return all(any(normalise_for_match(v) in normalise_for_match(t) for t in read) for v in question.evidence)
+
+    assert evidence_read(engine.answerer.compressor)
+    assert not evidence_read(Compressor(engine.answerer.judge))
