@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -68,16 +68,22 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
+@cache
+def _not_found_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """NOT_FOUND and the whole refusal sentences, normalised once: the stream checks every token."""
+    phrases = tuple(normalise(p).lower() for p in NOT_FOUND)
+    return phrases, phrases + tuple(normalise(refusal_text(lang)).lower() for lang in ("en", "zh"))
+
+
 def may_become_not_found(text: str) -> bool:
     """True while the text so far could still grow into the "not found" sentence."""
     lowered = normalise(text).lower()
-    return any(normalise(p).lower().startswith(lowered) or normalise(p).lower() in lowered
-               for p in (*NOT_FOUND, refusal_text("en"), refusal_text("zh")))
+    return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
 
 
 def says_not_found(text: str) -> bool:
     lowered = normalise(text).lower()
-    return any(normalise(p).lower() in lowered for p in NOT_FOUND)
+    return any(phrase in lowered for phrase in _not_found_forms()[0])
 
 
 class Answerer:
