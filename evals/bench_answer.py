@@ -64,7 +64,7 @@ def run(engine: Engine, question: str) -> dict:
 
 def refusal_step(answer) -> str:
     if not answer.refused:
-        return "answered on retry" if "retry" in answer.timings_ms else "answered"
+        return "answered via Chinese" if "via_chinese" in answer.timings_ms else "answered"
     if "generate" not in answer.timings_ms:
         return "low confidence"
     return "unsupported" if answer.sentences else "model: not found"

@@ -1,6 +1,7 @@
 """Turn a question into a checked, cited answer: retrieve, compress, prompt, stream, verify.
 
 Stream order: "sources" (right after retrieval, before any LLM work) → "token"* → "answer".
+A "reset" among the tokens means the text streamed so far was dropped and a new answer follows.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import validate_question
-from rag.records import Answer, SentenceCheck, Source
+from rag.query_translation import QueryTranslator
+from rag.records import Answer, Citation, SentenceCheck, Source
 from rag.support import SupportJudge, Verdict, normalise
 
 # What the model writes when the sources lack the answer (the prompts ask for exactly this).
@@ -46,7 +48,7 @@ def _is_prose(sentence: str) -> bool:
 class AnswerEvent:
     """What a streaming consumer sees: sources first, then tokens, then the final answer."""
 
-    kind: Literal["sources", "token", "answer"]
+    kind: Literal["sources", "token", "reset", "answer"]
     sources: list[Source] | None = None
     delta: str = ""
     answer: Answer | None = None
@@ -68,6 +70,16 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
+def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
+    """The excerpts the model reads, numbered by their source's place in the answer's sources.
+
+    The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
+    holding the answer, and answered right with that one alone: it gets only close seconds."""
+    top = max(e.best for e in excerpts)
+    focused = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
+    return [(sources.index(e.source) + 1, e) for e in sorted(focused, key=lambda e: e.source.rank)]
+
+
 @cache
 def _not_found_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """NOT_FOUND and the whole refusal sentences, normalised once: the stream checks every token."""
@@ -79,6 +91,11 @@ def may_become_not_found(text: str) -> bool:
     """True while the text so far could still grow into the "not found" sentence."""
     lowered = normalise(text).lower()
     return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
+
+
+def _answers(checked: tuple[str, list[Citation], list[SentenceCheck]] | None) -> bool:
+    """The model answered, and the sources hold at least one sentence of it."""
+    return checked is not None and any(c.supported for c in checked[2])
 
 
 def says_not_found(text: str) -> bool:
@@ -160,27 +177,26 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms()))
             return
 
-        # The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
-        # holding the answer, and answered right with that one alone: give it only close seconds.
-        top = max(e.best for e in excerpts)
-        focused = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
-        numbered = [(sources.index(e.source) + 1, e) for e in sorted(focused, key=lambda e: e.source.rank)]
+        numbered = focused_excerpts(excerpts, sources)
         excerpts_text = format_excerpts(numbered, english=language == "en")
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = "、".join(self._glossary_terms(standalone))
-        prompt_values = {"sources": excerpts_text, "question": standalone,
-                         "terms": f"\n(Key terms in the reports: {terms})" if terms else ""}
-        prompt = load_prompt("answer", language).format(**prompt_values)
+        prompt = load_prompt("answer", language).format(sources=excerpts_text, question=standalone,
+                                                        terms=f"\n(Key terms in the reports: {terms})" if terms else "")
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
-        text = ""
         try:
             text = yield from self._generate(prompt, timings, ms)
-            if says_not_found(text) and language in settings.retry_not_found:
-                # The 1.5B model calls Chinese excerpts "not found" for many English questions
-                # it can answer; reading the question first, it answers some (dev set: 3 of 10).
-                timings["retry"] = ms()
-                text = yield from self._generate(load_prompt("answer_retry", language).format(**prompt_values),
-                                                 timings, ms)
+            timings["generate"] = ms()
+            checked = self._check(text, sources, standalone, language)
+            if not _answers(checked) and language in settings.answer_via_chinese:
+                # The 1.5B model calls Chinese excerpts "not found", or garbles them, for many
+                # English questions it answers right in Chinese (dev set: 7 of 10 of its English
+                # "not found" answered this way, and none of the 3 unanswerable questions tried).
+                timings["via_chinese"] = ms()
+                yield AnswerEvent("reset")
+                text = yield from self._answer_via_chinese(standalone, numbered, sources, timings, ms)
+                timings["generate"] = ms()
+                checked = self._check(text, sources, standalone, language)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), exc.message(language)))
             return
@@ -191,27 +207,56 @@ class Answerer:
             )
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), error.message(language)))
             return
-        timings["generate"] = ms()
-        if says_not_found(text):
-            yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
+        if not _answers(checked):
+            # "Not found", or nothing the model said is in the sources: on-topic questions the
+            # reports do not answer end here, since retrieval scores alone cannot tell them apart (dev set).
+            yield AnswerEvent("answer", answer=self._refusal(
+                base.model_copy(update={"sentences": checked[2] if checked else []}), timings, ms()))
             return
-        if language == "en" and self._glossary is not None:
-            text = self._glossary.english_terms(text)
-        cleaned, citations, checks = check_answer(text.strip(), sources, self.judge, standalone)
-        if not any(c.supported for c in checks):
-            # Nothing the model said is in the sources: on-topic questions the reports do not
-            # answer end here, since retrieval scores alone cannot tell them apart (dev set).
-            yield AnswerEvent("answer", answer=self._refusal(base.model_copy(update={"sentences": checks}),
-                                                             timings, ms()))
-            return
+        cleaned, citations, checks = checked
+        if "via_chinese" in timings:
+            translated = "由模型的中文回答译出" if language == "zh" else "Translated from the model's answer in Chinese"
+            base.notice = " · ".join(filter(None, [base.notice, translated]))
         timings["total"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": cleaned, "citations": citations, "sentences": checks, "timings_ms": timings}))
 
+    def _check(self, text: str, sources: Sequence[Source], question: str, language: str
+               ) -> tuple[str, list[Citation], list[SentenceCheck]] | None:
+        """The answer with its citations checked, or None when it says "not found"."""
+        if says_not_found(text):
+            return None
+        if language == "en" and self._glossary is not None:
+            text = self._glossary.english_terms(text)
+        return check_answer(text.strip(), sources, self.judge, question)
+
+    @cached_property
+    def _translate_question(self) -> Callable[[str], str]:
+        # the retriever's translator when query translation is on: its cache then spares a call
+        return getattr(self.engine.retriever, "translate", None) or QueryTranslator(self.engine.llm)
+
+    def _answer_via_chinese(self, question: str, numbered: Sequence[tuple[int, Excerpt]], sources: Sequence[Source],
+                            timings: dict[str, float], ms: Callable[[], float]) -> Generator[AnswerEvent, None, str]:
+        """Ask the question again in Chinese, keep what the checker finds in the sources, and
+        stream its English translation. Amounts are put in English before translating, as the
+        model multiplies 万 and 亿 wrongly (90亿美元 → "$90 billion")."""
+        chinese_question = self._translate_question(question)
+        prompt = load_prompt("answer", "zh").format(sources=format_excerpts(numbered), question=chinese_question)
+        chinese = self.engine.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
+        timings["answer_zh"] = ms()
+        if says_not_found(chinese):
+            return chinese
+        _, _, checks = check_answer(chinese.strip(), sources, self.judge, chinese_question)
+        supported = "".join(c.text + "".join(f"[{n}]" for n in c.citations) for c in checks if c.supported)
+        if not supported:
+            return refusal_text("en")
+        prompt = load_prompt("translate_answer", "zh").format(answer=english_amounts(supported))
+        return (yield from self._generate(prompt, timings, ms))
+
     def _generate(self, prompt: str, timings: dict[str, float], ms: Callable[[], float]
                   ) -> Generator[AnswerEvent, None, str]:
         """Stream the model's answer as token events and return its text. Tokens that may
-        still become the "not found" sentence are held back: a refusal (or a retry) then
+        still become the "not found" sentence are held back: a refusal (or a second answer) then
         never shows up as a half-written answer."""
         text, shown = "", 0
         responses = self.engine.llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])

@@ -186,10 +186,9 @@ def ask(
             events = engine.answerer.stream(record["question"])
             answer = None
             for event in events:
-                if event.kind == "token" and not as_json:
-                    sys.stdout.write(event.delta)
-                    sys.stdout.flush()
-                elif event.kind == "answer":
+                if not as_json:
+                    _echo_stream(event)
+                if event.kind == "answer":
                     answer = event.answer
         except ZhikuError as exc:
             if batch is None:
@@ -200,6 +199,13 @@ def ask(
             _emit({**record, **answer.model_dump()})
         else:
             _print_answer(answer)
+
+
+def _echo_stream(event) -> None:
+    """Tokens as they come; the terminal cannot take back text, so a dropped answer ends its line."""
+    if event.kind in ("token", "reset"):
+        sys.stdout.write(event.delta if event.kind == "token" else "\n")
+        sys.stdout.flush()
 
 
 def _print_answer(answer) -> None:
@@ -237,10 +243,8 @@ def chat(
             break
         try:
             for event in conversation.stream(question):
-                if event.kind == "token":
-                    sys.stdout.write(event.delta)
-                    sys.stdout.flush()
-                elif event.kind == "answer":
+                _echo_stream(event)
+                if event.kind == "answer":
                     _print_answer(event.answer)
         except ZhikuError as exc:
             typer.echo(exc.bilingual(), err=True)

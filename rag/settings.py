@@ -66,10 +66,10 @@ class ZhikuSettings(BaseSettings):
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (best sentence score "
                                   "and key-term coverage); dev set: 1/75 answerable below it")
-    retry_not_found: set[str] = Field(
-        {"en"}, description="Question languages whose 'not found' from the model gets one retry with the "
-        "question read first (prompts/answer_retry_*.txt). Dev set: 3 of 10 English 'not found' then answered; "
-        "Chinese has none, as 5 of its 7 'not found' were questions the reports do not answer")
+    answer_via_chinese: set[str] = Field(
+        {"en"}, description="Question languages whose first answer, when the model says 'not found' or the checker "
+        "supports none of it, is asked again in Chinese and translated back (the model reads the Chinese excerpts "
+        "best in Chinese). Chinese questions need no second language")
     extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0

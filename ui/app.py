@@ -119,9 +119,9 @@ def build_app(engine) -> gr.Blocks:
             for event in answerers[mode].stream(question, report_ids=report_ids or None, history=history):
                 if event.kind == "sources":
                     panel = render.retrieved_panel(event.sources or [], reports, index, language)
-                elif event.kind == "token":
-                    text += event.delta
-                    messages[index] = {"role": "assistant", "content": render.streaming_markdown(text, index)}
+                elif event.kind in ("token", "reset"):
+                    text = text + event.delta if event.kind == "token" else ""  # reset: a second answer follows
+                    messages[index] = {"role": "assistant", "content": render.streaming_markdown(text, index) or "…"}
                 else:
                     answer: Answer = event.answer
                     messages[index] = {"role": "assistant",
