@@ -55,6 +55,8 @@ def run(engine: Engine, question: str) -> dict:
         elif event.kind == "token":
             first_at = first_at if first_at is not None else now
             tokens += 1
+        elif event.kind == "reset":  # the streamed text was dropped: time the answer the user keeps
+            first_at, tokens = None, 0
         else:
             answer = event.answer
     total = time.perf_counter() - started
@@ -64,7 +66,8 @@ def run(engine: Engine, question: str) -> dict:
 
 def refusal_step(answer) -> str:
     if not answer.refused:
-        return "answered via Chinese" if "via_chinese" in answer.timings_ms else "answered"
+        readings = int(answer.timings_ms.get("readings", 1))
+        return f"answered on reading {readings}" if readings > 1 else "answered"
     if "generate" not in answer.timings_ms:
         return "low confidence"
     return "unsupported" if answer.sentences else "model: not found"

@@ -68,8 +68,11 @@ class ZhikuSettings(BaseSettings):
                                   "and key-term coverage); dev set: 1/75 answerable below it")
     answer_via_chinese: set[str] = Field(
         {"en"}, description="Question languages whose first answer, when the model says 'not found' or the checker "
-        "supports none of it, is asked again in Chinese and translated back (the model reads the Chinese excerpts "
-        "best in Chinese). Chinese questions need no second language")
+        "supports none of it, is asked again in Chinese over the same excerpts and translated back (the bundled "
+        "model reads Chinese excerpts best in Chinese)")
+    read_unread_excerpts: bool = Field(
+        True, description="While no supported answer is found, the model also reads the compressed excerpts the "
+        "focus filter held back, asked in Chinese")
     extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
