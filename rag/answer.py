@@ -213,9 +213,8 @@ class Answerer:
                 base.model_copy(update={"sentences": checked[2] if checked else []}), timings, ms()))
             return
         cleaned, citations, checks = checked
-        if "translate" in timings:
-            translated = "由模型的中文回答译出" if language == "zh" else "Translated from the model's answer in Chinese"
-            base.notice = " · ".join(filter(None, [base.notice, translated]))
+        if "translate" in timings:  # only a question in another language than Chinese is translated
+            base.notice = " · ".join(filter(None, [base.notice, "Translated from the model's answer in Chinese"]))
         timings["total"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": cleaned, "citations": citations, "sentences": checks, "timings_ms": timings}))
