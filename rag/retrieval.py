@@ -132,14 +132,17 @@ class Retriever:
         # A report the question names ("according to Yan and Yang") gets arms of its own, so
         # its best passages rank high even when other reports share the vocabulary; naming
         # two reports gives both sides of a comparison.
-        if self.settings.report_mentions if mentions is None else mentions:
-            for report_id in self.mentioned_reports(question):
-                if allowed is None or report_id in allowed:
-                    ranked_lists += arms({report_id})
+        use_mentions = self.settings.report_mentions if mentions is None else mentions
+        named = self.mentioned_reports(question) if use_mentions else []
+        for report_id in named:
+            if allowed is None or report_id in allowed:
+                ranked_lists += arms({report_id})
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
-        picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
+        # a comparison needs the second report's best passage in the top k, not a fifth from the first
+        decay = self.settings.compare_report_decay if len(named) >= 2 else self.settings.report_decay
+        picked = spread_across_reports(ranked, chunks, k, decay)
         return self._to_sources(picked, chunks, dense_vector, similarity)
 
     def build_query(self, question: str, expand: bool) -> Query:

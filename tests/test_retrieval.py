@@ -5,6 +5,7 @@ import pytest
 
 from evals.questions import normalise_for_match
 from rag.records import Source
+from rag.retrieval import Retriever
 
 EXACT_TERMS = [("M/593", "M/593"), ("JWCC", "JWCC"), ("Nimbus项目", "Nimbus"), ("ISO/IEC 42001", "42001")]
 
@@ -74,6 +75,18 @@ def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
     assert engine.retriever.mentioned_reports("Tell us about Li") == []  # two reports have a Li
     sides = {s.report_id for s in engine.retriever.retrieve(question, k=5)}
     assert {"zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex"} <= sides
+
+
+def test_a_comparison_of_a_short_report_with_a_long_one_gets_both_in_the_top_five(engine):
+    # dev set zh-037: at the usual per-report decay, five passages of Yan and Yang ranked
+    # above the best of Tian's short article, which holds two of the three evidence passages
+    question = "田士达文章与严少华等文章对欧美人工智能治理差异的描述有何共同点？"
+    sides = {s.report_id for s in engine.retriever.retrieve(question, k=5)}
+    assert {"tian-us-eu-ai-regulation-cooperation", "yan-yang-eu-us-governance-models"} <= sides
+    usual = engine.settings.model_copy(update={"compare_report_decay": engine.settings.report_decay})
+    retriever = Retriever(engine.store, engine.embedder, cross_lingual=engine.retriever.cross_lingual)
+    retriever.settings = usual
+    assert "tian-us-eu-ai-regulation-cooperation" not in {s.report_id for s in retriever.retrieve(question, k=5)}
 
 
 def test_scores_are_dense_similarities_for_the_refusal_gate(engine):
