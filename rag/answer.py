@@ -76,8 +76,12 @@ def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> 
     The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
     holding the answer, and answered right with that one alone: it gets only close seconds."""
     top = max(e.best for e in excerpts)
-    focused = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
-    return [(sources.index(e.source) + 1, e) for e in sorted(focused, key=lambda e: e.source.rank)]
+    return numbered_excerpts([e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS], sources)
+
+
+def numbered_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
+    """In retrieval order, each with its source's number in the answer's sources."""
+    return [(sources.index(e.source) + 1, e) for e in sorted(excerpts, key=lambda e: e.source.rank)]
 
 
 @cache
@@ -245,8 +249,7 @@ class Answerer:
         readings = [numbered] if language in self.settings.answer_via_chinese else []
         if self.settings.read_unread_excerpts:
             shown = {e.source.chunk_id for _, e in numbered}
-            unread = [(sources.index(e.source) + 1, e) for e in sorted(excerpts, key=lambda e: e.source.rank)
-                      if e.source.chunk_id not in shown]
+            unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
             readings += [unread] if unread else []
         return readings
 
