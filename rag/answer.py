@@ -192,9 +192,8 @@ class Answerer:
             text = yield from self._generate(prompt, timings, ms)
             timings["generate"] = ms()
             checked = self._check(text, sources, standalone, language)
-            for reading in self._second_readings(language, numbered, excerpts, sources):
-                if _answers(checked):
-                    break
+            readings = self._second_readings(standalone, language, numbered, excerpts, sources)
+            while not _answers(checked) and (reading := next(readings, None)) is not None:
                 timings["readings"] = timings.get("readings", 1.0) + 1
                 yield AnswerEvent("reset")
                 text = yield from self._answer_in_chinese(standalone, reading, sources, language, timings, ms)
@@ -237,21 +236,33 @@ class Answerer:
         # the retriever's translator when query translation is on: its cache then spares a call
         return getattr(self.engine.retriever, "translate", None) or QueryTranslator(self.engine.llm)
 
-    def _second_readings(self, language: str, numbered: list[tuple[int, Excerpt]], excerpts: Sequence[Excerpt],
-                         sources: Sequence[Source]) -> list[list[tuple[int, Excerpt]]]:
-        """What the model reads again, asked in Chinese, while it has found no supported answer.
+    def _in_chinese(self, question: str, language: str) -> str:
+        return question if language == "zh" else self._translate_question(question)
 
-        The same excerpts, for a question in another language: the 1.5B model calls Chinese
-        excerpts "not found", or garbles them, for many English questions it answers right in
-        Chinese (dev set: 7 of the 13 English questions it first called "not found"). Then the
-        excerpts the focus filter left out (dev set: the evidence of 5 of 15 false refusals was
-        retrieved but not read). No unanswerable dev question got a supported answer either way."""
-        readings = [numbered] if language in self.settings.answer_via_chinese else []
+    def _second_readings(self, question: str, language: str, numbered: list[tuple[int, Excerpt]],
+                         excerpts: Sequence[Excerpt], sources: Sequence[Source]
+                         ) -> Iterator[list[tuple[int, Excerpt]]]:
+        """What the model reads again, asked in Chinese, while it has found no supported answer.
+        A generator: a reading, and the LLM call translating the question for it, happen only if needed.
+
+        First, for a question in another language, the excerpts chosen for the question in
+        Chinese: the 1.5B model calls Chinese excerpts "not found", or garbles them, for many
+        English questions it answers right in Chinese (dev set: 7 of the 13 English questions it
+        first called "not found"), and the Chinese question's own words pick the sentences the
+        English one missed (dev set en-021, en-031: "小圈子" is in no glossary). Then the excerpts
+        the focus filter left out (dev set: the evidence of 5 of 15 false refusals was retrieved
+        but not read). No unanswerable dev question got a supported answer either way."""
+        shown = {e.source.chunk_id for _, e in numbered}
+        if language in self.settings.answer_via_chinese:
+            excerpts = self.compressor.compress(self._in_chinese(question, language), sources,
+                                                self.settings.context_budget_tokens) or excerpts
+            reading = focused_excerpts(excerpts, sources)
+            shown |= {e.source.chunk_id for _, e in reading}
+            yield reading
         if self.settings.read_unread_excerpts:
-            shown = {e.source.chunk_id for _, e in numbered}
             unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
-            readings += [unread] if unread else []
-        return readings
+            if unread:
+                yield unread
 
     def _answer_in_chinese(self, question: str, reading: Sequence[tuple[int, Excerpt]], sources: Sequence[Source],
                            language: str, timings: dict[str, float], ms: Callable[[], float]
@@ -260,7 +271,7 @@ class Answerer:
         another language, the Chinese answer is checked, and what the sources hold is translated
         and streamed instead; its amounts are put in English first, as the model multiplies 万
         and 亿 wrongly (90亿美元 → "$90 billion")."""
-        chinese_question = question if language == "zh" else self._translate_question(question)
+        chinese_question = self._in_chinese(question, language)
         prompt = load_prompt("answer", "zh").format(sources=format_excerpts(reading), question=chinese_question)
         if language == "zh":
             return (yield from self._generate(prompt, timings, ms))

@@ -19,8 +19,10 @@ CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # a full stop only ends an English sentence before a space, so 1.5% stays whole, and not
 # after an abbreviation ("Feng et al. argue" is one sentence, "Feng et al." would state nothing).
 _ABBREVIATION_END = r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bU\.S)(?<!\bNo)"
+# A semicolon ends a claim too: a list answer ("一是……；二是……；三是……[2]") is judged item by
+# item, and one loosely paraphrased item no longer sinks the ones the source holds (dev set en-021).
 _ANSWER_SENTENCE = re.compile(
-    rf"[^。！？!?\n]+?(?:[。！？!?]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
+    rf"[^。！？!?；;\n]+?(?:[。！？!?；;]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
 # The reports' own footnote marks (①, [②]) that the model copies are no citations.
 _FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——").
@@ -43,7 +45,7 @@ def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
     body = strip_markers(CITATION_MARK.sub("", sentence)).rstrip()
     marks = "".join(f"[{n}]" for n in numbers)
     # markers go after the full stop, where the model was asked to put them
-    return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff。]$", body) else body + marks
+    return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff。；]$", body) else body + marks
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""

@@ -125,6 +125,9 @@ class Compressor:
         spans = [usable_sentences(s.text) for s in sources]
         scored = sorted(self.sentence_scores(question, sources, terms), reverse=True)
         chosen: dict[int, set[int]] = {}
+        # Neighbouring chunks overlap (chunk_overlap_chars), so the same sentence can score in two
+        # sources; read twice, it spent the budget and drew the model to it (dev set en-031)
+        read: set[str] = set()
         used = 0
         for score, i, j in scored:
             # the hit itself first, then one neighbour each side for its context
@@ -132,6 +135,9 @@ class Compressor:
                 if not 0 <= k < len(spans[i]) or k in chosen.get(i, set()):
                     continue
                 a, b = spans[i][k]
+                if (sentence := normalise(sources[i].text[a:b])) in read:
+                    continue
+                read.add(sentence)
                 cost = estimate_tokens(sources[i].text[a:b])
                 if used + cost > budget_tokens and (used or k != j):
                     continue

