@@ -245,20 +245,28 @@ class Answerer:
         """What the model reads again, asked in Chinese, while it has found no supported answer.
         A generator: a reading, and the LLM call translating the question for it, happen only if needed.
 
-        First, for a question in another language, the excerpts chosen for the question in
-        Chinese: the 1.5B model calls Chinese excerpts "not found", or garbles them, for many
-        English questions it answers right in Chinese (dev set: 7 of the 13 English questions it
-        first called "not found"), and the Chinese question's own words pick the sentences the
-        English one missed (dev set en-021, en-031: "小圈子" is in no glossary). Then the excerpts
-        the focus filter left out (dev set: the evidence of 5 of 15 false refusals was retrieved
-        but not read). No unanswerable dev question got a supported answer either way."""
+        For a question in another language, first the same excerpts: the 1.5B model calls
+        Chinese excerpts "not found", or garbles them, for many English questions it answers
+        right in Chinese (dev set: 7 of the 13 English questions it first called "not found").
+        Then the excerpts chosen for the question in Chinese, if they hold anything new: its own
+        words pick sentences the English question missed (dev set en-021: "风险分级" for "risk-based
+        classification"). Last, the excerpts the focus filter left out, chosen for both forms of
+        the question (dev set: the evidence of 5 of 15 false refusals was retrieved but not read).
+        No unanswerable dev question got a supported answer in any reading."""
+        read = {e.text for _, e in numbered}
         shown = {e.source.chunk_id for _, e in numbered}
         if language in self.settings.answer_via_chinese:
-            excerpts = self.compressor.compress(self._in_chinese(question, language), sources,
-                                                self.settings.context_budget_tokens) or excerpts
-            reading = focused_excerpts(excerpts, sources)
-            shown |= {e.source.chunk_id for _, e in reading}
-            yield reading
+            yield numbered
+            if language != "zh":
+                chinese = self._in_chinese(question, language)
+                reading = focused_excerpts(
+                    self.compressor.compress(chinese, sources, self.settings.context_budget_tokens), sources)
+                if any(e.text not in read for _, e in reading):
+                    read |= {e.text for _, e in reading}
+                    shown |= {e.source.chunk_id for _, e in reading}
+                    yield reading
+                excerpts = self.compressor.compress(question, sources, self.settings.context_budget_tokens,
+                                                    self._glossary_terms(question), rephrased=[chinese])
         if self.settings.read_unread_excerpts:
             unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
             if unread:

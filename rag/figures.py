@@ -26,6 +26,9 @@ class Figure:
     value: float | tuple[int, int, int]
     raw: str
     currency: str = ""  # "eur", "usd", "cny" when the amount names one
+    # "year" for a span of years (十多年, 7 years): it counts time, not things, so "十多年来"
+    # does not hold "10 standards" (dev set en-002)
+    unit: str = ""
 
 
 _MONTHS = {name: i for i, names in enumerate(
@@ -61,6 +64,7 @@ _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]
                                r"(?=[多余]?[个种类项大条家国年月倍次层方面位名轮届款成份])")
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
+_YEARS_AFTER = re.compile(r"\s*[多余+]?\s*(?:年(?!代)|-?years?\b)", re.I)
 # list numbering "1）", "2)" and footnote marks are no figures
 _LIST_NUMBER = re.compile(r"(?<![\d.,])\d{1,2}\s*[）)]")
 
@@ -110,7 +114,8 @@ def extract_figures(text: str) -> list[Figure]:
     def amount(m: re.Match) -> Figure:
         scale = (m.group("scale") or "").lower()
         currency = _CURRENCY.get((m.group("currency") or "")[:2].lower(), "")
-        return Figure("number", _number(m.group("num")) * _SCALE.get(scale, 1), m.group(0), currency)
+        return Figure("number", _number(m.group("num")) * _SCALE.get(scale, 1), m.group(0), currency,
+                      _duration(m) if not scale and not currency else "")
 
     take(_AMOUNT, amount)
 
@@ -118,11 +123,16 @@ def extract_figures(text: str) -> list[Figure]:
         value = _chinese_numeral(m.group("num"))
         if value is None or m.group("num") == "一":  # 一项, 一种: an article, not a count
             return None
-        return Figure("number", value * _SCALE.get(m.group("scale") or "", 1), m.group(0))
+        return Figure("number", value * _SCALE.get(m.group("scale") or "", 1), m.group(0), unit=_duration(m))
 
     take(_ZH_NUMERAL_COUNT, zh_count)
-    take(_EN_WORD_NUMBER, lambda m: Figure("number", float(_EN_WORDS[m.group(1).lower()]), m.group(0)))
+    take(_EN_WORD_NUMBER, lambda m: Figure("number", float(_EN_WORDS[m.group(1).lower()]), m.group(0),
+                                           unit=_duration(m)))
     return found
+
+
+def _duration(m: re.Match) -> str:
+    return "year" if _YEARS_AFTER.match(m.string, m.end()) else ""
 
 
 def _chinese_numeral(text: str) -> float | None:
@@ -138,7 +148,7 @@ def _covers(evidence: Figure, claim: Figure) -> bool:
         # every part the claim states (a year, a month, a day) must be the same in the evidence
         return claimed is not None and held is not None and all(c in (0, h) for c, h in zip(claimed, held))
     same_currency = not (claim.currency and evidence.currency) or claim.currency == evidence.currency
-    return (claim.kind == evidence.kind and same_currency
+    return (claim.kind == evidence.kind and same_currency and claim.unit == evidence.unit
             and math.isclose(float(claim.value), float(evidence.value), rel_tol=1e-6))
 
 

@@ -97,3 +97,12 @@ def test_a_small_count_written_in_digits_is_checked_even_against_a_list():
     # "four risks" may count a list the source does not number; "10 experts" was copied or invented
     assert missing_figures("The panel has 10 experts.", "涉及四种不同但相互交织的风险")
     assert not missing_figures("Seaman names four risks.", "1）全球供应链韧性风险；2）国家安全风险")
+
+
+def test_a_span_of_years_holds_no_count_of_things():
+    # dev set en-002: "10 standards" was held by "十多年来" in Seaman's report, a sentence away
+    decade = "十多年来，中国在国际标准制定上的参与度一直在显著增长。"
+    assert "十多年来" in "".join(CORPUS["000"].split())
+    assert missing_figures("ISO/IEC JTC 1/SC 42 has published 10 standards.", decade)
+    assert not missing_figures("China's participation has grown for over 10 years.", decade)
+    assert not missing_figures("It took the internet 7 years to spread.", "互联网普及用了 7年，电力普及则用了 20年")
