@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import CITATION_MARK, check_answer, citation_for
+from rag.citations import CITATION_MARK, check_answer, citation_for, with_markers
 from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
@@ -287,14 +287,12 @@ class Answerer:
         if says_not_found(chinese):
             return chinese
         _, _, checks = check_answer(chinese.strip(), sources, self.judge, chinese_question)
-        supported = "".join(c.text + "".join(f"[{n}]" for n in c.citations) for c in checks if c.supported)
+        supported = "".join(with_markers(c.text, c.citations) for c in checks if c.supported)
         if not supported:
             return refusal_text(language)
         timings["translate"] = ms()
-        # the question's and the glossary's English for names and terms ("全球南方" came out as "South Pole")
-        terms = self._glossary.expand(supported).terms if self._glossary is not None else ()
-        found = [(next((z for z in t.zh if z in supported), None), t.en[0]) for t in terms]
-        pairs = "；".join(f"{zh} = {en}" for zh, en in found if zh)
+        # the question's and the glossary's English for names and terms
+        pairs = "；".join(f"{zh} = {en}" for zh, en in self._glossary.english_for(supported)) if self._glossary else ""
         prompt = load_prompt("translate_answer", "zh").format(
             answer=english_amounts(supported), question=question, terms=f"（术语：{pairs}）" if pairs else "")
         return (yield from self._generate(prompt, timings, ms))

@@ -41,11 +41,13 @@ def answer_sentences(text: str) -> list[str]:
     return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text) if not _WORDLESS.match(strip_markers(m.group(0)))]
 
 
-def _with_markers(sentence: str, numbers: Sequence[int]) -> str:
+def with_markers(sentence: str, numbers: Sequence[int]) -> str:
     body = strip_markers(CITATION_MARK.sub("", sentence)).rstrip()
     marks = "".join(f"[{n}]" for n in numbers)
-    # markers go after the full stop, where the model was asked to put them
-    return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff。；]$", body) else body + marks
+    # markers go after the full stop, where the model was asked to put them; no space after Chinese
+    # text or full-width punctuation (。，；）)
+    return f"{body} {marks}".rstrip() if marks and not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]$", body) \
+        else body + marks
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
@@ -84,7 +86,7 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        rewritten.append(_with_markers(sentence, kept))
+        rewritten.append(with_markers(sentence, kept))
     citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "
     return joiner.join(rewritten), citations, checks

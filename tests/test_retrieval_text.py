@@ -52,6 +52,12 @@ def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
     assert glossary.english_terms("Fines reach 35 million euros [1].") == "Fines reach 35 million euros [1]."
 
 
+def test_a_chinese_answer_gets_the_glossarys_english_for_its_terms():
+    pairs = default_glossary().english_for("全球南方国家在《人工智能法案》的制定中缺少话语权。")
+    assert ("全球南方", "Global South") in pairs and ("人工智能法案", "AI Act") in pairs
+    assert default_glossary().english_for("今天天气很好。") == []
+
+
 def test_glossary_file_is_well_formed(tmp_path):
     terms = Glossary.load(GLOSSARY_PATH).terms
     assert len(terms) > 100
