@@ -52,6 +52,18 @@ class AnswerEvent:
     sources: list[Source] | None = None
     delta: str = ""
     answer: Answer | None = None
+    notice: str = ""  # with a reset: what the model does next, in the question's language
+
+
+# A later reading can take 10–30 s on 2 cores: the user sees why nothing is written yet.
+READING_NOTICES = {
+    "again": {"en": "No answer checked against the sources yet: asking the model again in Chinese…",
+              "zh": "尚未得到有据可查的答案：正在用中文重新提问……"},
+    "translation": {"en": "Still no answer: reading the sentences picked for the question in Chinese…",
+                    "zh": "仍未得到答案：正在阅读按中文问题挑选的句子……"},
+    "unread": {"en": "Still no answer: reading the passages not read yet…",
+               "zh": "仍未得到答案：正在阅读尚未读过的段落……"},
+}
 
 
 def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = False) -> str:
@@ -193,9 +205,10 @@ class Answerer:
             timings["generate"] = ms()
             checked = self._check(text, sources, standalone, language)
             readings = self._second_readings(standalone, language, numbered, excerpts, sources)
-            while not _answers(checked) and (reading := next(readings, None)) is not None:
+            while not _answers(checked) and (step := next(readings, None)) is not None:
+                kind, reading = step
                 timings["readings"] = timings.get("readings", 1.0) + 1
-                yield AnswerEvent("reset")
+                yield AnswerEvent("reset", notice=READING_NOTICES[kind]["zh" if language == "zh" else "en"])
                 text = yield from self._answer_in_chinese(standalone, reading, sources, language, timings, ms)
                 timings["generate"] = ms()
                 checked = self._check(text, sources, standalone, language)
@@ -241,9 +254,9 @@ class Answerer:
 
     def _second_readings(self, question: str, language: str, numbered: list[tuple[int, Excerpt]],
                          excerpts: Sequence[Excerpt], sources: Sequence[Source]
-                         ) -> Iterator[list[tuple[int, Excerpt]]]:
-        """What the model reads again, asked in Chinese, while it has found no supported answer.
-        A generator: a reading, and the LLM call translating the question for it, happen only if needed.
+                         ) -> Iterator[tuple[str, list[tuple[int, Excerpt]]]]:
+        """What the model reads again, asked in Chinese, while it has found no supported answer,
+        each with its kind (a key of READING_NOTICES). A generator: a reading, and the LLM call translating the question for it, happen only if needed.
 
         For a question in another language, first the same excerpts: the 1.5B model calls
         Chinese excerpts "not found", or garbles them, for many English questions it answers
@@ -256,7 +269,7 @@ class Answerer:
         read = {e.text for _, e in numbered}
         shown = {e.source.chunk_id for _, e in numbered}
         if language in self.settings.answer_via_chinese:
-            yield numbered
+            yield "again", numbered
             if language != "zh":
                 chinese = self._in_chinese(question, language)
                 reading = focused_excerpts(
@@ -264,13 +277,13 @@ class Answerer:
                 if any(e.text not in read for _, e in reading):
                     read |= {e.text for _, e in reading}
                     shown |= {e.source.chunk_id for _, e in reading}
-                    yield reading
+                    yield "translation", reading
                 excerpts = self.compressor.compress(question, sources, self.settings.context_budget_tokens,
                                                     self._glossary_terms(question), rephrased=[chinese])
         if self.settings.read_unread_excerpts:
             unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
             if unread:
-                yield unread
+                yield "unread", unread
 
     def _answer_in_chinese(self, question: str, reading: Sequence[tuple[int, Excerpt]], sources: Sequence[Source],
                            language: str, timings: dict[str, float], ms: Callable[[], float]

@@ -206,6 +206,8 @@ def _echo_stream(event) -> None:
     if event.kind in ("token", "reset"):
         sys.stdout.write(event.delta if event.kind == "token" else "\n")
         sys.stdout.flush()
+    if event.notice:
+        typer.secho(event.notice, fg="bright_black", err=True)
 
 
 def _print_answer(answer) -> None:

@@ -130,6 +130,8 @@ def test_not_found_is_never_streamed_and_english_is_asked_again_in_chinese(engin
     answer = events[-1].answer
     assert answer.refused and answer.answer == "The reports do not contain this.", answer.answer
     assert answer.timings_ms.get("readings", 1) >= 2, answer.timings_ms
+    # each later reading tells the user, in English, why nothing is written yet
+    assert [e.notice for e in events if e.kind == "reset"][0].startswith("No answer checked")
     assert not [e for e in events if e.kind == "token"]  # the refusal was held back, not streamed
 
 
@@ -201,7 +203,9 @@ def test_an_english_questions_readings_include_excerpts_chosen_for_the_question_
         read = "".join(normalise_for_match(e.text) for _, e in reading)
         return sum(normalise_for_match(v) in read for v in question.evidence)
 
-    again, in_chinese, *_ = answerer._second_readings(question.question, "en", first, excerpts, sources)
+    (kind, again), (next_kind, in_chinese), *_ = answerer._second_readings(
+        question.question, "en", first, excerpts, sources)
+    assert (kind, next_kind) == ("again", "translation")
     assert again == first and evidence_read(first) == 0
     assert evidence_read(in_chinese) == len(question.evidence)
 

@@ -121,7 +121,9 @@ def build_app(engine) -> gr.Blocks:
                     panel = render.retrieved_panel(event.sources or [], reports, index, language)
                 elif event.kind in ("token", "reset"):
                     text = text + event.delta if event.kind == "token" else ""  # reset: a second answer follows
-                    messages[index] = {"role": "assistant", "content": render.streaming_markdown(text, index) or "…"}
+                    waiting = f"*{render.user_message(event.notice)}*" if event.notice else "…"
+                    messages[index] = {"role": "assistant",
+                                       "content": render.streaming_markdown(text, index) or waiting}
                 else:
                     answer: Answer = event.answer
                     messages[index] = {"role": "assistant",
