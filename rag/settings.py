@@ -71,8 +71,8 @@ class ZhikuSettings(BaseSettings):
         "supports none of it, is asked again in Chinese over the same excerpts and translated back (the bundled "
         "model reads Chinese excerpts best in Chinese)")
     read_unread_excerpts: bool = Field(
-        True, description="While no supported answer is found, the model also reads the sources it has not read "
-        "yet, compressed afresh within the context budget, asked in Chinese")
+        True, description="While no supported answer is found, the model also reads the compressed excerpts the "
+        "focus filter held back, asked in Chinese")
     extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
