@@ -256,7 +256,8 @@ class Answerer:
                          excerpts: Sequence[Excerpt], sources: Sequence[Source]
                          ) -> Iterator[tuple[str, list[tuple[int, Excerpt]]]]:
         """What the model reads again, asked in Chinese, while it has found no supported answer,
-        each with its kind (a key of READING_NOTICES). A generator: a reading, and the LLM call translating the question for it, happen only if needed.
+        each with its kind (a key of READING_NOTICES). A generator: a reading, and the LLM call
+        translating the question for it, happen only if needed.
 
         For a question in another language, first the same excerpts: the 1.5B model calls
         Chinese excerpts "not found", or garbles them, for many English questions it answers
