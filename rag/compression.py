@@ -27,6 +27,8 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9-]+")
 _QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 为什么 是否 有没有 根据 报告 文章 提到 认为 主要 哪 需要 "
                       "what which who whom whose when where why how does did do is are was were the a an of in on "
                       "for to and or by with according report article say says said its their it this that".split())
+# A comparison's own words ("表述是否一致", "异同") describe the asking, not the passages compared.
+_COMPARISON_WORDS = set("表述 说法 描述 一致 异同 区别 差异 相同 不同 有何 比较 对比 看法 观点 共同点".split())
 
 
 @dataclass
@@ -53,7 +55,8 @@ def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
         words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*\b", question)
     else:
         words = [w.strip() for w in jieba.lcut(question) if len(w.strip()) >= 2]
-    terms = [w for w in words if w.lower() not in _QUESTION_WORDS and (_HAN.search(w) or _LATIN.fullmatch(w))]
+    terms = [w for w in words if w.lower() not in _QUESTION_WORDS | _COMPARISON_WORDS
+             and (_HAN.search(w) or _LATIN.fullmatch(w))]
     return list(dict.fromkeys([*terms, *(t for t in extra_terms if t)]))
 
 
@@ -120,14 +123,22 @@ class Compressor:
         return np.clip((vectors @ query - floor) / (ceiling - floor), 0.0, 1.0)
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
-                 extra_terms: Sequence[str] = (), rephrased: Sequence[str] = ()) -> list[Excerpt]:
+                 extra_terms: Sequence[str] = (), rephrased: Sequence[str] = (),
+                 named_reports: Sequence[str] = ()) -> list[Excerpt]:
         """`rephrased`: the question in other words (an English question in Chinese); a sentence
-        keeps its best score over every form, as each form's own words find sentences the others miss."""
+        keeps its best score over every form, as each form's own words find sentences the others miss.
+        `named_reports`: reports the question names; each one's best sentence is taken first, as a
+        comparison needs both sides (dev set en-038: the budget went to Yan and Yang, none to the WIC
+        report), and alone, so that the other excerpts keep their budget (with its neighbours, it
+        pushed the evidence of zh-032 out)."""
         spans = [usable_sentences(s.text) for s in sources]
         scored = self.sentence_scores(question, sources, key_terms(question, extra_terms))
         for other in rephrased:
             scored = [max(a, b) for a, b in zip(scored, self.sentence_scores(other, sources, key_terms(other)))]
         scored.sort(reverse=True)
+        firsts = [best for report_id in named_reports
+                  if (best := next((t for t in scored if sources[t[1]].report_id == report_id), None))]
+        scored = firsts + [t for t in scored if t not in firsts]
         chosen: dict[int, set[int]] = {}
         # Neighbouring chunks overlap (chunk_overlap_chars), so the same sentence can score in two
         # sources; read twice, it spent the budget and drew the model to it (dev set en-031)
@@ -135,7 +146,7 @@ class Compressor:
         used = 0
         for score, i, j in scored:
             # the hit itself first, then one neighbour each side for its context
-            for k in (j, j - 1, j + 1):
+            for k in (j,) if (score, i, j) in firsts else (j, j - 1, j + 1):
                 if not 0 <= k < len(spans[i]) or k in chosen.get(i, set()):
                     continue
                 a, b = spans[i][k]

@@ -30,13 +30,12 @@ class Engine:
 
     @cached_property
     def retriever(self) -> Retriever:
-        translate = None
+        retriever = Retriever(self.store, self.embedder, cross_lingual=build_cross_lingual_embedder(self.settings))
         if self.settings.query_translation:
             from rag.query_translation import QueryTranslator
 
-            translate = QueryTranslator(self.llm)
-        return Retriever(self.store, self.embedder, translate=translate,
-                         cross_lingual=build_cross_lingual_embedder(self.settings))
+            retriever.translate = QueryTranslator(self.llm, retriever.chinese_names)
+        return retriever
 
     @property
     def llm(self):
