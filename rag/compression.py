@@ -127,18 +127,15 @@ class Compressor:
                  named_reports: Sequence[str] = ()) -> list[Excerpt]:
         """`rephrased`: the question in other words (an English question in Chinese); a sentence
         keeps its best score over every form, as each form's own words find sentences the others miss.
-        `named_reports`: reports the question names; each one's best sentence is taken first, as a
-        comparison needs both sides (dev set en-038: the budget went to Yan and Yang, none to the WIC
-        report), and alone, so that the other excerpts keep their budget (with its neighbours, it
-        pushed the evidence of zh-032 out)."""
+        `named_reports`: reports the question names; one the budget left out still gets its best
+        sentence, as a comparison needs both sides (dev set en-038: the budget went to Yan and Yang,
+        none to the WIC report). Only then and only that sentence: taken first, or with its
+        neighbours, it displaced the evidence of other questions."""
         spans = [usable_sentences(s.text) for s in sources]
         scored = self.sentence_scores(question, sources, key_terms(question, extra_terms))
         for other in rephrased:
             scored = [max(a, b) for a, b in zip(scored, self.sentence_scores(other, sources, key_terms(other)))]
         scored.sort(reverse=True)
-        firsts = [best for report_id in named_reports
-                  if (best := next((t for t in scored if sources[t[1]].report_id == report_id), None))]
-        scored = firsts + [t for t in scored if t not in firsts]
         chosen: dict[int, set[int]] = {}
         # Neighbouring chunks overlap (chunk_overlap_chars), so the same sentence can score in two
         # sources; read twice, it spent the budget and drew the model to it (dev set en-031)
@@ -146,7 +143,7 @@ class Compressor:
         used = 0
         for score, i, j in scored:
             # the hit itself first, then one neighbour each side for its context
-            for k in (j,) if (score, i, j) in firsts else (j, j - 1, j + 1):
+            for k in (j, j - 1, j + 1):
                 if not 0 <= k < len(spans[i]) or k in chosen.get(i, set()):
                     continue
                 a, b = spans[i][k]
@@ -160,6 +157,10 @@ class Compressor:
                 used += cost
             if used >= budget_tokens:
                 break
+        for report_id in named_reports:
+            if not any(sources[i].report_id == report_id for i in chosen):
+                if first := next(((i, j) for _, i, j in scored if sources[i].report_id == report_id), None):
+                    chosen[first[0]] = {first[1]}
         best = {i: max((s for s, si, _ in scored if si == i), default=0.0) for i in range(len(sources))}
         excerpts = []
         for i in sorted(chosen, key=lambda i: -best[i]):
