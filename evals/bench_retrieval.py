@@ -181,7 +181,7 @@ def main() -> None:
     if args.translation:
         from rag.query_translation import QueryTranslator
 
-        translator = QueryTranslator(engine.llm, engine.retriever.chinese_names)
+        translator = QueryTranslator(engine.llm)
         picked = [q for q in load_questions() if q.type != "unanswerable"]
         picked = [q for q in picked if q.lang == "en"][: args.translation_questions // 2] + \
                  [q for q in picked if q.lang == "zh"][: args.translation_questions - args.translation_questions // 2]

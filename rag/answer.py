@@ -82,19 +82,13 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
-def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named_reports: Sequence[str] = ()
-                     ) -> list[tuple[int, Excerpt]]:
+def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
     """The excerpts the model reads, numbered by their source's place in the answer's sources.
 
     The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
-    holding the answer, and answered right with that one alone: it gets only close seconds,
-    and the best excerpt of each report the question names (a comparison needs both sides)."""
+    holding the answer, and answered right with that one alone: it gets only close seconds."""
     top = max(e.best for e in excerpts)
-    kept = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
-    for report_id in named_reports:
-        if not any(e.source.report_id == report_id for e in kept):
-            kept += [e for e in excerpts if e.source.report_id == report_id][:1]
-    return numbered_excerpts(kept, sources)
+    return numbered_excerpts([e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS], sources)
 
 
 def numbered_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
@@ -136,7 +130,7 @@ class Answerer:
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge, self.engine.retriever.cross_lingual)
+        return Compressor(self.judge, getattr(self.engine.retriever, "cross_lingual", None))
 
     def confidence(self, question: str, excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources answer the question, 0–1.
@@ -184,9 +178,8 @@ class Answerer:
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
 
-        named = self.engine.retriever.mentioned_reports(standalone)
         excerpts = self.compressor.compress(standalone, sources, settings.context_budget_tokens,
-                                            self._glossary_terms(standalone), named_reports=named) if sources else []
+                                            self._glossary_terms(standalone)) if sources else []
         confidence = self.confidence(standalone, excerpts, sources)
         timings["compress"] = ms()
         base = Answer(question=question, language=language, answer="", sources=sources, mode=settings.answer_mode,
@@ -200,7 +193,7 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms()))
             return
 
-        numbered = focused_excerpts(excerpts, sources, named)
+        numbered = focused_excerpts(excerpts, sources)
         excerpts_text = format_excerpts(numbered, english=language == "en")
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = "、".join(self._glossary_terms(standalone))
@@ -211,7 +204,7 @@ class Answerer:
             text = yield from self._generate(prompt, timings, ms)
             timings["generate"] = ms()
             checked = self._check(text, sources, standalone, language)
-            readings = self._second_readings(standalone, language, numbered, excerpts, sources, named)
+            readings = self._second_readings(standalone, language, numbered, excerpts, sources)
             while not _answers(checked) and (step := next(readings, None)) is not None:
                 kind, reading = step
                 timings["readings"] = timings.get("readings", 1.0) + 1
@@ -254,14 +247,13 @@ class Answerer:
     @cached_property
     def _translate_question(self) -> Callable[[str], str]:
         # the retriever's translator when query translation is on: its cache then spares a call
-        retriever = self.engine.retriever
-        return retriever.translate or QueryTranslator(self.engine.llm, retriever.chinese_names)
+        return getattr(self.engine.retriever, "translate", None) or QueryTranslator(self.engine.llm)
 
     def _in_chinese(self, question: str, language: str) -> str:
         return question if language == "zh" else self._translate_question(question)
 
     def _second_readings(self, question: str, language: str, numbered: list[tuple[int, Excerpt]],
-                         excerpts: Sequence[Excerpt], sources: Sequence[Source], named_reports: Sequence[str] = ()
+                         excerpts: Sequence[Excerpt], sources: Sequence[Source]
                          ) -> Iterator[tuple[str, list[tuple[int, Excerpt]]]]:
         """What the model reads again, asked in Chinese, while it has found no supported answer,
         each with its kind (a key of READING_NOTICES). A generator: a reading, and the LLM call
@@ -281,16 +273,14 @@ class Answerer:
             yield "again", numbered
             if language != "zh":
                 chinese = self._in_chinese(question, language)
-                reading = focused_excerpts(self.compressor.compress(
-                    chinese, sources, self.settings.context_budget_tokens, named_reports=named_reports),
-                    sources, named_reports)
+                reading = focused_excerpts(
+                    self.compressor.compress(chinese, sources, self.settings.context_budget_tokens), sources)
                 if any(e.text not in read for _, e in reading):
                     read |= {e.text for _, e in reading}
                     shown |= {e.source.chunk_id for _, e in reading}
                     yield "translation", reading
                 excerpts = self.compressor.compress(question, sources, self.settings.context_budget_tokens,
-                                                    self._glossary_terms(question), rephrased=[chinese],
-                                                    named_reports=named_reports)
+                                                    self._glossary_terms(question), rephrased=[chinese])
         if self.settings.read_unread_excerpts:
             unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
             if unread:

@@ -27,8 +27,6 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9-]+")
 _QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 为什么 是否 有没有 根据 报告 文章 提到 认为 主要 哪 需要 "
                       "what which who whom whose when where why how does did do is are was were the a an of in on "
                       "for to and or by with according report article say says said its their it this that".split())
-# A comparison's own words ("表述是否一致", "异同") describe the asking, not the passages compared.
-_COMPARISON_WORDS = set("表述 说法 描述 一致 异同 区别 差异 相同 不同 有何 比较 对比 看法 观点 共同点".split())
 
 
 @dataclass
@@ -55,8 +53,7 @@ def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
         words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*\b", question)
     else:
         words = [w.strip() for w in jieba.lcut(question) if len(w.strip()) >= 2]
-    terms = [w for w in words if w.lower() not in _QUESTION_WORDS | _COMPARISON_WORDS
-             and (_HAN.search(w) or _LATIN.fullmatch(w))]
+    terms = [w for w in words if w.lower() not in _QUESTION_WORDS and (_HAN.search(w) or _LATIN.fullmatch(w))]
     return list(dict.fromkeys([*terms, *(t for t in extra_terms if t)]))
 
 
@@ -123,14 +120,9 @@ class Compressor:
         return np.clip((vectors @ query - floor) / (ceiling - floor), 0.0, 1.0)
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
-                 extra_terms: Sequence[str] = (), rephrased: Sequence[str] = (),
-                 named_reports: Sequence[str] = ()) -> list[Excerpt]:
+                 extra_terms: Sequence[str] = (), rephrased: Sequence[str] = ()) -> list[Excerpt]:
         """`rephrased`: the question in other words (an English question in Chinese); a sentence
-        keeps its best score over every form, as each form's own words find sentences the others miss.
-        `named_reports`: reports the question names; one the budget left out still gets its best
-        sentence, as a comparison needs both sides (dev set en-038: the budget went to Yan and Yang,
-        none to the WIC report). Only then and only that sentence: taken first, or with its
-        neighbours, it displaced the evidence of other questions."""
+        keeps its best score over every form, as each form's own words find sentences the others miss."""
         spans = [usable_sentences(s.text) for s in sources]
         scored = self.sentence_scores(question, sources, key_terms(question, extra_terms))
         for other in rephrased:
@@ -157,10 +149,6 @@ class Compressor:
                 used += cost
             if used >= budget_tokens:
                 break
-        for report_id in named_reports:
-            if not any(sources[i].report_id == report_id for i in chosen):
-                if first := next(((i, j) for _, i, j in scored if sources[i].report_id == report_id), None):
-                    chosen[first[0]] = {first[1]}
         best = {i: max((s for s, si, _ in scored if si == i), default=0.0) for i in range(len(sources))}
         excerpts = []
         for i in sorted(chosen, key=lambda i: -best[i]):

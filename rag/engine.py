@@ -30,12 +30,13 @@ class Engine:
 
     @cached_property
     def retriever(self) -> Retriever:
-        retriever = Retriever(self.store, self.embedder, cross_lingual=build_cross_lingual_embedder(self.settings))
+        translate = None
         if self.settings.query_translation:
             from rag.query_translation import QueryTranslator
 
-            retriever.translate = QueryTranslator(self.llm, retriever.chinese_names)
-        return retriever
+            translate = QueryTranslator(self.llm)
+        return Retriever(self.store, self.embedder, translate=translate,
+                         cross_lingual=build_cross_lingual_embedder(self.settings))
 
     @property
     def llm(self):

@@ -53,18 +53,13 @@ def _surname(author: str) -> str | None:
 class ReportMentions:
     def __init__(self, reports: Iterable[Report]):
         owners: dict[str, set[str]] = {}
-        # an English name's Chinese form as the report writes it: "Yan" -> "严少华", "WIC" -> "世界互联网大会"
-        self._written: dict[str, str] = {}
         for report in reports:
             for field in [*report.authors, report.venue or ""]:
                 names = _chinese_names(field) + _english_names(field)
                 if field in report.authors and (surname := _surname(field)):
                     names.append(surname)
-                chinese = _PARENTHESISED.sub("", field).strip()
                 for name in names:
                     owners.setdefault(name, set()).add(report.id)
-                    if not _HAN.search(name) and _HAN.search(chinese):
-                        self._written[name] = chinese
         # a name shared by two reports (two authors surnamed Li) points at neither
         unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1}
         self._chinese = [(name, rid) for name, rid in unique.items() if _HAN.search(name)]
@@ -74,20 +69,11 @@ class ReportMentions:
 
     def find(self, question: str) -> list[str]:
         """Report ids named in the question, in order of first mention."""
-        return list(dict.fromkeys(report_id for _, _, report_id in self._mentions(question)))
-
-    def chinese_for(self, question: str) -> list[tuple[str, str]]:
-        """(English name as written, the Chinese the report uses) for each English name in the
-        question, so that a translation says 严少华 rather than guessing a character for "Yan"."""
-        return [(name, self._written[name]) for _, name, _ in self._mentions(question) if name in self._written]
-
-    def _mentions(self, question: str) -> list[tuple[int, str, str]]:
-        """(position, name as written, report id) of every name in the question, in order."""
-        found: list[tuple[int, str, str]] = []
+        found: list[tuple[int, str]] = []
         for name, report_id in self._chinese:
             if (at := question.find(name)) >= 0:
-                found.append((at, name, report_id))
+                found.append((at, report_id))
         for pattern, report_id in self._english:
             if match := pattern.search(question):
-                found.append((match.start(), match.group(), report_id))
-        return sorted(found)
+                found.append((match.start(), report_id))
+        return list(dict.fromkeys(report_id for _, report_id in sorted(found)))

@@ -5,8 +5,6 @@ per question; `evals/bench_retrieval.py --translation` measures it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
@@ -15,12 +13,8 @@ from rag.prompts import load_prompt
 
 
 class QueryTranslator:
-    def __init__(self, llm: LLM, names: Callable[[str], list[tuple[str, str]]] | None = None,
-                 max_tokens: int = 96, cache_size: int = 512):
-        """`names` gives the authors and publishers an English question names with their Chinese,
-        as the reports write them: left to itself, the 1.5B model wrote 张 for "Tian"."""
+    def __init__(self, llm: LLM, max_tokens: int = 96, cache_size: int = 512):
         self.llm = llm
-        self.names = names
         self.max_tokens = max_tokens
         self.cache_size = cache_size
         # the same question is often retrieved more than once (UI retry, evals over configs)
@@ -34,9 +28,7 @@ class QueryTranslator:
         return self._cache[question]
 
     def _translate(self, question: str) -> str:
-        pairs = "; ".join(f"{name} = {chinese}" for name, chinese in self.names(question)) if self.names else ""
-        prompt = load_prompt("translate_query", detect_language(question)).format(
-            question=question, names=f"Chinese names: {pairs}" if pairs else "")
+        prompt = load_prompt("translate_query", detect_language(question)).format(question=question)
         response = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)], max_tokens=self.max_tokens)
         lines = (response.message.content or "").strip().splitlines()
         return lines[0].strip() if lines else ""

@@ -165,14 +165,6 @@ class Retriever:
     def mentioned_reports(self, question: str) -> list[str]:
         return self._catalog_view()[2].find(question)
 
-    def chinese_names(self, question: str) -> list[tuple[str, str]]:
-        """(as written in the question, its Chinese) for each author or publisher an English
-        question names, for a translator. Not the glossary's terms: given "risk-based = 风险等级",
-        the model wrote that for "risk-based classification", and the excerpts chosen for the
-        question in Chinese lost the report's own "风险分类" (dev set en-021)."""
-        return self._catalog_view()[2].chinese_for(question)
-
-
     def allowed_reports(
         self,
         report_ids: Sequence[str] | None = None,
