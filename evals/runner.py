@@ -1,4 +1,7 @@
-"""Run eval configurations over a question file; write results.jsonl, summary.json and summary.md.
+"""Run eval configurations over a question file; write results.jsonl, summary.json, summary.md and
+report.html. `repeat` runs every config that many times (runs outer, configs inner, so machine
+load drifts over all configs alike); each row records its `run` and summary.json its per-run
+summaries, whose spread is the noise `zhiku eval compare` shows next to a delta.
 
 llama-index's RetrieverEvaluator scores node-id hits, but our gold is evidence *substrings*
 (a chunking change must not invalidate the dev set) and report ids from our own Source
@@ -109,15 +112,24 @@ def answer_question(engine: Engine, question: EvalQuestion, judge: Judge) -> tup
     return answer, {**latency, **answer_scores(answer, question, judge, stored)}
 
 
+def _progress(total: int, desc: str) -> tqdm:
+    # tqdm's ETA on stderr: stdout stays the summary table
+    return tqdm(total=total, desc=desc, unit="q", file=sys.stderr, dynamic_ncols=True)
+
+
 def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], judge: Judge | None,
-               results_file: Any) -> list[dict[str, Any]]:
-    """Score every question under one config; `judge` None means retrieval only."""
+               results_file: Any, run: int = 0, bar: tqdm | None = None) -> list[dict[str, Any]]:
+    """Score every question under one config; `judge` None means retrieval only. `bar` is the
+    caller's progress bar over several configs (default: one of this config's own)."""
+    own_bar = bar is None
+    bar = _progress(len(questions), f"eval {config} 评测") if own_bar else bar
     rows = []
-    for question in tqdm(questions, desc=f"eval {config} 评测", unit="q", file=sys.stderr, dynamic_ncols=True):
+    for question in questions:
         sources, scores = retrieval_scores(engine, question)
         row: dict[str, Any] = {
-            "config": config, "id": question.id, "lang": question.lang, "type": question.type,
-            "question": question.question, "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "text"}) for s in sources],
+            "config": config, "run": run, "id": question.id, "lang": question.lang, "type": question.type,
+            "question": question.question, "reference": question.answer, "evidence": list(question.evidence),
+            "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "text"}) for s in sources],
         }
         if judge is not None:
             try:
@@ -133,19 +145,29 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
         results_file.write(json.dumps(row, ensure_ascii=False) + "\n")
         results_file.flush()
         rows.append(row)
+        bar.update(1)
+    if own_bar:
+        bar.close()
     return rows
 
 
 def run_eval(base: Engine, questions: Sequence[EvalQuestion], configs: Sequence[str], out_dir: Path,
-             judge: Judge | None) -> dict[str, Any]:
-    """Run each config over the questions; returns the summary that was written next to results.jsonl."""
+             judge: Judge | None, repeat: int = 1) -> dict[str, Any]:
+    """Run each config over the questions `repeat` times; returns the summary that was written
+    next to results.jsonl."""
+    if repeat < 1:
+        raise ValueError(f"--repeat must be at least 1, not {repeat} / --repeat 至少为 1")
     out_dir.mkdir(parents=True, exist_ok=True)
     engines = {name: engine_for(base, name) for name in configs}  # unknown names fail before any work
-    rows_by_config: dict[str, list[dict[str, Any]]] = {}
-    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as results_file:
-        for name, engine in engines.items():
-            rows_by_config[name] = run_config(engine, name, questions, judge, results_file)
+    rows_by_config: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
+    # one bar over every run and config: its ETA is the whole eval's
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as results_file, \
+            _progress(repeat * len(engines) * len(questions), "eval 评测") as bar:
+        for run in range(repeat):
+            for name, engine in engines.items():
+                bar.set_description(f"eval {name}" + (f" run {run + 1}/{repeat}" if repeat > 1 else "") + " 评测")
+                rows_by_config[name] += run_config(engine, name, questions, judge, results_file, run, bar)
     summary = summarise(rows_by_config, judge.name if judge else None,
                         {name: engines[name].settings.model_dump(mode="json", exclude={"llm_api_key"}) for name in configs})
-    write_summary(summary, out_dir)
+    write_summary(summary, out_dir, [row for rows in rows_by_config.values() for row in rows])
     return summary

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.cleaning import Block
+from ingest.cleaning import ARTICLE, Block
 
 
 @dataclass
@@ -40,6 +40,8 @@ def assemble(blocks: list[Block]) -> ReportText:
                 stack.pop()
             stack.append((block.level, block.text))
             sections.append((offset, " > ".join(text for _, text in stack)))
+            if block.inline:
+                continue  # the unit's number stays in its own paragraph's text
         parts.append(block.text)
         so_far = "\n".join(parts)
         for marker, note in block.notes:
@@ -107,6 +109,29 @@ def section_spans(report: ReportText, min_chars: int) -> list[tuple[int, int, st
     return spans
 
 
+def _unit(label: str) -> str:
+    return label.rsplit(" > ", 1)[-1]
+
+
+def merge_units(spans: list[tuple[int, int, str]], text: str, target_chars: int) -> list[tuple[int, int, str]]:
+    """Consecutive short articles of one chapter share a chunk (cited "第三条—第五条"), so a law is
+    not cut into one-line chunks, and no article is split while it fits a chunk."""
+    merged: list[tuple[int, int, str, str]] = []  # start, end, parent path, first unit
+    out: list[tuple[int, int, str]] = []
+    for lo, hi, label in spans:
+        unit = _unit(label)
+        parent = label[: -len(unit)]
+        if merged and ARTICLE.match(unit) and ARTICLE.match(_unit(out[-1][2]).split("—")[0]):
+            start, _, prev_parent, first = merged[-1]
+            if prev_parent == parent and hi - start <= target_chars:
+                merged[-1] = (start, hi, parent, first)
+                out[-1] = (start, hi, f"{parent}{first}—{unit}" if first != unit else label)
+                continue
+        merged.append((lo, hi, parent, unit))
+        out.append((lo, hi, label))
+    return out
+
+
 def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> list[TextSpan]:
     """Chunks never cross a section heading (but see section_spans); each holds whole sentences
     up to target_chars and starts with the last sentences of the previous chunk, up to
@@ -114,7 +139,7 @@ def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> l
     chunk, stay with the chunk before instead of forming a fragment of their own."""
     text = report.text
     chunks: list[TextSpan] = []
-    for lo, hi, current_section in section_spans(report, target_chars // 4):
+    for lo, hi, current_section in merge_units(section_spans(report, target_chars // 4), text, target_chars):
         sentences = [piece for s in split_sentences(text, lo, hi) for piece in _cut_long(s, text, target_chars)]
         i = 0
         while i < len(sentences):

@@ -27,6 +27,7 @@ class Block:
     text: str
     level: int = 0
     notes: list[tuple[str, str]] = field(default_factory=list)  # (marker, footnote text) removed inside it
+    inline: bool = False  # a heading that only names a unit (第十七条) whose text follows in its paragraph
 
 
 # -- lines -----------------------------------------------------------------------------------
@@ -35,6 +36,7 @@ def split_lines(text: str) -> list[Line]:
     """Blank lines carry no meaning in PDF text (every wrap is doubled), so they are dropped;
     a line indented after a single newline starts a new page in the extracted corpus files."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace(PAGE_BREAK, "\n" + PAGE_BREAK)  # a page's last line ends at the break, not with it
     text = "".join(c for c in text if unicodedata.category(c) != "Co")  # private-use glyph junk
     lines: list[Line] = []
     page_start, blank_before = True, True
@@ -133,6 +135,9 @@ _HEADING_PATTERNS = [
     (re.compile(r"^\d{1,2}[.．、]\s*[“\"《\u4e00-\u9fff]"), 3),
 ]
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+# A law's article (第十七条, 第1条, 第十七條): the unit a law is cited and chunked by.
+ARTICLE = re.compile(r"^第\s*[一二三四五六七八九十百零〇\d]+\s*[条條]")
+ARTICLE_LEVEL = 4
 
 
 def heading_level(text: str) -> int:
@@ -145,6 +150,8 @@ def heading_level(text: str) -> int:
     for pattern, level in _HEADING_PATTERNS:
         if pattern.match(text):
             return level
+    if ARTICLE.match(text) and len(text) <= 30:  # "第1条 主要事项与目标": an article with a title
+        return ARTICLE_LEVEL
     return 0
 
 
@@ -206,6 +213,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     wrapped = 20 <= width <= 60  # PDF-like text; exports with one paragraph per line are not wrapped
     # where most lines are blank-separated, a single newline binds lines (a two-line title)
     tight_binds = sum(line.tight for line in lines) < len(lines) / 2
+    has_articles = sum(bool(ARTICLE.match(line.text)) for line in lines) >= 3
     blocks: list[Block] = []
     current: list[str] = []
     pending_notes: list[tuple[str, str]] = []
@@ -255,6 +263,8 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 blocks.append(Block("para", figure))
             continue
         level = heading_level(text)
+        if level == 3 and not text.startswith("#") and (has_articles or (wrapped and len(text) >= 0.85 * width)):
+            level = 0  # "1．本条例适用于……" is a numbered clause: in a law, or filling the line and wrapping on
         if level and (not current or ends_paragraph(current[-1]) or text.startswith("#")):
             flush()
             if pending_notes and blocks:
@@ -262,7 +272,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 pending_notes.clear()
             # a long heading wraps onto a short line with no punctuation
             nxt = lines[i + 1].text if i + 1 < len(lines) else ""
-            if (nxt and not text.startswith("#") and not heading_level(nxt) and len(nxt) <= 25 and not re.search(r"[。，；：、,;:!?！？]", nxt)
+            if (nxt and not text.startswith("#") and not heading_level(nxt) and not ARTICLE.match(nxt) and len(nxt) <= 25 and not re.search(r"[。，；：、,;:!?！？]", nxt)
                     and _note_marker(lines, i + 1) is None and not _FORCED_START.match(nxt)
                     and not _CAPTION.match(nxt) and (lines[i + 1].tight or wrapped)):
                 text = _join(text, nxt)
@@ -272,6 +282,10 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 blocks.append(Block("heading", text, level=level))
             i += 1
             continue
+        article = ARTICLE.match(text)
+        if article and (not current or ends_paragraph(current[-1])):
+            flush()
+            blocks.append(Block("heading", article.group(0).replace(" ", ""), level=ARTICLE_LEVEL, inline=True))
         forced = _FORCED_START.match(text)  # "Abstract:" opens a paragraph even right under an author line
         bound = tight_binds and line.tight and not forced and not _SENTENCE_END.search(current[-1] if current else "。")
         if current and not bound and (ends_paragraph(current[-1]) or forced):
@@ -319,3 +333,24 @@ def _read_note(lines: list[Line], i: int) -> tuple[str, int]:
         text = _join(text, nxt.text)
         j += 1
     return text, j
+
+
+def drop_contents(blocks: list[Block], run: int = 3) -> list[Block]:
+    """A table of contents without page numbers: a run of consecutive headings whose texts come
+    back later as the real headings. The entries would each become a chunk of one line."""
+    headings = [(n, re.sub(r"\s+", "", b.text)) for n, b in enumerate(blocks) if b.kind == "heading" and not b.inline]
+
+    def recurs(n: int) -> bool:
+        text = re.sub(r"\s+", "", blocks[n].text)
+        return any(m > n and other.startswith(text) for m, other in headings)
+
+    drop: set[int] = set()
+    n = 0
+    while n < len(blocks):
+        m = n
+        while m < len(blocks) and blocks[m].kind == "heading" and not blocks[m].inline and recurs(m):
+            m += 1
+        if m - n >= run:
+            drop.update(range(n, m))
+        n = max(m, n + 1)
+    return [b for i, b in enumerate(blocks) if i not in drop]

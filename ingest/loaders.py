@@ -6,18 +6,18 @@ them to find footnote blocks at the bottom of a page.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
-PAGE_BREAK = "\f"
+from ingest.errors import UnreadableFile
+from ingest.pdf import PAGE_BREAK
 
-
-class UnreadableFile(Exception):
-    """A file we skip, with a one-line bilingual reason for the user."""
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".xml"}
+__all__ = ["SUPPORTED_SUFFIXES", "PAGE_BREAK", "UnreadableFile", "Document", "read_document", "decode_bytes"]
 
 
 @dataclass
@@ -32,11 +32,17 @@ def read_document(path: Path) -> Document:
     if not raw.strip():
         raise UnreadableFile("empty file / 空文件")
     if suffix == ".pdf":
-        doc = _read_pdf(raw)
+        from ingest.pdf import read_pdf
+
+        doc = Document(*read_pdf(path, raw))
     elif suffix == ".docx":
         doc = _read_docx(raw)
-    elif suffix in {".html", ".htm"}:
-        doc = _read_html(decode_bytes(raw))
+    elif suffix in {".html", ".htm", ".xml"}:
+        from ingest.markup import read_html, read_xml
+
+        text = decode_bytes(raw)
+        is_xml = suffix == ".xml" or (text.lstrip().startswith("<?xml") and "<html" not in text[:2000].lower())
+        doc = Document(*(read_xml(text) if is_xml else read_html(text)))
     else:
         doc = _split_front_matter(decode_bytes(raw))
     if not doc.text.strip():
@@ -83,6 +89,7 @@ def _reject_binary(text: str) -> str:
 
 def _split_front_matter(text: str) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # Markdown comments are not content
     if text.startswith("---\n"):
         end = text.find("\n---", 4)
         if end > 0:
@@ -93,22 +100,6 @@ def _split_front_matter(text: str) -> Document:
             if isinstance(meta, dict):
                 return Document(text[end + 4 :].lstrip("-\n"), {str(k): v for k, v in meta.items()})
     return Document(text)
-
-
-def _read_pdf(raw: bytes) -> Document:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableFile(f"corrupt PDF ({type(exc).__name__}) / PDF 文件已损坏") from None
-    if not any(p.strip() for p in pages):
-        raise UnreadableFile("PDF has no text layer (scanned images?) / PDF 没有文字层（扫描图片？）")
-    meta = {"title": info.get("/Title"), "author": info.get("/Author")}
-    return Document(PAGE_BREAK.join(pages), {k: str(v) for k, v in meta.items() if v})
 
 
 def _read_docx(raw: bytes) -> Document:
@@ -135,27 +126,3 @@ def _read_docx(raw: bytes) -> Document:
     props = document.core_properties
     meta = {"title": props.title, "author": props.author}
     return Document("\n\n".join(lines), {k: v for k, v in meta.items() if v})
-
-
-def _read_html(html: str) -> Document:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "nav", "footer", "noscript", "iframe"]):
-        tag.decompose()
-    meta: dict[str, Any] = {}
-    if soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    for name, key in (("author", "author"), ("date", "date"), ("article:published_time", "date")):
-        tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
-        if tag and tag.get("content"):
-            meta.setdefault(key, tag["content"].strip())
-    for level in range(1, 7):
-        for heading in soup.find_all(f"h{level}"):
-            heading.insert(0, "#" * level + " ")
-    # block elements end a line; inline ones (<b>, <a>) must not split their sentence
-    for block in soup.find_all(["p", "div", "li", "br", "tr", "section", "article", "blockquote",
-                                "h1", "h2", "h3", "h4", "h5", "h6"]):
-        block.append("\n\n")
-    body = soup.body or soup
-    return Document(body.get_text(""), meta)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import assemble, chunk_report
-from ingest.cleaning import build_blocks, drop_junk, split_lines
+from ingest.cleaning import build_blocks, drop_contents, drop_junk, split_lines
 from ingest.loaders import UnreadableFile, read_document
+from ingest.metadata import drop_wrapper, infer
 from ingest.splitting import split_reports
 from rag.language import detect_language
 from rag.records import Chunk, Report
@@ -41,6 +42,7 @@ def _file_metadata(meta: dict[str, Any], path: Path) -> dict[str, Any]:
         "venue": str(meta.get("source") or meta.get("venue") or "") or None,
         "date": str(meta["date"]) if meta.get("date") else None,
         "url": str(meta["url"]) if meta.get("url") else None,
+        "page_title": str(meta["page_title"]) if meta.get("page_title") else None,
     }
 
 
@@ -49,20 +51,28 @@ def parse_file(path: Path, entries: list[dict[str, Any]], chunk_chars: int, over
     lines = drop_junk(split_lines(document.text))
     if not lines:
         raise UnreadableFile("no text after cleaning / 清洗后没有文本")
-    file_meta = _file_metadata(document.meta, path)
+    file_meta, provenance = infer(_file_metadata(document.meta, path), lines, path.suffix.lower().lstrip("."))
+    lines = drop_wrapper(lines, file_meta)
     pieces: list[str] = []
     reports: list[Report] = []
     chunks: list[Chunk] = []
     offset = 0
     split = split_reports(lines, entries)
     for ordinal, (entry, report_lines) in enumerate(split):
-        blocks = build_blocks(report_lines)
+        blocks = drop_contents(build_blocks(report_lines))
         if not blocks:
             continue
         laid_out = assemble(blocks)
         meta = {k: v for k, v in file_meta.items() if v} if len(split) == 1 else {}
-        meta.update({k: v for k, v in entry.items() if k in Report.model_fields and v is not None})
-        meta.setdefault("title", next((b.text for b in blocks if b.kind == "heading"), blocks[0].text)[:120])
+        why = {k: v for k, v in provenance.items() if k in meta}
+        from_manifest = {k: v for k, v in entry.items() if k in Report.model_fields and v is not None}
+        meta.update(from_manifest)
+        why.update({k: "manifest" for k in from_manifest if k not in {"id", "language"}})
+        if "title" not in meta:
+            heading = next((b.text for b in blocks if b.kind == "heading" and len(b.text) <= 60), None)
+            meta["title"] = heading or path.stem
+            why["title"] = "first heading" if heading else "file name"
+        meta["provenance"] = why
         meta.setdefault("id", slug(path.stem) if len(split) == 1 else f"{slug(path.stem)}-{ordinal + 1}")
         meta.setdefault("language", detect_language(laid_out.text[:2000]))
         report = Report(**meta, source=path.name, span=(offset, offset + len(laid_out.text)))

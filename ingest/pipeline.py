@@ -107,7 +107,7 @@ def embed_in_workers(settings: ZhikuSettings, batches: list[list[EmbedJob]]) -> 
 
 
 # Bump when cleaning, splitting or chunking changes what a file becomes, so indexes re-parse.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 
 def parse_digest(content: bytes, entries: list[dict], settings: ZhikuSettings) -> str:
@@ -141,6 +141,10 @@ def _parse_changed(
         except (UnreadableFile, OSError, ValueError) as exc:
             summary.skipped[str(path)] = str(exc)
             log.warning("skipped %s: %s", path, exc)
+        except Exception as exc:  # noqa: BLE001 - one file's unforeseen failure never stops the run
+            summary.skipped[str(path)] = (f"could not be read ({type(exc).__name__}: {str(exc)[:160]}) / "
+                                          f"无法读取（{type(exc).__name__}）")
+            log.warning("skipped %s", path, exc_info=True)
     return todo
 
 

@@ -121,7 +121,10 @@ def ingest(
 
 
 @app.command()
-def reports(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def reports(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with where each field came from).")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Also show authors, English titles and files.")] = False,
+) -> None:
     """List the indexed reports. 列出已索引的报告。"""
     from rag.store import Store, dump_reports_json
 
@@ -130,12 +133,50 @@ def reports(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         typer.echo(dump_reports_json(found))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table("id", "title / 标题", "authors / 作者", "source", "chunks")
-    for r in found:
-        table.add_row(r.id, f"{r.title}\n{r.title_en or ''}", ", ".join(r.authors), r.source, str(r.chunk_count))
-    Console().print(table)
+    from rag.reports_view import reports_table
+
+    Console().print(reports_table(found, wide))
+
+
+@app.command()
+def inspect(
+    target: Annotated[str, typer.Argument(help="A file (read afresh, no index needed), or an indexed report id or file name.")],
+    full: Annotated[bool, typer.Option("--full", help="Show each chunk's whole text.")] = False,
+) -> None:
+    """Show how a file was read: reports, metadata, sections and chunks with spans. 查看文件如何被切分。"""
+    from rich.console import Console
+
+    from rag.reports_view import print_inspection
+
+    console = Console()
+    path = Path(target)
+    if path.is_file():
+        from ingest.loaders import UnreadableFile
+        from ingest.manifest import load_manifest
+        from ingest.parsing import parse_file
+
+        settings = _settings()
+        try:
+            parsed = parse_file(path, load_manifest(path.parent).get(path.name, []), settings.chunk_chars,
+                                settings.chunk_overlap_chars)
+        except UnreadableFile as exc:
+            typer.echo(f"{path}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        print_inspection(console, path.name, parsed.reports, parsed.chunks, full)
+        return
+    from rag.store import Store
+
+    store = Store(_settings())
+    chosen = [r for r in store.reports() if target in (r.id, r.source)]
+    if not chosen:
+        typer.echo(f"No file or indexed report named {target!r}; see `zhiku reports`. / 没有名为 {target!r} 的文件或报告。",
+                   err=True)
+        raise typer.Exit(2)
+    ids = {r.id for r in chosen}
+    sources = {r.source for r in chosen}
+    chunks = sorted((c for c in store.chunks() if c.report_id in ids), key=lambda c: (c.report_id, c.ordinal))
+    print_inspection(console, ", ".join(sorted(sources)), chosen, chunks, full)
 
 
 @app.command()
@@ -295,10 +336,12 @@ def eval_run(
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only, no LLM.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Run N questions taken across types and languages.")] = None,
     config: Annotated[Optional[list[str]], typer.Option(help="Named config, repeatable (see evals/configs.py).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for results.jsonl, summary.md, summary.json.")] = Path("evals/results/latest"),
+    out: Annotated[Path, typer.Option(help="Folder for results.jsonl, summary.md/json, report.html.")] = Path("evals/results/latest"),
     judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
+    repeat: Annotated[int, typer.Option(min=1, help="Run every config N times (run-to-run noise for `eval compare`).")] = 1,
 ) -> None:
-    """Run eval configs side by side; `zhiku eval judge` validates the judge. 并排运行评测配置。"""
+    """Run eval configs side by side; `zhiku eval judge` validates the judge, `zhiku eval compare A B`
+    shows what changed between two runs. 并排运行评测配置。"""
     if ctx.invoked_subcommand:
         return
     from evals.judges import build_judge
@@ -318,12 +361,56 @@ def eval_run(
     engine = _engine()
     try:
         chosen_judge = None if retrieval_only else build_judge(judge, _settings(), engine.embedder)
-        summary = run_eval(engine, spread(loaded, limit), config or ["default"], out, chosen_judge)
+        summary = run_eval(engine, spread(loaded, limit), config or ["default"], out, chosen_judge, repeat=repeat)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary_markdown(summary))
-    typer.echo(f"wrote 已写入 {out}/results.jsonl, summary.md, summary.json", err=True)
+    typer.echo(f"wrote 已写入 {out}/results.jsonl, summary.md, summary.json, report.html", err=True)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Optional[Path], typer.Argument(help="Baseline run folder (a `zhiku eval --out`).")] = None,
+    run_b: Annotated[Optional[Path], typer.Argument(help="New run folder.")] = None,
+    a: Annotated[Optional[list[Path]], typer.Option("--a", help="Another baseline run folder, repeatable.")] = None,
+    b: Annotated[Optional[list[Path]], typer.Option("--b", help="Another new-side folder, repeatable.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for compare.html (default: the first B folder).")] = None,
+    all_groups: Annotated[bool, typer.Option("--all-groups", help="Print per-type deltas too.")] = False,
+) -> None:
+    """Metric deltas with their run-to-run noise, and flipped questions, between two runs. 对比两次评测。"""
+    from evals.compare import compare_dirs, compare_markdown, write_compare_html
+
+    a_dirs = [run_a] if run_a else []
+    b_dirs = [run_b] if run_b else []
+    a_dirs += a or []
+    b_dirs += b or []
+    if not a_dirs or not b_dirs:
+        typer.echo("Give RUN_A RUN_B (or --a DIR ... --b DIR ...). 请给出两次运行的目录。", err=True)
+        raise typer.Exit(2)
+    try:
+        result = compare_dirs(a_dirs, b_dirs)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(compare_markdown(result, "all" if all_groups else "lang"))
+    written = write_compare_html(result, (out or b_dirs[0]) / "compare.html")
+    typer.echo(f"wrote 已写入 {written}", err=True)
+
+
+class _CountedJudge:
+    """The judge, ticking a progress bar per verdict (an LLM judge takes seconds a pair)."""
+
+    def __init__(self, judge, bar):
+        self._judge, self._bar, self.name = judge, bar, judge.name
+
+    def claims(self, text: str) -> list[str]:
+        return self._judge.claims(text)
+
+    def supports(self, statement: str, passage: str) -> bool:
+        verdict = self._judge.supports(statement, passage)
+        self._bar.update(1)
+        return verdict
 
 
 @eval_app.command("judge")
@@ -335,10 +422,13 @@ def eval_judge(
     from rag.engine import Engine
     from evals.judges import build_judge, judge_accuracy
     from evals.questions import JUDGE_PATH, load_judge_pairs
+    from tqdm import tqdm
 
     try:
         chosen = build_judge(judge, _settings(), Engine(_settings()).embedder)
-        result = judge_accuracy(chosen, load_judge_pairs(pairs or JUDGE_PATH))
+        labelled = load_judge_pairs(pairs or JUDGE_PATH)
+        with tqdm(total=len(labelled), desc="judge 评判", unit="pair", file=sys.stderr, dynamic_ncols=True) as bar:
+            result = judge_accuracy(_CountedJudge(chosen, bar), labelled)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.script import to_simplified
 from rag.glossary import GLOSSARY_PATH, default_glossary
 from rag.store import Store
 
@@ -68,7 +69,7 @@ class BilingualTokenizer:
         self._lock = threading.Lock()  # jieba.Tokenizer initialises lazily and is not thread safe
 
     def __call__(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text)
+        text = to_simplified(unicodedata.normalize("NFKC", text))
         tokens = standard_ids(text)
         with self._lock:
             words = self._jieba.lcut_for_search(text)

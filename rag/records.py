@@ -22,6 +22,7 @@ class Report(BaseModel):
     source: str = Field(description="file name the report was read from")
     span: tuple[int, int] | None = Field(None, description="character span of the report in its cleaned file text")
     chunk_count: int = 0
+    provenance: dict[str, str] = Field(default_factory=dict, description="where each metadata field came from")
 
 
 class Chunk(BaseModel):

