@@ -26,6 +26,7 @@ from evals.retrieval_metrics import evidence_found
 from rag.citations import marker_numbers
 from rag.figures import extract_figures, missing_figures
 from rag.records import Answer
+from rag.support import normalise as normalise_for_match
 from rag.support import split_sentences, strip_markers
 
 
@@ -56,7 +57,57 @@ def correctness(answer: str, reference: str, language: str) -> dict[str, float |
         overlap = _scorer("en").score(reference, answer)["rouge1"].fmeasure
     figures = extract_figures(reference)
     matched = 1 - len(missing_figures(reference, answer)) / len(figures) if figures else None
-    return {"overlap": overlap, "figures_matched": matched}
+    return {"overlap": overlap, "figures_matched": matched, "key_facts": key_facts_found(answer, reference)}
+
+
+_TITLE = re.compile(r"《[^》]{2,40}》|“[^”]{2,20}”")
+_LATIN_NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9&./-]*[A-Z0-9][A-Za-z0-9&./-]*|[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][a-z]+)+)\b")
+_MIXED = re.compile(r"[A-Za-z]+[\u3400-\u9fff]+|[\u3400-\u9fff]+[A-Za-z]+")
+_STOP_NAMES = {"The", "This", "These", "According", "It", "In", "Yes", "No"}
+
+
+def key_facts(reference: str) -> list[str]:
+    """The figures and names an answer must carry to be right: titles in 《》 and quoted terms,
+    Latin acronyms and capitalised names; figures are matched by value (rag.figures)."""
+    names = [m.group(0).strip("《》“”") for m in _TITLE.finditer(reference)]
+    names += [m.group(0) for m in _LATIN_NAME.finditer(reference) if m.group(0) not in _STOP_NAMES]
+    return list(dict.fromkeys(n for n in names if len(n) >= 2))
+
+
+def key_facts_found(answer: str, reference: str) -> float | None:
+    """Share of the reference's key figures and names found in the answer, across languages:
+    figures by value and unit (3500万 = 35 million), names by text (Traditional = Simplified)."""
+    from rag.script import to_simplified
+
+    answer = strip_markers(answer)
+    names = key_facts(reference)
+    figures = extract_figures(reference)
+    total = len(names) + len(figures)
+    if not total:
+        return None
+    haystack = to_simplified(normalise_for_match(answer)).lower()
+    found = sum(to_simplified(normalise_for_match(n)).lower() in haystack for n in names)
+    found += len(figures) - len(missing_figures(reference, answer))
+    return found / total
+
+
+def mixed_script_words(answer: str, language: str) -> int:
+    """Chinese glued into English words ("systemic对手"): counted in English answers only, since
+    a Chinese sentence naming "GDPR" is normal writing."""
+    if language != "en":
+        return 0
+    return len(_MIXED.findall(strip_markers(answer)))
+
+
+def restates_question(answer: str, question: str) -> bool:
+    """The answer is the question said again (or holds it almost whole)."""
+    from difflib import SequenceMatcher
+
+    a = normalise_for_match(strip_markers(answer)).rstrip("。.?？")
+    q = normalise_for_match(question).rstrip("。.?？")
+    if not a or not q:
+        return False
+    return SequenceMatcher(None, a, q).ratio() >= 0.75 or (len(q) >= 12 and q in a and len(a) < 1.5 * len(q))
 
 
 def cited_sentences(answer: Answer) -> list[tuple[str, list[int]]]:
@@ -138,6 +189,8 @@ def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Map
     }
     if answer.refused:
         return scores
+    scores["mixed_script"] = mixed_script_words(answer.answer, question.lang)
+    scores["restates_question"] = restates_question(answer.answer, question.question)
     scores["citations_valid"] = not scores["citation_problems"]
     passages = {c.n: c.text for c in answer.citations}
     scores.update(citation_scores(cited_sentences(answer), passages, judge))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, ValidationError, model_validator
 
@@ -34,6 +34,8 @@ __all__ = [
     "load_judge_pairs",
     "load_corpus_texts",
     "validate_evidence",
+    "indexed_texts",
+    "unknown_docs",
 ]
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
@@ -68,25 +70,27 @@ class _Record(BaseModel):
 
 
 class EvalQuestion(_Record):
-    """One question of the dev set.
+    """One evaluation question.
 
-    ``doc`` is a report id from ``data/corpus/manifest.json`` for ``fact``/``explain``
-    questions, a list of ids for ``compare`` questions and ``None`` for ``unanswerable``
-    ones. ``evidence`` holds verbatim corpus substrings (matched with
-    :func:`normalise_for_match`) and is empty exactly when the question is unanswerable.
+    ``doc`` names where the answer is: a report id or a corpus file name, a list of them (a
+    comparison), or ``None`` (left out, or unanswerable). What is scored is ``evidence``: verbatim
+    corpus substrings (matched with :func:`normalise_for_match`), empty exactly when the question
+    is unanswerable. ``split`` is ``tune`` or ``test`` in the held-out sets (frozen once, at
+    random): tuning looks at ``tune`` and the dev set only, ``test`` is run to report.
     """
 
     id: str = Field(min_length=1)
     lang: Lang
     question: str = Field(min_length=1)
-    doc: str | list[str] | None
+    doc: str | list[str] | None = None
     evidence: list[str]
     answer: str = Field(min_length=1)
     type: QuestionType
+    split: Literal["tune", "test"] | None = None
 
     @property
     def docs(self) -> list[str]:
-        """``doc`` as a (possibly empty) list of report ids."""
+        """``doc`` as a (possibly empty) list of report ids or file names."""
         if self.doc is None:
             return []
         return [self.doc] if isinstance(self.doc, str) else list(self.doc)
@@ -94,21 +98,15 @@ class EvalQuestion(_Record):
     @model_validator(mode="after")
     def _check_consistency(self) -> EvalQuestion:
         if isinstance(self.doc, str) and not self.doc:
-            raise ValueError("doc must not be an empty string")
-        if isinstance(self.doc, list) and (not self.doc or any(not d.strip() for d in self.doc)):
-            raise ValueError("doc list must be non-empty and contain non-empty report ids")
+            raise ValueError("doc must not be an empty string (leave it out or use null)")
+        if isinstance(self.doc, list) and any(not d.strip() for d in self.doc):
+            raise ValueError("doc list must contain non-empty report ids or file names")
         if any(not normalise_for_match(e) for e in self.evidence):
             raise ValueError("evidence strings must not be empty")
-        if self.type == "unanswerable":
-            if self.doc is not None or self.evidence:
-                raise ValueError("unanswerable questions must have doc=null and an empty evidence list")
-        else:
-            if not self.evidence:
-                raise ValueError(f"{self.type} questions need at least one evidence string")
-            if self.type == "compare" and not isinstance(self.doc, list):
-                raise ValueError("compare questions must have a list of report ids as doc")
-            if self.type != "compare" and not isinstance(self.doc, str):
-                raise ValueError(f"{self.type} questions must have a single report id as doc")
+        if self.type == "unanswerable" and self.evidence:
+            raise ValueError("unanswerable questions must have an empty evidence list")
+        if self.type != "unanswerable" and not self.evidence:
+            raise ValueError(f"{self.type} questions need at least one evidence string")
         return self
 
 
@@ -206,6 +204,32 @@ def load_corpus_texts(corpus_dir: str | Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))}
 
 
+def unknown_docs(questions: Iterable[EvalQuestion], reports: Iterable[Any]) -> list[str]:
+    """One message per `doc` that names neither an indexed report id nor an indexed file."""
+    known = {name for r in reports for name in (r.id, r.source)}
+    errors = []
+    for position, q in enumerate(questions, start=1):
+        for doc in q.docs:
+            if doc not in known:
+                errors.append(f"line {q.line or position} (id {q.id}): doc {doc!r} is no indexed report id or file name")
+    return errors
+
+
+def indexed_texts(store: Any) -> dict[str, str]:
+    """The cleaned text of every indexed report, rebuilt from its chunks' offsets, keyed by report
+    id: evidence is checked against what was indexed, not against the raw file (a PDF's text
+    layer, an HTML page's sidebar)."""
+    texts: dict[str, list[str]] = {}
+    ends: dict[str, int] = {}
+    for chunk in sorted(store.chunks(), key=lambda c: (c.report_id, c.start)):
+        parts = texts.setdefault(chunk.report_id, [])
+        end = ends.get(chunk.report_id, 0)
+        if chunk.end > end:
+            parts.append(chunk.text[max(0, end - chunk.start):])
+            ends[chunk.report_id] = chunk.end
+    return {rid: "\n".join(parts) for rid, parts in texts.items()}
+
+
 def validate_evidence(questions: Iterable[EvalQuestion], corpus_texts: Mapping[str, str]) -> list[str]:
     """Return one error message per evidence string not found in any corpus text.
 
@@ -213,12 +237,15 @@ def validate_evidence(questions: Iterable[EvalQuestion], corpus_texts: Mapping[s
     ``"line 12 (id zh-012): evidence '...' not found in corpus"``; the line number is the
     record's source line when it was loaded from a file, else its 1-based position.
     """
-    haystacks = [normalise_for_match(text) for text in corpus_texts.values()]
+    from rag.script import to_simplified
+
+    # Traditional evidence matches Simplified text and back
+    haystacks = [to_simplified(normalise_for_match(text)) for text in corpus_texts.values()]
     errors: list[str] = []
     for position, q in enumerate(questions, start=1):
         line = q.line if q.line is not None else position
         for ev in q.evidence:
-            needle = normalise_for_match(ev)
+            needle = to_simplified(normalise_for_match(ev))
             if not needle or not any(needle in hay for hay in haystacks):
                 errors.append(f"line {line} (id {q.id}): evidence '{ev}' not found in corpus")
     return errors

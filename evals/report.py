@@ -31,13 +31,16 @@ METRICS: dict[str, str] = {
     "false_refusal": "false refusals (answerable) 误拒",
     "overlap": "correctness: ROUGE-L char (zh) / token F1 (en) 正确性",
     "figures_matched": "figures matched 数字一致",
+    "key_facts": "key figures and names found 关键事实",
+    "mixed_script": "mixed-script words per answer 中英混杂词",
+    "restates_question": "answers restating the question 复述问题",
     "retrieve_ms": "retrieve ms p50 检索耗时",
     "sources_ms": "time to sources ms p50 出处耗时",
     "first_token_ms": "first token ms p50 首字耗时",
     "total_ms": "total ms p50 总耗时",
 }
 BREAKDOWN = ["recall@5", "mrr", "report_hit@5", "faithfulness", "citation_recall", "citation_precision",
-             "refusal_correct", "false_refusal", "overlap", "figures_matched"]
+             "refusal_correct", "false_refusal", "overlap", "figures_matched", "key_facts"]
 
 
 def _values(rows: Sequence[Mapping[str, Any]], key: str) -> list[float]:
@@ -56,8 +59,8 @@ def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def group_aggregates(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """"all", then "lang=…" and "type=…" groups, each aggregated."""
     groups = {"all": rows}
-    for field in ("lang", "type"):
-        for value in sorted({r[field] for r in rows}):
+    for field in ("split", "lang", "type"):
+        for value in sorted({r[field] for r in rows if r.get(field)}):
             groups[f"{field}={value}"] = [r for r in rows if r[field] == value]
     return {g: aggregate(rs) for g, rs in groups.items()}
 

@@ -128,7 +128,7 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
         sources, scores = retrieval_scores(engine, question)
         row: dict[str, Any] = {
             "config": config, "run": run, "id": question.id, "lang": question.lang, "type": question.type,
-            "question": question.question, "reference": question.answer, "evidence": list(question.evidence),
+            "split": question.split, "question": question.question, "reference": question.answer, "evidence": list(question.evidence),
             "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "text"}) for s in sources],
         }
         if judge is not None:

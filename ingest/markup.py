@@ -24,20 +24,27 @@ def read_html(html: str) -> tuple[str, dict[str, Any]]:
                                    include_links=False, include_images=False) or ""
         info = trafilatura.extract_metadata(html)
         if info is not None:
-            meta = {k: v for k, v in {"page_title": info.title, "author": info.author, "date": info.date,
+            meta = {k: v for k, v in {"author": info.author, "date": info.date,
                                       "source": info.sitename, "url": info.url}.items() if v}
     except Exception:  # noqa: BLE001 - a page trafilatura cannot parse is read the plain way
         text = ""
+    found = re.search(r"<title[^>]*>(.*?)</title>", html, re.S | re.I)
+    if found:
+        import html as entities
+
+        meta["page_title"] = entities.unescape(re.sub(r"\s+", " ", found.group(1))).strip()
     if len(re.sub(r"\s", "", text)) < 200:
         text, plain_meta = _read_html_plain(html)
         meta = {**plain_meta, **meta}
     lines = [_ANCHOR.sub("", line) if line.lstrip().startswith("#") else line for line in text.split("\n")]
     text = "\n".join(lines)
     heading = next((line.lstrip("# ").strip() for line in lines if line.startswith("# ")), None)
-    if heading:
+    # "<title>政务数据共享条例(2025 05 28) • 中国法律快查手册": the page's name, then the site's
+    page = re.split(r"\s+[•|–—_-]\s+|\s*[｜|]\s*", meta.get("page_title") or "")[0].strip()
+    if heading and (not page or heading in page or page in heading):
         meta["title"] = heading
-    elif meta.get("page_title"):
-        meta["title"] = meta["page_title"]
+    elif page:
+        meta["title"] = page
     return text, meta
 
 

@@ -119,11 +119,14 @@ def parse_digest(content: bytes, entries: list[dict], settings: ZhikuSettings) -
 
 
 def _parse_changed(
-    settings: ZhikuSettings, files: list[Path], known: dict[str, tuple[str, str]], summary: IngestSummary
+    settings: ZhikuSettings, files: list[Path], known: dict[str, tuple[str, str]], summary: IngestSummary,
+    progress: Progress | None = None,
 ) -> list[tuple[Path, str, ParsedFile]]:
     manifests: dict[Path, dict] = {}
     todo = []
-    for path in files:
+    for n, path in enumerate(files):
+        if progress:
+            progress("parse", n, len(files))
         try:
             size_mb = path.stat().st_size / 1e6
             if size_mb > settings.max_file_mb:
@@ -158,7 +161,7 @@ def ingest(
     store = Store(settings)
     files = discover(paths or [settings.corpus_dir])
     summary = IngestSummary()
-    todo = _parse_changed(settings, files, store.file_hashes(), summary)
+    todo = _parse_changed(settings, files, store.file_hashes(), summary, progress)
     if progress:
         progress("parse", len(files), len(files))
 

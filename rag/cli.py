@@ -98,14 +98,23 @@ def ingest(
     from ingest.pipeline import ingest as run_ingest
 
     started = time.perf_counter()
-    with tqdm(desc="embedding 向量化", unit="chunk", file=sys.stderr, dynamic_ncols=True) as bar:
+    bars: dict[str, tqdm] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage == "embed":  # tqdm shows chunks/s and the ETA
-                bar.total = total
-                bar.update(done - bar.n)
+    def progress(stage: str, done: int, total: int) -> None:
+        # reading (scans go through OCR, seconds a page) then embedding; tqdm shows the rate and ETA
+        if stage not in bars:
+            label = "reading 读取" if stage == "parse" else "embedding 向量化"
+            bars[stage] = tqdm(desc=label, unit="file" if stage == "parse" else "chunk", total=total,
+                               file=sys.stderr, dynamic_ncols=True)
+        bar = bars[stage]
+        bar.total = total
+        bar.update(done - bar.n)
 
+    try:
         summary = run_ingest(_settings(), paths, prune=prune, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
     elapsed = time.perf_counter() - started
     for path, reason in summary.skipped.items():
         typer.echo(f"skipped 跳过 {path}: {reason}", err=True)
@@ -339,13 +348,14 @@ def eval_run(
     out: Annotated[Path, typer.Option(help="Folder for results.jsonl, summary.md/json, report.html.")] = Path("evals/results/latest"),
     judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
     repeat: Annotated[int, typer.Option(min=1, help="Run every config N times (run-to-run noise for `eval compare`).")] = 1,
+    split: Annotated[Optional[str], typer.Option(help="Only questions of this split (tune or test).")] = None,
 ) -> None:
     """Run eval configs side by side; `zhiku eval judge` validates the judge, `zhiku eval compare A B`
     shows what changed between two runs. 并排运行评测配置。"""
     if ctx.invoked_subcommand:
         return
     from evals.judges import build_judge
-    from evals.questions import DEV_PATH, load_corpus_texts, load_questions, validate_evidence
+    from evals.questions import DEV_PATH, indexed_texts, load_questions, unknown_docs, validate_evidence
     from evals.report import summary_markdown
     from evals.runner import run_eval, spread
 
@@ -355,10 +365,19 @@ def eval_run(
     except ValueError as exc:
         typer.echo(f"{exc}\n问题文件无效。", err=True)
         raise typer.Exit(2) from None
-    if errors := validate_evidence(loaded, load_corpus_texts(_settings().corpus_dir)):
-        typer.echo("\n".join(f"{path}: {e}" for e in errors) + "\n证据不在语料中，请修正上述行。", err=True)
-        raise typer.Exit(2)
+    if split:
+        loaded = [q for q in loaded if q.split == split]
+        if not loaded:
+            typer.echo(f"{path}: no question has split {split!r} / 没有属于 {split!r} 的问题", err=True)
+            raise typer.Exit(2)
     engine = _engine()
+    # evidence is checked against what was indexed, so a file's own question set runs as it is
+    errors = unknown_docs(loaded, engine.store.reports()) + validate_evidence(loaded, indexed_texts(engine.store))
+    if errors:
+        typer.echo("\n".join(f"{path}: {e}" for e in errors)
+                   + "\nThese lines name no indexed report or hold evidence not in the index. / 上述行的报告或证据不在索引中，请修正。",
+                   err=True)
+        raise typer.Exit(2)
     try:
         chosen_judge = None if retrieval_only else build_judge(judge, _settings(), engine.embedder)
         summary = run_eval(engine, spread(loaded, limit), config or ["default"], out, chosen_judge, repeat=repeat)

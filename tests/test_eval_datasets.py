@@ -146,8 +146,9 @@ def test_malformed_json_line_is_rejected_with_line_number(tmp_path):
         {"extra_field": 1},
         {"evidence": "not a list"},
         {"doc": 3},
-        {"type": "unanswerable"},  # unanswerable but with doc and evidence
-        {"type": "compare"},  # compare needs a list of docs
+        {"type": "unanswerable"},  # unanswerable but with evidence
+        {"evidence": []},  # an answerable question needs its evidence
+        {"split": "train"},  # splits are tune or test
     ],
 )
 def test_bad_fields_are_rejected_with_line_number(tmp_path, overrides):
@@ -219,3 +220,46 @@ def test_judge_loader_rejects_inconsistent_label(tmp_path):
     path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"line 1 \(id j-900\).*supported=false"):
         load_judge_pairs(path)
+
+
+HELDOUT = {"bundled_heldout.jsonl": None, "corpus2.jsonl": "evals/corpus2/docs"}
+
+
+def test_heldout_sets_are_big_balanced_and_frozen():
+    from evals.questions import DATASETS_DIR
+
+    total = []
+    for name in HELDOUT:
+        loaded = load_questions(DATASETS_DIR / name)
+        assert all(q.split in {"tune", "test"} for q in loaded), name
+        tune = sum(q.split == "tune" for q in loaded)
+        assert abs(tune - len(loaded) / 3) <= 4, (name, tune, len(loaded))
+        total += loaded
+    assert len(total) >= 150
+    langs = [q.lang for q in total]
+    assert abs(langs.count("zh") - langs.count("en")) <= 4
+    unanswerable = sum(q.type == "unanswerable" for q in total) / len(total)
+    assert 0.08 <= unanswerable <= 0.16
+    assert sum(q.type == "compare" for q in total) >= 15
+
+
+def test_heldout_file_naming_files_as_doc_validates_against_the_indexed_text(engine):
+    """The README's format with `doc` naming a file (one or several) runs: docs resolve to indexed
+    files or report ids, and the evidence is found in what was indexed."""
+    from evals.questions import DATASETS_DIR, indexed_texts, unknown_docs
+
+    loaded = load_questions(DATASETS_DIR / "bundled_heldout.jsonl")
+    assert any(isinstance(q.doc, list) for q in loaded)
+    assert unknown_docs(loaded, engine.store.reports()) == []
+    assert validate_evidence(loaded, indexed_texts(engine.store)) == []
+
+
+def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
+    from evals.questions import DATASETS_DIR
+    from ingest.parsing import parse_file
+
+    loaded = load_questions(DATASETS_DIR / "corpus2.jsonl")
+    folder = Path(__file__).resolve().parents[1] / HELDOUT["corpus2.jsonl"]
+    names = {d for q in loaded for d in q.docs}
+    texts = {name: parse_file(folder / name, [], 600, 120).text for name in sorted(names)}
+    assert validate_evidence(loaded, texts) == []
