@@ -375,7 +375,7 @@ def eval_run(
     errors = unknown_docs(loaded, engine.store.reports()) + validate_evidence(loaded, indexed_texts(engine.store))
     if errors:
         typer.echo("\n".join(f"{path}: {e}" for e in errors)
-                   + "\nThese lines name no indexed report or hold evidence not in the index. / 上述行的报告或证据不在索引中，请修正。",
+                   + "\nThese lines name no indexed report or hold evidence not in the index. / 上述行的报告不在索引中或证据不在语料中，请修正。",
                    err=True)
         raise typer.Exit(2)
     try:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from evals.judges import OfflineJudge
-from evals.questions import load_questions
+from evals.questions import DATASETS_DIR, load_questions
 from evals.report import summary_markdown
 from evals.runner import run_eval
 
@@ -55,3 +55,13 @@ def test_answer_smoke_run_cites_validly_and_refuses(engine, tmp_path):
     assert answered, "every answerable smoke question was refused: " + json.dumps(
         {r["id"]: r.get("sentences") for r in rows.values()}, ensure_ascii=False)
     assert summary["configs"]["generative"]["groups"]["all"]["n"] == 6
+
+
+def test_retrieval_recall_floor_on_the_heldout_tune_split(engine, tmp_path):
+    """Questions written from the bundled reports alone, never tuned on one by one: the floor that
+    says whether a change generalizes (the test split is run to report, never asserted on)."""
+    questions = [q for q in load_questions(DATASETS_DIR / "bundled_heldout.jsonl") if q.split == "tune"]
+    summary = run_eval(engine, questions, ["default"], tmp_path, judge=None)
+    overall = summary["configs"]["default"]["groups"]["all"]
+    assert overall["n"] == 20
+    assert overall["recall@5"] >= TUNE_RECALL_AT_5_FLOOR, summary_markdown(summary)
