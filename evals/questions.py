@@ -227,7 +227,10 @@ def indexed_texts(store: Any) -> dict[str, str]:
         if chunk.end > end:
             parts.append(chunk.text[max(0, end - chunk.start):])
             ends[chunk.report_id] = chunk.end
-    return {rid: "\n".join(parts) for rid, parts in texts.items()}
+    notes: dict[str, list[str]] = {}
+    for chunk in store.chunks():
+        notes.setdefault(chunk.report_id, []).extend(chunk.notes)  # footnotes are indexed beside the text
+    return {rid: "\n".join(parts + notes.get(rid, [])) for rid, parts in texts.items()}
 
 
 def validate_evidence(questions: Iterable[EvalQuestion], corpus_texts: Mapping[str, str]) -> list[str]:

@@ -330,6 +330,8 @@ def _read_note(lines: list[Line], i: int) -> tuple[str, int]:
             break
         if _NOTE_END.search(text) and _cjk_share(nxt.text) > 0.5:
             break
+        if len(nxt.text) > 150 and _cjk_share(nxt.text) > 0.5:
+            break  # a note wraps on in short lines; a paragraph-long line is body text (after a URL)
         text = _join(text, nxt.text)
         j += 1
     return text, j

@@ -12,10 +12,12 @@ from evals.questions import DATASETS_DIR, load_questions
 from evals.report import summary_markdown
 from evals.runner import run_eval
 
-# Hybrid on main measured 0.767 recall@5, 0.703 MRR (issue 7 note); the margin absorbs harmless reshuffles.
-# Raise it as retrieval improves.
-RECALL_AT_5_FLOOR = 0.72
-MRR_FLOOR = 0.65
+# Measured on main (evals/EXPERIMENTS.md, 2026-12-01): dev recall@5 0.902, MRR 0.750; held-out
+# tune split of the bundled reports recall@5 0.667. The margins absorb harmless reshuffles; raise
+# the floors as retrieval improves.
+RECALL_AT_5_FLOOR = 0.85
+MRR_FLOOR = 0.68
+TUNE_RECALL_AT_5_FLOOR = 0.60
 
 # 2 zh + 2 en answerable facts with figures, 1 zh + 1 en plausible questions the corpus does not answer
 SMOKE_IDS = ["zh-002", "zh-003", "en-001", "en-008", "zh-040", "en-043"]
