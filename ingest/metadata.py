@@ -56,7 +56,10 @@ def from_first_page(lines: list[str]) -> dict[str, Any]:
     title: list[str] = []
     issuers: list[str] = []
     date = None
-    for text in lines:
+    for n, text in enumerate(lines):
+        after = lines[n + 1] if n + 1 < len(lines) else ""
+        if not title and len(text) >= 20 and re.search(r"[。，；]", after) and abs(len(after) - len(text)) <= 0.3 * len(text):
+            break  # a line as wide as the next, which reads on as prose: a wrapped paragraph, no title
         if not text or _SERIAL.match(text):
             continue
         if _DATE_LINE.match(text) and not title_is_year(text):
@@ -127,6 +130,8 @@ def infer(file_meta: dict[str, Any], lines: list[Line], kind: str) -> tuple[dict
             meta["title"], why["title"] = page["title"], "first page"
         elif pdf_title and _squash(pdf_title) in page_text:
             meta["title"], why["title"] = pdf_title, "pdf metadata (found in the text)"
+        elif pdf_title and not re.search(r"\.(?:docx?|pdf|wps)$|^Microsoft", file_meta.get("title") or "", re.I):
+            meta["title"], why["title"] = pdf_title, "pdf metadata (no title on the first page)"
     if "authors" not in meta:
         byline = byline_authors(head + [line.text for line in lines[:40]])
         pdf_authors = [a for a in file_meta.get("authors", []) if kind == "pdf" and _squash(a) in page_text]
