@@ -60,7 +60,8 @@ def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphan
     killed_at = None
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
-        progress = re.findall(r"(\d+)/(\d+) \[", log.read_text(errors="replace"))
+        # the embedding bar (the reading bar before it counts files, not vectors)
+        progress = re.findall(r"向量化:[^\r\n]*?(\d+)/(\d+) \[", log.read_text(errors="replace"))
         # kill in the first half: near the end the last file can commit before the bar redraws
         if progress and 0 < int(progress[-1][0]) <= int(progress[-1][1]) // 2:
             os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its embedding workers, mid-run
