@@ -1,16 +1,18 @@
-"""Answer-step benchmark and dev-set quality checks (issue 5).
+"""Answer-step benchmark and quality checks on a question file (default: the dev set).
 
     .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --per-language 10
     .venv/bin/python -m evals.bench_answer --data-dir /tmp/zk-answer --budgets 250,400,700 --per-language 3
     .venv/bin/python -m evals.bench_answer --data-dir .zhiku --per-language 38 --unanswerable 13 \
         --modes generative --save answers.jsonl     # the whole dev set, every answer kept for reading
+    .venv/bin/python -m evals.bench_answer --data-dir .zhiku --questions evals/datasets/bundled_heldout.jsonl \
+        --split tune --per-language 10 --unanswerable 4
 
-Prints, per mode (and per context budget): time to sources, to first token, total, tokens/s
+Prints, per mode (and per context budget): time to sources, to evidence, to first token, total, tokens/s
 (p50), then on the same questions: share of answerable questions whose citations all point
 to supporting sources, refusals of unanswerable questions, false refusals, answers in the
-question's language, and answers whose figures all appear in their cited sources. Refusals
-are counted by the step that refused: retrieval confidence below min_confidence, the model's
-"not found", or no answer sentence the citation checker could support.
+question's language, and answers whose figures all appear in their cited sources. Outcomes
+are counted by kind: answered, closest passages (nothing of the model's text held), refused
+(retrieval confidence below min_confidence).
 Timings on a shared 2-core machine are noisy: rerun on an idle one.
 """
 from __future__ import annotations
@@ -33,8 +35,8 @@ from rag.language import detect_language
 from rag.settings import load_settings
 
 
-def pick(per_language: int, unanswerable: int):
-    questions = load_questions()
+def pick(per_language: int, unanswerable: int, path: Path | None = None, split: str | None = None):
+    questions = [q for q in (load_questions(path) if path else load_questions()) if split is None or q.split == split]
     chosen = []
     for lang in ("zh", "en"):
         answerable = [q for q in questions if q.lang == lang and q.type != "unanswerable"]
@@ -45,32 +47,30 @@ def pick(per_language: int, unanswerable: int):
 
 def run(engine: Engine, question: str) -> dict:
     started = time.perf_counter()
-    sources_at = first_at = None
+    sources_at = evidence_at = first_at = None
     tokens = 0
     answer = None
     for event in engine.answerer.stream(question):
         now = time.perf_counter() - started
         if event.kind == "sources":
             sources_at = now
+        elif event.kind == "evidence":
+            evidence_at = now
         elif event.kind == "token":
             first_at = first_at if first_at is not None else now
             tokens += 1
-        elif event.kind == "reset":  # the streamed text was dropped: time the answer the user keeps
-            first_at, tokens = None, 0
         else:
             answer = event.answer
     total = time.perf_counter() - started
     rate = tokens / (total - first_at) if first_at is not None and total > first_at else 0.0
-    return {"answer": answer, "sources_s": sources_at, "first_s": first_at, "total_s": total, "tok_s": rate}
+    return {"answer": answer, "sources_s": sources_at, "evidence_s": evidence_at, "first_s": first_at,
+            "total_s": total, "tok_s": rate}
 
 
 def refusal_step(answer) -> str:
-    if not answer.refused:
-        readings = int(answer.timings_ms.get("readings", 1))
-        return f"answered on reading {readings}" if readings > 1 else "answered"
-    if "generate" not in answer.timings_ms:
-        return "low confidence"
-    return "unsupported" if answer.sentences else "model: not found"
+    """answered; closest passages shown (the model's text held nothing the sources support); refused
+    (retrieval confidence below min_confidence)."""
+    return {"answered": "answered", "closest": "closest passages", "refused": "low confidence"}[answer.status]
 
 
 def record(question, result: dict) -> dict:
@@ -86,7 +86,7 @@ def record(question, result: dict) -> dict:
 def quality(rows: list[tuple]) -> dict[str, str]:
     answerable = [(q, r) for q, r in rows if q.type != "unanswerable"]
     unanswerable = [(q, r) for q, r in rows if q.type == "unanswerable"]
-    answered = [(q, r) for q, r in answerable if not r["answer"].refused]
+    answered = [(q, r) for q, r in answerable if r["answer"].status == "answered"]
     cited_ok = sum(bool(r["answer"].citations) and all(s.supported for s in r["answer"].sentences)
                    for _, r in answered)
     figures_ok = sum(all(not missing_figures(s.text, [c.text for c in r["answer"].citations if c.n in s.citations])
@@ -103,8 +103,11 @@ def quality(rows: list[tuple]) -> dict[str, str]:
     return {
         **{k: str(v) for k, v in sorted(steps.items())},
         "citations all supporting (answered)": share(cited_ok, len(answered)),
-        "refused unanswerable": share(sum(r["answer"].refused for _, r in unanswerable), len(unanswerable)),
-        "false refusals": share(len(answerable) - len(answered), len(answerable)),
+        "unanswerable refused or closest passages": share(sum(r["answer"].status != "answered" for _, r in unanswerable),
+                                                          len(unanswerable)),
+        "false refusals": share(sum(r["answer"].refused for _, r in answerable), len(answerable)),
+        "answerable given closest passages only": share(sum(r["answer"].status == "closest" for _, r in answerable),
+                                                        len(answerable)),
         "answer in question language": share(language_ok, generative),
         "figures held by cited source": share(figures_ok, len(answered)),
     }
@@ -113,6 +116,8 @@ def quality(rows: list[tuple]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, required=True, help="a data dir with an index (zhiku ingest)")
+    parser.add_argument("--questions", type=Path, help="question file (default: the dev set)")
+    parser.add_argument("--split", choices=["tune", "test"], help="only this split of the question file")
     parser.add_argument("--per-language", type=int, default=10)
     parser.add_argument("--unanswerable", type=int, default=0, help="also run this many unanswerable questions")
     parser.add_argument("--modes", default="generative,extractive")
@@ -121,10 +126,11 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="write every answer (JSON lines) here to read them")
     args = parser.parse_args()
 
-    questions = pick(args.per_language, args.unanswerable)
+    questions = pick(args.per_language, args.unanswerable, args.questions, args.split)
     console = Console()
     # a refusal streams no token (rag.answer holds "not found" back): first token is over the answers
-    table = Table("mode", "budget", "n", "sources s p50", "first token s p50 (answers)", "total s p50", "tok/s p50")
+    table = Table("mode", "budget", "n", "sources s p50", "evidence s p50", "evidence s max", "first token s p50 (answers)",
+                  "total s p50", "total s max", "tok/s p50")
     budgets = [int(b) for b in args.budgets.split(",") if b] or [None]
     for mode in args.modes.split(","):
         for budget in budgets if mode == "generative" else [None]:
@@ -138,12 +144,13 @@ def main() -> None:
                         out.write(json.dumps(record(q, r) | {"mode": mode, "budget": engine.settings.context_budget_tokens},
                                              ensure_ascii=False, default=str) + "\n")
 
-            def p50(key: str) -> str:
+            def p50(key: str, of=statistics.median) -> str:
                 values = [r[key] for _, r in rows if r[key] is not None]
-                return f"{statistics.median(values):.2f}" if values else "-"
+                return f"{of(values):.2f}" if values else "-"
 
             table.add_row(mode, str(engine.settings.context_budget_tokens), str(len(rows)), p50("sources_s"),
-                          p50("first_s"), p50("total_s"), p50("tok_s"))
+                          p50("evidence_s"), p50("evidence_s", max), p50("first_s"), p50("total_s"), p50("total_s", max),
+                          p50("tok_s"))
             console.print(f"[bold]{mode} budget={engine.settings.context_budget_tokens}[/bold]",
                           quality(rows))
             for q, r in rows[: args.show]:

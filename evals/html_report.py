@@ -36,7 +36,7 @@ CHECKS: dict[str, str] = {
     "citations_supported": "citations support every sentence 引用支持每一句",
     "no_error": "no error 无错误",
 }
-LOWER_IS_BETTER = {"false_refusal"}
+LOWER_IS_BETTER = {"false_refusal", "closest_only", "mixed_script", "restates_question"}
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
 _EPS = 1e-9
 _SHOWN_SCORES = ["recall@1", "recall@5", "recall@10", "mrr", "report_hit@5", "faithfulness", "citation_recall",

@@ -62,7 +62,6 @@ def correctness(answer: str, reference: str, language: str) -> dict[str, float |
 
 _TITLE = re.compile(r"《[^》]{2,40}》|“[^”]{2,20}”")
 _LATIN_NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9&./-]*[A-Z0-9][A-Za-z0-9&./-]*|[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][a-z]+)+)\b")
-_MIXED = re.compile(r"[A-Za-z]+[\u3400-\u9fff]+|[\u3400-\u9fff]+[A-Za-z]+")
 _STOP_NAMES = {"The", "This", "These", "According", "It", "In", "Yes", "No"}
 
 
@@ -94,9 +93,9 @@ def key_facts_found(answer: str, reference: str) -> float | None:
 def mixed_script_words(answer: str, language: str) -> int:
     """Chinese glued into English words ("systemic对手"): counted in English answers only, since
     a Chinese sentence naming "GDPR" is normal writing."""
-    if language != "en":
-        return 0
-    return len(_MIXED.findall(strip_markers(answer)))
+    from rag.script import mixed_script_words as mixed
+
+    return len(mixed(strip_markers(answer))) if language == "en" else 0
 
 
 def restates_question(answer: str, question: str) -> bool:
@@ -181,14 +180,23 @@ def citation_problems(answer: Answer, stored_texts: Mapping[str, str]) -> list[s
 def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Mapping[str, str]) -> dict[str, Any]:
     """All answer-level scores of one answered question (`question` is an EvalQuestion)."""
     answerable = question.type != "unanswerable"
+    # an unanswerable question is handled when it is refused or answered with the closest passages
+    # only ("the reports do not say this directly"): both make no claim of their own
+    handled = answer.status != "answered"
     scores: dict[str, Any] = {
         "refused": answer.refused,
-        "refusal_correct": None if answerable else answer.refused,
+        "status": answer.status,
+        "refusal_correct": None if answerable else handled,
         "false_refusal": answer.refused if answerable else None,
+        "closest_only": answer.status == "closest" if answerable else None,
         "citation_problems": citation_problems(answer, stored_texts),
     }
     if answer.refused:
         return scores
+    if answer.mode == "generative" and answer.status == "answered":
+        from rag.language import detect_language
+
+        scores["language_ok"] = detect_language(answer.answer) == question.lang
     scores["mixed_script"] = mixed_script_words(answer.answer, question.lang)
     scores["restates_question"] = restates_question(answer.answer, question.question)
     scores["citations_valid"] = not scores["citation_problems"]

@@ -27,8 +27,10 @@ METRICS: dict[str, str] = {
     "citation_precision": "citation precision 引用精确 (ALCE)",
     "cited_evidence": "cited-evidence rate 引用含证据",
     "citations_valid": "citations valid 引用有效",
-    "refusal_correct": "refusal accuracy (unanswerable) 拒答准确",
+    "refusal_correct": "unanswerable refused or 'not said directly' 无答案题处理正确",
     "false_refusal": "false refusals (answerable) 误拒",
+    "closest_only": "answerable given closest passages only 仅给最接近原文",
+    "language_ok": "answers in the question's language 答案语言一致",
     "overlap": "correctness: ROUGE-L char (zh) / token F1 (en) 正确性",
     "figures_matched": "figures matched 数字一致",
     "key_facts": "key figures and names found 关键事实",
@@ -36,11 +38,12 @@ METRICS: dict[str, str] = {
     "restates_question": "answers restating the question 复述问题",
     "retrieve_ms": "retrieve ms p50 检索耗时",
     "sources_ms": "time to sources ms p50 出处耗时",
+    "evidence_ms": "time to evidence ms p50 证据耗时",
     "first_token_ms": "first token ms p50 首字耗时",
     "total_ms": "total ms p50 总耗时",
 }
 BREAKDOWN = ["recall@5", "mrr", "report_hit@5", "faithfulness", "citation_recall", "citation_precision",
-             "refusal_correct", "false_refusal", "overlap", "figures_matched", "key_facts"]
+             "refusal_correct", "false_refusal", "closest_only", "overlap", "figures_matched", "key_facts"]
 
 
 def _values(rows: Sequence[Mapping[str, Any]], key: str) -> list[float]:

@@ -103,6 +103,8 @@ def answer_question(engine: Engine, question: EvalQuestion, judge: Judge) -> tup
         elapsed = round((time.perf_counter() - started) * 1000, 1)
         if event.kind == "sources":
             latency["sources_ms"] = elapsed
+        elif event.kind == "evidence":
+            latency["evidence_ms"] = elapsed
         elif event.kind == "token" and "first_token_ms" not in latency:
             latency["first_token_ms"] = elapsed
         elif event.kind == "answer":
@@ -135,7 +137,10 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
             try:
                 answer, answer_metrics = answer_question(engine, question, judge)
                 scores.update(answer_metrics)
-                row.update(answer=answer.answer, refused=answer.refused, mode=answer.mode, notice=answer.notice,
+                row.update(answer=answer.answer, refused=answer.refused, status=answer.status, mode=answer.mode,
+                           notice=answer.notice, confidence=answer.confidence,
+                           evidence=[e.model_dump(include={"n", "quote", "score"}) for e in answer.evidence],
+                           dropped=[s.model_dump() for s in answer.dropped],
                            citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations],
                            # the answerer's own sentence checks: why it refused or dropped a citation
                            sentences=[s.model_dump() for s in answer.sentences])

@@ -1,7 +1,13 @@
-"""Turn a question into a checked, cited answer: retrieve, compress, prompt, stream, verify.
+"""Turn a question into a checked, cited answer: evidence first, the model second.
 
-Stream order: "sources" (right after retrieval, before any LLM work) → "token"* → "answer".
-A "reset" among the tokens means the text streamed so far was dropped and a new answer follows.
+Stream order: "sources" (right after retrieval) → "evidence" (the verbatim source sentences
+that bear on the question, scored without the LLM) → "token"* (the model's synthesis) → "answer".
+
+The answer is built on the evidence: the model writes a short synthesis from the sentences
+around it, each sentence of it is checked against the sources, and only sentences the sources
+hold, in the question's language, are shown. When none survives but the evidence is on topic,
+the answer says the reports do not say it directly and quotes the closest passages; a refusal
+is left for questions where nothing on topic is found (retrieval confidence below a threshold).
 """
 from __future__ import annotations
 
@@ -14,56 +20,47 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import CITATION_MARK, check_answer, citation_for, with_markers
+from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for
 from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import validate_question
-from rag.query_translation import QueryTranslator
-from rag.records import Answer, Citation, SentenceCheck, Source
+from rag.records import Answer, Evidence, Query, SentenceCheck, Source
+from rag.script import single_line, untranslated
 from rag.support import SupportJudge, Verdict, normalise
 
-# What the model writes when the sources lack the answer (the prompts ask for exactly this).
+# What the model writes when the sources lack the answer (the prompts ask for the first two;
+# the rest are paraphrases the small model uses for the same).
 NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do not contain this", "does not contain this",
-             # paraphrases the model also uses for "not found" (dev set en-043: "The annual budget
-             # … is not provided in the given text. [2]")
-             "not provided in the given text", "not mentioned in the given text", "资料中未提及")
-
+             "not provided in the given text", "not mentioned in the given text", "资料中未提及", "资料中没有提到",
+             "not mentioned in the reports", "not specified in the", "没有相关信息", "未提供相关信息")
+CLOSEST = {"en": "The reports do not say this directly; the closest passages:",
+           "zh": "资料中没有直接回答这个问题；最接近的原文："}
 
 EXCERPT_SCORE_GAP = 0.1
 MAX_EXCERPTS = 3
-# Quoted sentences must bear on the question at least this much (compression score, 0-1).
-EXTRACTIVE_MIN_SCORE = 0.3
+# Quoted sentences must bear on the question at least this much (sentence score, 0-1).
+EVIDENCE_MIN_SCORE = 0.3
 
 
 def _is_prose(sentence: str) -> bool:
     """Footnote URLs and reference lines are no answer, however well they score."""
-    han = len(re.findall(r"[\u4e00-\u9fff]", sentence))
-    return han >= 8 and "http" not in sentence and "www." not in sentence
+    if "http" in sentence or "www." in sentence:
+        return False
+    return len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= 8 or len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 6
 
 
 @dataclass
 class AnswerEvent:
-    """What a streaming consumer sees: sources first, then tokens, then the final answer."""
+    """What a streaming consumer sees: sources, evidence, then tokens, then the final answer."""
 
-    kind: Literal["sources", "token", "reset", "answer"]
+    kind: Literal["sources", "evidence", "token", "answer"]
     sources: list[Source] | None = None
+    evidence: list[Evidence] | None = None
     delta: str = ""
     answer: Answer | None = None
-    notice: str = ""  # with a reset: what the model does next, in the question's language
-
-
-# A later reading can take 10–30 s on 2 cores: the user sees why nothing is written yet.
-READING_NOTICES = {
-    "again": {"en": "No answer checked against the sources yet: asking the model again in Chinese…",
-              "zh": "尚未得到有据可查的答案：正在用中文重新提问……"},
-    "translation": {"en": "Still no answer: reading the sentences picked for the question in Chinese…",
-                    "zh": "仍未得到答案：正在阅读按中文问题挑选的句子……"},
-    "unread": {"en": "Still no answer: reading the passages not read yet…",
-               "zh": "仍未得到答案：正在阅读尚未读过的段落……"},
-}
 
 
 def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = False) -> str:
@@ -75,8 +72,8 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
         return english_amounts(text) if english else text
 
     def header(source: Source) -> str:
-        # the authors too: asked what "西曼认为", the model answered "not found" from the
-        # right excerpt when nothing in it named Seaman
+        # the authors too: a question about what an author argues is answered from a passage
+        # that need not name them
         return f"《{source.title}》" + (f"（{'、'.join(source.authors)}）" if source.authors else "")
 
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
@@ -84,16 +81,10 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
 
 def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
     """The excerpts the model reads, numbered by their source's place in the answer's sources.
-
-    The 1.5B model answered "not found" when a weaker second excerpt sat beside the one
-    holding the answer, and answered right with that one alone: it gets only close seconds."""
+    A small model drifts to a weaker excerpt read beside the strong one: it gets close seconds only."""
     top = max(e.best for e in excerpts)
-    return numbered_excerpts([e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS], sources)
-
-
-def numbered_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
-    """In retrieval order, each with its source's number in the answer's sources."""
-    return [(sources.index(e.source) + 1, e) for e in sorted(excerpts, key=lambda e: e.source.rank)]
+    chosen = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
+    return [(sources.index(e.source) + 1, e) for e in sorted(chosen, key=lambda e: e.source.rank)]
 
 
 @cache
@@ -109,14 +100,16 @@ def may_become_not_found(text: str) -> bool:
     return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
 
 
-def _answers(checked: tuple[str, list[Citation], list[SentenceCheck]] | None) -> bool:
-    """The model answered, and the sources hold at least one sentence of it."""
-    return checked is not None and any(c.supported for c in checked[2])
-
-
 def says_not_found(text: str) -> bool:
     lowered = normalise(text).lower()
     return any(phrase in lowered for phrase in _not_found_forms()[0])
+
+
+def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[CheckedSentence]:
+    """The sentences fit to show as an answer: held by a source, not a "not found" aside, and,
+    in an English answer, with no Chinese left untranslated (an English reader cannot use it)."""
+    return [s for s in checked if s.check.supported and not says_not_found(s.check.text)
+            and not (language == "en" and untranslated(s.check.text))]
 
 
 class Answerer:
@@ -132,195 +125,127 @@ class Answerer:
     def compressor(self) -> Compressor:
         return Compressor(self.judge, getattr(self.engine.retriever, "cross_lingual", None))
 
-    def confidence(self, question: str, excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> float:
-        """How sure retrieval is that the sources answer the question, 0–1.
-
-        Two signals that fail differently: the best sentence's score (dense + lexical, from
-        compression) and the share of the question's key terms the top sources hold, terms
-        translated through the retriever's glossary for English questions. Either alone lets
-        an off-topic question through when the corpus shares its vocabulary ("EU", "AI").
-        """
-        if not excerpts:
-            return 0.0
-        terms = key_terms(question, self._glossary_terms(question))
-        coverage = term_coverage(terms, " ".join(s.text for s in sources[:3]))
-        best = max(e.best for e in excerpts)
-        return round(0.6 * best + 0.4 * coverage, 4)
-
     @property
     def _glossary(self):
         return getattr(self.engine.retriever, "glossary", None)
 
-    def _glossary_terms(self, question: str) -> list[str]:
+    def query(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Query:
+        """The question checked and read once: language, standalone form, key terms."""
+        question = validate_question(question, self.settings.max_question_chars)
+        language = detect_language(question)
+        standalone = question
+        if history:
+            from rag.chat import condense_question, needs_context
+
+            if needs_context(self.engine, question, language):
+                standalone = condense_question(self.engine, question, history)
         glossary = self._glossary
-        if glossary is None or detect_language(question) == "zh":
-            return []
-        return list(glossary.expand(question).preferred)
+        glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
+        return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
+                     terms=key_terms(standalone, glossary_terms))
+
+    def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
+        """How sure retrieval is that the sources answer the question, 0–1: the best sentence's
+        score (dense + lexical) and the share of the question's key terms the top sources hold.
+        Either alone lets an off-topic question through when the corpus shares its vocabulary."""
+        if not scored:
+            return 0.0
+        coverage = term_coverage(query.terms, " ".join(s.text for s in sources[:3]))
+        return round(0.6 * max(s for s, _, _ in scored) + 0.4 * coverage, 4)
+
+    def evidence(self, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> list[Evidence]:
+        """The best-scoring source sentences, verbatim, each once (neighbouring chunks overlap)."""
+        spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
+        chosen, seen = [], set()
+        for score, i, j in sorted(scored, reverse=True):
+            if score < EVIDENCE_MIN_SCORE or len(chosen) >= self.settings.evidence_sentences:
+                break
+            a, b = spans[i][j]
+            text = sources[i].text[a:b]
+            if not _is_prose(text) or (key := normalise(text)) in seen:
+                continue
+            seen.add(key)
+            source = sources[i]
+            chosen.append(Evidence(n=i + 1, quote=CITATION_MARK.sub("", text).strip(), score=round(score, 4),
+                                   chunk_id=source.chunk_id, report_id=source.report_id, title=source.title,
+                                   section=source.section, quote_start=a, quote_end=b))
+        return chosen
 
     def stream(self, question: str, report_ids: Sequence[str] | None = None,
                history: Sequence[tuple[str, str]] | None = None) -> Iterator[AnswerEvent]:
         settings = self.settings
         started = time.perf_counter()
-        question = validate_question(question, settings.max_question_chars)
-        language = detect_language(question)
         timings: dict[str, float] = {}
 
         def ms() -> float:
             return round((time.perf_counter() - started) * 1000, 1)
 
-        standalone = question
-        if history:
-            from rag.chat import condense_question
-
-            standalone = condense_question(self.engine, question, history)
+        query = self.query(question, history)
+        if query.standalone != query.text:
             timings["condense"] = ms()
-        sources = self.engine.retriever.retrieve(standalone, k=settings.top_k, report_ids=report_ids)
+        sources = self.engine.retriever.retrieve(query.standalone, k=settings.top_k, report_ids=report_ids)
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
 
-        excerpts = self.compressor.compress(standalone, sources, settings.context_budget_tokens,
-                                            self._glossary_terms(standalone)) if sources else []
-        confidence = self.confidence(standalone, excerpts, sources)
-        timings["compress"] = ms()
-        base = Answer(question=question, language=language, answer="", sources=sources, mode=settings.answer_mode,
-                      models=self.engine.model_names(), confidence=confidence)
-        if standalone != question:
-            base.notice = f"{'检索问题' if language == 'zh' else 'Searched for'}: {standalone}"
-        if confidence < settings.min_confidence:
+        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms) if sources else []
+        evidence = self.evidence(scored, sources)
+        confidence = self.confidence(query, scored, sources)
+        timings["evidence"] = ms()
+        yield AnswerEvent("evidence", evidence=evidence)
+        base = Answer(question=query.text, language=query.language, answer="", sources=sources, evidence=evidence,
+                      mode=settings.answer_mode, models=self.engine.model_names(), confidence=confidence)
+        if query.standalone != query.text:
+            base.notice = f"{'检索问题' if query.language == 'zh' else 'Searched for'}: {query.standalone}"
+        if confidence < settings.min_confidence or not evidence:
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
         if settings.answer_mode == "extractive":
-            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms()))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms()))
             return
 
-        numbered = focused_excerpts(excerpts, sources)
-        excerpts_text = format_excerpts(numbered, english=language == "en")
-        # the glossary's Chinese for the question's terms lets the model find them in the excerpts
-        terms = "、".join(self._glossary_terms(standalone))
-        prompt = load_prompt("answer", language).format(sources=excerpts_text, question=standalone,
-                                                        terms=f"\n(Key terms in the reports: {terms})" if terms else "")
+        excerpts = self.compressor.compress(query.standalone, sources, settings.context_budget_tokens, scored=scored)
+        prompt = load_prompt("answer", query.language).format(
+            sources=format_excerpts(focused_excerpts(excerpts, sources), english=query.language == "en"),
+            question=query.standalone,
+            # the glossary's Chinese for the question's terms lets the model find them in the excerpts
+            terms=f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else "")
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         try:
             text = yield from self._generate(prompt, timings, ms)
-            timings["generate"] = ms()
-            checked = self._check(text, sources, standalone, language)
-            readings = self._second_readings(standalone, language, numbered, excerpts, sources)
-            while not _answers(checked) and (step := next(readings, None)) is not None:
-                kind, reading = step
-                timings["readings"] = timings.get("readings", 1.0) + 1
-                yield AnswerEvent("reset", notice=READING_NOTICES[kind]["zh" if language == "zh" else "en"])
-                text = yield from self._answer_in_chinese(standalone, reading, sources, language, timings, ms)
-                timings["generate"] = ms()
-                checked = self._check(text, sources, standalone, language)
         except ZhikuError as exc:
-            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), exc.message(language)))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language)))
             return
         except Exception as exc:  # connection errors from an OpenAI-compatible server, timeouts
             error = LLMUnavailableError(
                 f"The LLM could not answer ({type(exc).__name__}: {exc}); showing quoted passages instead.",
                 f"大模型无法回答（{type(exc).__name__}：{exc}），改为展示原文摘录。",
             )
-            yield AnswerEvent("answer", answer=self._extractive(base, excerpts, timings, ms(), error.message(language)))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language)))
             return
-        if not _answers(checked):
-            # "Not found", or nothing the model said is in the sources: on-topic questions the
-            # reports do not answer end here, since retrieval scores alone cannot tell them apart (dev set).
-            yield AnswerEvent("answer", answer=self._refusal(
-                base.model_copy(update={"sentences": checked[2] if checked else []}), timings, ms()))
-            return
-        cleaned, citations, checks = checked
-        if "translate" in timings:  # only a question in another language than Chinese is translated
-            base.notice = " · ".join(filter(None, [base.notice, "Translated from the model's answer in Chinese"]))
+        timings["generate"] = ms()
+        if query.language == "en" and self._glossary is not None:
+            text = self._glossary.english_terms(text)  # Chinese terms the model copied, in English
+        checked = check_sentences(text.strip(), sources, self.judge, query.standalone)
+        shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
+        base.dropped = [s.check for s in checked if s not in shown]
+        if not shown:
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
+            return
+        answer_text, citations = assemble(shown, sources)
         yield AnswerEvent("answer", answer=base.model_copy(update={
-            "answer": cleaned, "citations": citations, "sentences": checks, "timings_ms": timings}))
-
-    def _check(self, text: str, sources: Sequence[Source], question: str, language: str
-               ) -> tuple[str, list[Citation], list[SentenceCheck]] | None:
-        """The answer with its citations checked, or None when it says "not found"."""
-        if says_not_found(text):
-            return None
-        if language == "en" and self._glossary is not None:
-            text = self._glossary.english_terms(text)
-        return check_answer(text.strip(), sources, self.judge, question)
-
-    @cached_property
-    def _translate_question(self) -> Callable[[str], str]:
-        # the retriever's translator when query translation is on: its cache then spares a call
-        return getattr(self.engine.retriever, "translate", None) or QueryTranslator(self.engine.llm)
-
-    def _in_chinese(self, question: str, language: str) -> str:
-        return question if language == "zh" else self._translate_question(question)
-
-    def _second_readings(self, question: str, language: str, numbered: list[tuple[int, Excerpt]],
-                         excerpts: Sequence[Excerpt], sources: Sequence[Source]
-                         ) -> Iterator[tuple[str, list[tuple[int, Excerpt]]]]:
-        """What the model reads again, asked in Chinese, while it has found no supported answer,
-        each with its kind (a key of READING_NOTICES). A generator: a reading, and the LLM call
-        translating the question for it, happen only if needed.
-
-        For a question in another language, first the same excerpts: the 1.5B model calls
-        Chinese excerpts "not found", or garbles them, for many English questions it answers
-        right in Chinese (dev set: 7 of the 13 English questions it first called "not found").
-        Then the excerpts chosen for the question in Chinese, if they hold anything new: its own
-        words pick sentences the English question missed (dev set en-021: "风险分级" for "risk-based
-        classification"). Last, the excerpts the focus filter left out, chosen for both forms of
-        the question (dev set: the evidence of 5 of 15 false refusals was retrieved but not read).
-        No unanswerable dev question got a supported answer in any reading."""
-        read = {e.text for _, e in numbered}
-        shown = {e.source.chunk_id for _, e in numbered}
-        if language in self.settings.answer_via_chinese:
-            yield "again", numbered
-            if language != "zh":
-                chinese = self._in_chinese(question, language)
-                reading = focused_excerpts(
-                    self.compressor.compress(chinese, sources, self.settings.context_budget_tokens), sources)
-                if any(e.text not in read for _, e in reading):
-                    read |= {e.text for _, e in reading}
-                    shown |= {e.source.chunk_id for _, e in reading}
-                    yield "translation", reading
-                excerpts = self.compressor.compress(question, sources, self.settings.context_budget_tokens,
-                                                    self._glossary_terms(question), rephrased=[chinese])
-        if self.settings.read_unread_excerpts:
-            unread = numbered_excerpts([e for e in excerpts if e.source.chunk_id not in shown], sources)
-            if unread:
-                yield "unread", unread
-
-    def _answer_in_chinese(self, question: str, reading: Sequence[tuple[int, Excerpt]], sources: Sequence[Source],
-                           language: str, timings: dict[str, float], ms: Callable[[], float]
-                           ) -> Generator[AnswerEvent, None, str]:
-        """Ask the question in Chinese over these excerpts and stream the answer. For a question in
-        another language, the Chinese answer is checked, and what the sources hold is translated
-        and streamed instead; its amounts are put in English first, as the model multiplies 万
-        and 亿 wrongly (90亿美元 → "$90 billion")."""
-        chinese_question = self._in_chinese(question, language)
-        prompt = load_prompt("answer", "zh").format(sources=format_excerpts(reading), question=chinese_question)
-        if language == "zh":
-            return (yield from self._generate(prompt, timings, ms))
-        chinese = self.engine.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
-        if says_not_found(chinese):
-            return chinese
-        _, _, checks = check_answer(chinese.strip(), sources, self.judge, chinese_question)
-        supported = "".join(with_markers(c.text, c.citations) for c in checks if c.supported)
-        if not supported:
-            return refusal_text(language)
-        timings["translate"] = ms()
-        # the question's and the glossary's English for names and terms
-        pairs = "；".join(f"{zh} = {en}" for zh, en in self._glossary.english_for(supported)) if self._glossary else ""
-        prompt = load_prompt("translate_answer", "zh").format(
-            answer=english_amounts(supported), question=question, terms=f"（术语：{pairs}）" if pairs else "")
-        return (yield from self._generate(prompt, timings, ms))
+            "answer": answer_text, "citations": citations, "sentences": [s.check for s in shown], "timings_ms": timings}))
 
     def _generate(self, prompt: str, timings: dict[str, float], ms: Callable[[], float]
                   ) -> Generator[AnswerEvent, None, str]:
         """Stream the model's answer as token events and return its text. Tokens that may
-        still become the "not found" sentence are held back: a refusal (or a second answer) then
-        never shows up as a half-written answer."""
+        still become the "not found" sentence are held back: the closest passages then never
+        follow a half-written refusal."""
         text, shown = "", 0
         responses = self.engine.llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])
         try:
             for response in responses:
-                if not text:  # of this answer: a second reading's answer replaces the first
+                if not text:
                     timings["first_token"] = ms()
                 text += response.delta or ""
                 if shown < len(text) and (shown or not may_become_not_found(text)):
@@ -344,33 +269,25 @@ class Answerer:
 
     def _refusal(self, base: Answer, timings: dict[str, float], total: float) -> Answer:
         return base.model_copy(update={
-            "answer": refusal_text(base.language), "refused": True, "related": base.sources[:3],
+            "answer": refusal_text(base.language), "refused": True, "status": "refused", "related": base.sources[:3],
             "timings_ms": {**timings, "total": total},
         })
 
-    def _extractive(self, base: Answer, excerpts: Sequence[Excerpt], timings: dict[str, float], total: float,
-                    notice: str | None = None) -> Answer:
-        """The best-scoring source sentences, quoted verbatim: faithful by construction."""
-        sources = [e.source for e in excerpts]
-        spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
-        # an English question's terms are matched in the Chinese sources through the glossary
-        terms = key_terms(base.question, self._glossary_terms(base.question))
-        scored = [(score, i, j) for score, i, j in sorted(
-            self.compressor.sentence_scores(base.question, sources, terms), reverse=True)
-            if score >= EXTRACTIVE_MIN_SCORE and _is_prose(sources[i].text[slice(*spans[i][j])])]
-        scored = scored[: self.settings.extractive_sentences]
-        if not scored:
-            return self._refusal(base.model_copy(update={"notice": notice}), timings, total)
+    def _quotes(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None,
+                closest: bool = False) -> Answer:
+        """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
+        the model found no answer in them, so they are introduced as the closest passages."""
         lines, checks, citations = [], [], {}
-        for _score, i, j in scored:
-            a, b = spans[i][j]
-            n = base.sources.index(sources[i]) + 1
-            # a footnote mark like "[1]" inside the quote would read as a citation of source 1
-            quote = CITATION_MARK.sub("", "".join(sources[i].text[a:b].split()))
-            lines.append(f"“{quote}” [{n}]")
-            checks.append(SentenceCheck(text=quote, citations=[n], support=1.0, supported=True))
-            citations.setdefault(n, citation_for(n, sources[i], Verdict(1.0, True, a, b)))
+        for item in base.evidence:
+            source = base.sources[item.n - 1]
+            lines.append(f"“{single_line(item.quote)}” [{item.n}]")
+            checks.append(SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True))
+            citations.setdefault(item.n, citation_for(item.n, source, Verdict(1.0, True, item.quote_start,
+                                                                              item.quote_end)))
+        text = "\n".join(lines)
         return base.model_copy(update={
-            "answer": "\n".join(lines), "citations": [citations[n] for n in sorted(citations)], "sentences": checks,
-            "mode": "extractive", "notice": notice or base.notice, "timings_ms": {**timings, "total": total},
+            "answer": f"{CLOSEST[base.language]}\n{text}" if closest else text,
+            "status": "closest" if closest else "answered", "citations": [citations[n] for n in sorted(citations)],
+            "sentences": checks, "mode": "generative" if closest else "extractive",
+            "notice": notice or base.notice, "timings_ms": {**timings, "total": total},
         })

@@ -30,6 +30,22 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+# Words that point back into the conversation: a question holding one cannot be searched as it
+# stands ("那美国呢？", "What about its fines?"); one without them is a new question and is
+# searched as asked, since a rewrite by the small model can only lose its words.
+_REFERS_BACK = re.compile(
+    r"^(那|那么|还有|另外|此外|再|那它|它|他们|她们|它们|其|该|这|这些|那些|此)|呢[？?]?$|上述|前者|后者|这一|这个|那个|这些|那些|它们?|他们|两者|二者|对此|同样|也是"
+    r"|\b(it|its|they|them|their|this|that|these|those|he|she|his|her|the same|what about|how about|and the|and what)\b",
+    re.IGNORECASE)
+SHORT_QUESTION = {"zh": 6, "en": 4}  # Han characters / words: shorter is a fragment of the conversation
+
+
+def needs_context(engine: Any, question: str, language: str) -> bool:
+    """Whether a follow-up must be rewritten with the conversation before it is searched."""
+    size = len(re.findall(r"[\u4e00-\u9fff]", question)) if language == "zh" else len(re.findall(r"[A-Za-z]+", question))
+    return size < SHORT_QUESTION[language] or bool(_REFERS_BACK.search(question))
+
+
 def condense_question(engine: Any, question: str, history: Sequence[tuple[str, str]]) -> str:
     """The follow-up rewritten to stand alone, in the follow-up's language; the follow-up
     itself if the model returns nothing usable."""

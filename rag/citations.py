@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rag.figures import with_source_figures
 from rag.language import detect_language
@@ -20,7 +21,7 @@ CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # after an abbreviation ("Feng et al. argue" is one sentence, "Feng et al." would state nothing).
 _ABBREVIATION_END = r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bU\.S)(?<!\bNo)"
 # A semicolon ends a claim too: a list answer ("一是……；二是……；三是……[2]") is judged item by
-# item, and one loosely paraphrased item no longer sinks the ones the source holds (dev set en-021).
+# item, and one loosely paraphrased item no longer sinks the ones the source holds.
 _ANSWER_SENTENCE = re.compile(
     rf"[^。！？!?；;\n]+?(?:[。！？!?；;]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
 # The reports' own footnote marks (①, [②]) that the model copies are no citations.
@@ -50,13 +51,21 @@ def with_markers(sentence: str, numbers: Sequence[int]) -> str:
         else body + marks
 
 
-def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
-                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """The answer with corrected markers, one citation per supporting source, and per-sentence
-    checks. Given the question, a sentence that only restates it is supported by nothing."""
-    checks: list[SentenceCheck] = []
-    rewritten: list[str] = []
-    best_quote: dict[int, Verdict] = {}
+@dataclass
+class CheckedSentence:
+    """One answer sentence as shown (markers corrected, the report's figures restored), its
+    check, and the verdicts of the sources it keeps citing (their quotes)."""
+
+    text: str
+    check: SentenceCheck
+    verdicts: dict[int, Verdict]
+
+
+def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
+                    ) -> list[CheckedSentence]:
+    """Each sentence of the answer judged against every source. Given the question, a sentence
+    that only restates it is supported by nothing."""
+    checked = []
     for sentence in answer_sentences(answer):
         claim = strip_markers(sentence)
         cited = [n for n in dict.fromkeys(marker_numbers(sentence)) if 1 <= n <= len(sources)]
@@ -68,28 +77,43 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
         elif _only_a_title(claim, sources):
-            # asked why the EU seeks rule-making leadership, the model once answered with the
-            # report's title alone; the passage holds it, yet it answers nothing
+            # a report's title alone is held by its passage, yet it answers nothing
             verdicts = _rejected(verdicts, "only names a report")
         kept = [n for n in cited if verdicts[n].supported]
         if not kept:
             best = max(verdicts, key=lambda n: verdicts[n].score, default=None)
             if best is not None and verdicts[best].supported:
                 kept = [best]
-        for n in kept:
-            if n not in best_quote or verdicts[n].score > best_quote[n].score:
-                best_quote[n] = verdicts[n]
         shown = kept or cited
         top = max((verdicts[n] for n in shown), key=lambda v: v.score, default=Verdict(0.0, False))
-        checks.append(SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),
-                                    reasons=[] if kept else top.reasons))
+        check = SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),
+                              reasons=[] if kept else top.reasons)
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        rewritten.append(with_markers(sentence, kept))
-    citations = [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
-    joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in answer[:40]) else " "
-    return joiner.join(rewritten), citations, checks
+        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
+    return checked
+
+
+def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) -> tuple[str, list[Citation]]:
+    """The answer text of these sentences and one citation per cited source, quoting the
+    stretch of it that supports a sentence best."""
+    best_quote: dict[int, Verdict] = {}
+    for sentence in sentences:
+        for n, verdict in sentence.verdicts.items():
+            if n not in best_quote or verdict.score > best_quote[n].score:
+                best_quote[n] = verdict
+    texts = [s.text for s in sentences]
+    joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in "".join(texts)[:40]) else " "
+    return joiner.join(texts), [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
+
+
+def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
+                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
+    checked = check_sentences(answer, sources, judge, question)
+    text, citations = assemble(checked, sources)
+    return text, citations, [s.check for s in checked]
 
 
 def _rejected(verdicts: dict[int, Verdict], reason: str) -> dict[int, Verdict]:

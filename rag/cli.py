@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rag.errors import IndexMissingError, ZhikuError
+from rag.script import single_line
 from rag.settings import ZhikuSettings, load_settings
 
 app = typer.Typer(
@@ -252,22 +253,24 @@ def ask(
 
 
 def _echo_stream(event) -> None:
-    """Tokens as they come; the terminal cannot take back text, so a dropped answer ends its line."""
-    if event.kind in ("token", "reset"):
-        sys.stdout.write(event.delta if event.kind == "token" else "\n")
+    """The evidence as soon as it is chosen, then the model's tokens as they come."""
+    if event.kind == "evidence" and event.evidence:
+        typer.secho("evidence 证据:", fg="bright_black", err=True)
+        for item in event.evidence:
+            typer.secho(f"  “{single_line(item.quote)[:200]}” [{item.n}]", fg="bright_black", err=True)
+    if event.kind == "token":
+        sys.stdout.write(event.delta)
         sys.stdout.flush()
-    if event.notice:
-        typer.secho(event.notice, fg="bright_black", err=True)
 
 
 def _print_answer(answer) -> None:
     typer.echo("\n")
     if answer.notice:
         typer.echo(f"! {answer.notice}")
-    typer.echo(f"── {answer.answer}" if answer.mode == "extractive" or answer.refused else f"✓ {answer.answer}")
-    for check in answer.sentences:
-        if not check.supported:
-            typer.echo(f"? unsupported 无出处: {check.text}")
+    typer.echo(f"✓ {answer.answer}" if answer.status == "answered" and answer.mode == "generative"
+               else f"── {answer.answer}")
+    for check in answer.dropped:
+        typer.echo(f"? dropped 未采用: {check.text} ({'; '.join(check.reasons) or 'unsupported 无出处'})")
     for c in answer.citations:
         typer.echo(f"[{c.n}] 《{c.title}》 {c.section}  ({c.source})\n    {c.quote[:200]}")
     for s in answer.related:

@@ -120,17 +120,15 @@ class Compressor:
         return np.clip((vectors @ query - floor) / (ceiling - floor), 0.0, 1.0)
 
     def compress(self, question: str, sources: Sequence[Source], budget_tokens: int,
-                 extra_terms: Sequence[str] = (), rephrased: Sequence[str] = ()) -> list[Excerpt]:
-        """`rephrased`: the question in other words (an English question in Chinese); a sentence
-        keeps its best score over every form, as each form's own words find sentences the others miss."""
+                 extra_terms: Sequence[str] = (), scored: Sequence[tuple[float, int, int]] | None = None
+                 ) -> list[Excerpt]:
+        """`scored`: the sentence scores of these sources for this question, when the caller has them."""
         spans = [usable_sentences(s.text) for s in sources]
-        scored = self.sentence_scores(question, sources, key_terms(question, extra_terms))
-        for other in rephrased:
-            scored = [max(a, b) for a, b in zip(scored, self.sentence_scores(other, sources, key_terms(other)))]
+        scored = list(scored if scored is not None else self.sentence_scores(question, sources, key_terms(question, extra_terms)))
         scored.sort(reverse=True)
         chosen: dict[int, set[int]] = {}
         # Neighbouring chunks overlap (chunk_overlap_chars), so the same sentence can score in two
-        # sources; read twice, it spent the budget and drew the model to it (dev set en-031)
+        # sources; read twice, it spends the budget and draws the model to it
         read: set[str] = set()
         used = 0
         for score, i, j in scored:

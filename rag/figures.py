@@ -27,7 +27,7 @@ class Figure:
     raw: str
     currency: str = ""  # "eur", "usd", "cny" when the amount names one
     # "year" for a span of years (十多年, 7 years): it counts time, not things, so "十多年来"
-    # does not hold "10 standards" (dev set en-002)
+    # does not hold "10 standards"
     unit: str = ""
 
 

@@ -76,6 +76,31 @@ class Citation(BaseModel):
     chunk_id: str = ""
 
 
+class Query(BaseModel):
+    """A question as every later step needs it, computed once: its language, the standalone form
+    a follow-up is rewritten to, and the key terms a passage answering it should hold."""
+
+    text: str = Field(description="the question as asked")
+    language: Language
+    standalone: str = Field(description="what is searched for: the question itself, or a follow-up made standalone")
+    glossary_terms: list[str] = Field(default_factory=list, description="Chinese terms for an English question's words")
+    terms: list[str] = Field(default_factory=list, description="key terms: the question's names and topic words")
+
+
+class Evidence(BaseModel):
+    """A verbatim source sentence chosen as bearing on the question, before the model writes anything."""
+
+    n: int = Field(description="the source's number in Answer.sources, as cited [n]")
+    quote: str
+    score: float = Field(description="sentence score (embedding similarity and key-term coverage, 0-1)")
+    chunk_id: str = ""
+    report_id: str = ""
+    title: str = ""
+    section: str = ""
+    quote_start: int = Field(0, description="offset in the source's text")
+    quote_end: int = 0
+
+
 class SentenceCheck(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list)
@@ -89,12 +114,18 @@ class Answer(BaseModel):
     language: Language
     answer: str
     refused: bool = False
+    status: Literal["answered", "closest", "refused"] = Field(
+        "answered", description="answered; 'closest': the reports do not say it directly, the closest passages are "
+        "shown; refused: nothing on topic was found")
     mode: Literal["generative", "extractive"] = "generative"
     notice: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     related: list[Source] = Field(default_factory=list)
-    sentences: list[SentenceCheck] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list, description="source sentences chosen before generation")
+    sentences: list[SentenceCheck] = Field(default_factory=list, description="the answer's sentences, checked")
+    dropped: list[SentenceCheck] = Field(default_factory=list, description="sentences of the model's text not shown, "
+                                         "with why (unsupported, untranslated, 'not found')")
     confidence: float = Field(0.0, description="retrieval confidence that the sources hold an answer (0-1)")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)

@@ -1,6 +1,8 @@
-"""Traditional -> Simplified Chinese, so a question in either script matches text in either (OpenCC)."""
+"""Scripts: Traditional -> Simplified Chinese, so a question in either script matches text in either (OpenCC);
+Chinese left in English text."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 
@@ -16,3 +18,28 @@ def to_simplified(text: str) -> str:
     if not text or text.isascii():
         return text
     return _converter().convert(text)
+
+
+# Chinese glued into an English word ("systemic对手"), or an English word into Chinese
+MIXED_WORD = re.compile(r"[A-Za-z]+[\u3400-\u9fff]+|[\u3400-\u9fff]+[A-Za-z]+")
+_QUOTED = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"|（[^）]*）|\([^)]*\)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """The mixed words of an English text ("systemic对手"): a Chinese sentence naming "GDPR" is
+    normal writing, so callers count them in English text only."""
+    return MIXED_WORD.findall(text)
+
+
+def untranslated(sentence: str) -> bool:
+    """An English sentence that still holds Chinese outside a quoted title or a bracketed gloss:
+    an English reader cannot use it as it stands."""
+    return bool(mixed_script_words(sentence)) or bool(_HAN.search(_QUOTED.sub("", sentence)))
+
+
+def single_line(text: str) -> str:
+    """A passage as one line: PDF line breaks and spaces between Chinese characters go, a space
+    between Latin words stays."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)

@@ -73,14 +73,8 @@ class ZhikuSettings(BaseSettings):
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (best sentence score "
                                   "and key-term coverage); dev set: 1/75 answerable below it")
-    answer_via_chinese: set[str] = Field(
-        {"en"}, description="Question languages whose first answer, when the model says 'not found' or the checker "
-        "supports none of it, is asked again in Chinese over the same excerpts and translated back (the bundled "
-        "model reads Chinese excerpts best in Chinese)")
-    read_unread_excerpts: bool = Field(
-        True, description="While no supported answer is found, the model also reads the compressed excerpts the "
-        "focus filter held back, asked in Chinese")
-    extractive_sentences: int = Field(3, description="Source sentences quoted by an extractive answer")
+    evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "
+                                    "writes, quoted by an extractive answer or when the model finds no answer")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

@@ -111,7 +111,7 @@ def build_app(engine) -> gr.Blocks:
         reports = engine.store.report_map()
         panel = gr.skip()
         yield messages, panel, session, "", gr.update(interactive=False)
-        text = ""
+        text, evidence = "", []
         try:
             # follow-ups ("那美国呢？") are condensed with the LLM, so extractive mode (no LLM) asks them as typed
             history = ([(r["answer"].question, r["answer"].answer) for _, r in sorted(session["answers"].items())]
@@ -119,11 +119,11 @@ def build_app(engine) -> gr.Blocks:
             for event in answerers[mode].stream(question, report_ids=report_ids or None, history=history):
                 if event.kind == "sources":
                     panel = render.retrieved_panel(event.sources or [], reports, index, language)
-                elif event.kind in ("token", "reset"):
-                    text = text + event.delta if event.kind == "token" else ""  # reset: a second answer follows
-                    waiting = f"*{render.user_message(event.notice)}*" if event.notice else "…"
+                elif event.kind in ("evidence", "token"):
+                    evidence = event.evidence if event.kind == "evidence" else evidence
+                    text += event.delta
                     messages[index] = {"role": "assistant",
-                                       "content": render.streaming_markdown(text, index) or waiting}
+                                       "content": render.pending_markdown(evidence or [], text, index, language)}
                 else:
                     answer: Answer = event.answer
                     messages[index] = {"role": "assistant",

@@ -30,6 +30,8 @@ LABELS: dict[str, dict[str, str]] = {
     "sources_empty": {"zh": "提问后，这里显示回答所引用的原文。", "en": "Ask a question to see the passages the answer cites."},
     "sources_retrieved": {"zh": "已检索到的段落（正在生成回答……）", "en": "Retrieved passages (writing the answer…)"},
     "sources_for": {"zh": "引用来源：", "en": "Sources for: "},
+    "evidence": {"zh": "原文证据（在模型作答前选出）", "en": "Evidence from the reports (chosen before the model writes)"},
+    "writing": {"zh": "正在根据证据撰写回答……", "en": "Writing an answer from the evidence…"},
     "sources_related": {"zh": "可能相关的段落", "en": "Possibly related passages"},
     "no_citations": {"zh": "此回答没有引用。", "en": "This answer cites nothing."},
     "authors": {"zh": "作者", "en": "Authors"},

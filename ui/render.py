@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from rag.citations import CITATION_MARK, marker_numbers
-from rag.records import Answer, Report, Source
+from rag.records import Answer, Evidence, Report, Source
+from rag.script import single_line
 from ui.i18n import UILanguage, t
 
 
@@ -57,6 +58,20 @@ def streaming_markdown(text: str, msg_index: int) -> str:
     return _with_chips(escape(text), msg_index)
 
 
+def evidence_markdown(evidence: Sequence[Evidence], msg_index: int, language: UILanguage) -> str:
+    """The source sentences chosen before the model writes, each quoted with its source's chip."""
+    if not evidence:
+        return ""
+    quotes = "\n\n".join(f"> “{escape(single_line(e.quote))}” {chip(msg_index, e.n)}" for e in evidence)
+    return f"<small>{t('evidence', language)}</small>\n\n{quotes}"
+
+
+def pending_markdown(evidence: Sequence[Evidence], text: str, msg_index: int, language: UILanguage) -> str:
+    """While the model writes: its text so far (or that it is writing) above the evidence."""
+    head = streaming_markdown(text, msg_index) if text else f"*{t('writing', language)}*"
+    return "\n\n".join(filter(None, [head, evidence_markdown(evidence, msg_index, language)]))
+
+
 def answer_markdown(answer: Answer, msg_index: int, language: UILanguage) -> str:
     """The answer as chat markdown: [n] markers become chips, unsupported sentences get a visible ⚠ mark."""
     text = answer.answer
@@ -82,6 +97,9 @@ def answer_markdown(answer: Answer, msg_index: int, language: UILanguage) -> str
         body = f"<em>⚠ {escape(answer.notice)}</em>\n\n{body}"
     if any_unsupported:
         body += f"\n\n<small>{t('unsupported_legend', language)}</small>"
+    if answer.mode == "generative" and answer.status == "answered" and answer.evidence:
+        # the synthesis stands on these sentences: the analyst sees them without opening a source
+        body += "\n\n" + evidence_markdown(answer.evidence, msg_index, language)
     return body
 
 
