@@ -95,14 +95,19 @@ def mixed_script_words(answer: str, language: str) -> int:
     a Chinese sentence naming "GDPR" is normal writing."""
     from rag.script import mixed_script_words as mixed
 
-    return len(mixed(strip_markers(answer))) if language == "en" else 0
+    return len(mixed(_own_words(answer))) if language == "en" else 0
+
+
+def _own_words(answer: str) -> str:
+    """The answer without what it quotes: a quoted passage is the report's writing, not the answer's."""
+    return re.sub(r"“[^”]*”", "", strip_markers(answer))
 
 
 def restates_question(answer: str, question: str) -> bool:
     """The answer is the question said again (or holds it almost whole)."""
     from difflib import SequenceMatcher
 
-    a = normalise_for_match(strip_markers(answer)).rstrip("。.?？")
+    a = normalise_for_match(_own_words(answer)).rstrip("。.?？")
     q = normalise_for_match(question).rstrip("。.?？")
     if not a or not q:
         return False

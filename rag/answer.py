@@ -45,9 +45,14 @@ MAX_EXCERPTS = 3
 EVIDENCE_MIN_SCORE = 0.3
 
 
+# Longer "sentences" are layout run together (a cover page's names, a contents list), not prose.
+MAX_EVIDENCE_CHARS = 300
+
+
 def _is_prose(sentence: str) -> bool:
-    """Footnote URLs and reference lines are no answer, however well they score."""
-    if "http" in sentence or "www." in sentence:
+    """Footnote URLs, reference lines, table rows and run-together layout are no answer,
+    however well they score."""
+    if "http" in sentence or "www." in sentence or sentence.count("|") >= 2 or len(sentence) > MAX_EVIDENCE_CHARS:
         return False
     return len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= 8 or len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 6
 
@@ -204,11 +209,11 @@ class Answerer:
             return
 
         excerpts = self.compressor.compress(query.standalone, sources, settings.context_budget_tokens, scored=scored)
+        numbered = focused_excerpts(excerpts, sources)
+        # the glossary's Chinese for the question's terms lets the model find them in the excerpts
+        terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
         prompt = load_prompt("answer", query.language).format(
-            sources=format_excerpts(focused_excerpts(excerpts, sources), english=query.language == "en"),
-            question=query.standalone,
-            # the glossary's Chinese for the question's terms lets the model find them in the excerpts
-            terms=f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else "")
+            sources=format_excerpts(numbered, english=query.language == "en"), question=query.standalone, terms=terms)
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         try:
             text = yield from self._generate(prompt, timings, ms)

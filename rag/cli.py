@@ -352,6 +352,7 @@ def eval_run(
     judge: Annotated[str, typer.Option(help="offline, or llm (OpenAI-compatible server from the llm_* settings).")] = "offline",
     repeat: Annotated[int, typer.Option(min=1, help="Run every config N times (run-to-run noise for `eval compare`).")] = 1,
     split: Annotated[Optional[str], typer.Option(help="Only questions of this split (tune or test).")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Only questions in this language (zh or en).")] = None,
 ) -> None:
     """Run eval configs side by side; `zhiku eval judge` validates the judge, `zhiku eval compare A B`
     shows what changed between two runs. 并排运行评测配置。"""
@@ -372,6 +373,11 @@ def eval_run(
         loaded = [q for q in loaded if q.split == split]
         if not loaded:
             typer.echo(f"{path}: no question has split {split!r} / 没有属于 {split!r} 的问题", err=True)
+            raise typer.Exit(2)
+    if lang:
+        loaded = [q for q in loaded if q.lang == lang]
+        if not loaded:
+            typer.echo(f"{path}: no question is in language {lang!r} / 没有语言为 {lang!r} 的问题", err=True)
             raise typer.Exit(2)
     engine = _engine()
     # evidence is checked against what was indexed, so a file's own question set runs as it is

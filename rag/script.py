@@ -39,7 +39,9 @@ def untranslated(sentence: str) -> bool:
 
 
 def single_line(text: str) -> str:
-    """A passage as one line: PDF line breaks and spaces between Chinese characters go, a space
-    between Latin words stays."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+    """A passage as one line: a line break beside a Chinese character and a space between two
+    go (PDF layout), a space between Latin words stays."""
+    cjk = "\u3000-\u9fff\uff00-\uffef"
+    text = re.sub(rf"(?<=[{cjk}])[ \t]*\n\s*|\s*\n[ \t]*(?=[{cjk}])", "", text.strip())
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(rf"(?<=[{cjk}]) (?=[{cjk}])", "", text)

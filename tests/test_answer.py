@@ -211,3 +211,13 @@ def test_a_sentence_of_two_overlapping_chunks_is_read_once(engine):
     read = [normalise_for_match(s) for e in excerpts for s in e.text.split("……")]
     sentences = [s for piece in read for s in piece.split("。") if s]
     assert len(sentences) == len(set(sentences)), sentences
+
+
+def test_table_rows_urls_and_run_together_layout_are_no_evidence():
+    from rag.answer import _is_prose
+
+    assert _is_prose("欧盟采取基于风险的分级监管治理思路，将人工智能技术划分为四个等级。")
+    assert _is_prose("The Act sorts AI systems into four tiers of risk and bans the first outright.")
+    assert not _is_prose("表 2：当前全球主要人工智能倡议 | 组织形式 | 多边 | 多方 | 国际组织")
+    assert not _is_prose("参见欧盟委员会网站：https://digital-strategy.ec.europa.eu/en/policies")
+    assert not _is_prose("专家及贡献者（按单位名称首字母排序）" + "阿里巴巴（中国）有限公司彭骏涛、雷永强" * 12)

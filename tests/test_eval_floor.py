@@ -42,18 +42,21 @@ def test_answer_smoke_run_cites_validly_and_refuses(engine, tmp_path):
         assert "error" not in row, row
         scores = row["scores"]
         if row["type"] == "unanswerable":
-            assert row["refused"], f"{row['id']} should be refused: {row['answer']}"
+            # refused, or the closest passages quoted: no claim of the model's own
+            assert row["status"] != "answered", f"{row['id']} should not be answered: {row['answer']}"
             continue
         if row["refused"]:
-            continue  # counted below: at most one false refusal
+            continue
         assert scores["citation_problems"] == [], (row["id"], scores["citation_problems"], row["answer"])
         assert row["citations"], f"{row['id']} answered without citing: {row['answer']}"
+        if row["status"] == "closest":
+            continue  # quotes: counted below, answers must exist
         if row["lang"] == "zh":  # English answers may quote Chinese figures (3500万欧元), so only zh is checked
             assert _HAN.search(row["answer"]), row["answer"]
         assert scores["first_token_ms"] <= scores["total_ms"]
     # False refusals are the answerer's metric (the full eval reports the rate); here at least one
     # answered question must exist, or the citation checks above tested nothing.
-    answered = [r["id"] for r in rows.values() if r["type"] != "unanswerable" and not r["refused"]]
+    answered = [r["id"] for r in rows.values() if r["type"] != "unanswerable" and r["status"] == "answered"]
     assert answered, "every answerable smoke question was refused: " + json.dumps(
         {r["id"]: r.get("sentences") for r in rows.values()}, ensure_ascii=False)
     assert summary["configs"]["generative"]["groups"]["all"]["n"] == 6

@@ -1,7 +1,7 @@
 """The UI's HTML: quotes highlighted, chips built, and nothing from a report, answer or question left unescaped."""
 from __future__ import annotations
 
-from rag.records import Answer, Citation, Report, SentenceCheck, Source
+from rag.records import Answer, Citation, Evidence, Report, SentenceCheck, Source
 from ui import render
 
 EVIL = '<img src=x onerror=alert(1)><script>alert("x")</script>'
@@ -64,6 +64,19 @@ def test_unsupported_sentences_are_marked_and_supported_ones_are_not():
     assert md.index("zk-unsupported") > md.index("Fines reach")
     assert "⚠ The moon is cheese." in md
     assert "do not support" in md  # the legend explains the mark
+
+
+def test_evidence_is_shown_while_the_model_writes_and_under_the_answer():
+    evidence = [Evidence(n=2, quote=f"罚款最高\n3500万欧元。{EVIL}", score=0.8)]
+    pending = render.pending_markdown(evidence, "", 4, "en")
+    assert "Writing an answer" in pending and "罚款最高 3500万欧元" not in pending and "罚款最高3500万欧元" in pending
+    assert 'class="zk-chip zk-cite-4-2"' in pending and "<img" not in pending
+    assert render.pending_markdown(evidence, "Fines reach", 4, "zh").startswith("Fines reach")
+    answer = Answer(question="q", language="en", answer="Fines reach 35 million euros. [2]", evidence=evidence)
+    assert "Evidence from the reports" in render.answer_markdown(answer, 4, "en")
+    # quoted passages are the answer itself: not listed twice
+    quoted = answer.model_copy(update={"mode": "extractive"})
+    assert "Evidence from the reports" not in render.answer_markdown(quoted, 4, "en")
 
 
 def test_sentence_the_checker_rewrote_leaves_answer_intact():
