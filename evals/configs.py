@@ -16,6 +16,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "bm25": {"retrieval_mode": "bm25"},
     "hybrid": {"retrieval_mode": "hybrid", "query_expansion": True},
     "hybrid-no-expansion": {"retrieval_mode": "hybrid", "query_expansion": False},
+    # where the expansion's terms come from (rag/settings.py glossary_sources)
+    "glossary-bundled": {"glossary_sources": {"bundled"}},
+    "glossary-mined": {"glossary_sources": {"mined"}},
     # the cross-lingual dense arm (rag/settings.py cross_lingual_embedder): off, or the only arm
     "hybrid-no-cross-lingual": {"retrieval_mode": "hybrid", "cross_lingual_embedder": "none"},
     "cross-lingual": {"retrieval_mode": "cross_lingual", "query_expansion": False},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Language = Literal["zh", "en"]
 
@@ -129,3 +129,10 @@ class Answer(BaseModel):
     confidence: float = Field(0.0, description="retrieval confidence that the sources hold an answer (0-1)")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _refusal_is_a_status(self) -> "Answer":
+        # `refused` predates `status`: an answer built with refused=True alone is a refusal
+        if self.refused and self.status == "answered":
+            self.status = "refused"
+        return self

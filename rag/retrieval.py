@@ -56,10 +56,27 @@ class Retriever:
         self.embedder = embedder
         self.cross_lingual = cross_lingual
         self.settings = store.settings
-        self.glossary = glossary or default_glossary()
+        self._given_glossary = glossary
+        self._glossary: tuple[tuple[int, int, int], Glossary] | None = None
         self.translate = translate
         self.lexical = LexicalArm(store)
         self._catalog: tuple[tuple[int, int, int], dict[str, Report], ReportMentions] | None = None
+
+    @property
+    def glossary(self) -> Glossary:
+        """The bundled glossary and the terms mined from the indexed reports (rag.term_mining),
+        as settings.glossary_sources choose; mined again only when the catalog changed."""
+        version = self.store.catalog_version()
+        if self._glossary is None or self._glossary[0] != version:
+            sources = self.settings.glossary_sources
+            base = self._given_glossary or (default_glossary() if "bundled" in sources else Glossary([]))
+            terms = list(base.terms)
+            if "mined" in sources:
+                from rag.term_mining import mined_terms
+
+                terms += mined_terms((c.text for c in self.store.chunks()), base)
+            self._glossary = (version, Glossary(terms) if len(terms) != len(base.terms) else base)
+        return self._glossary[1]
 
     # -- public ------------------------------------------------------------------------------
     def retrieve(

@@ -84,6 +84,10 @@ class ZhikuSettings(BaseSettings):
     chunk_overlap_chars: int = 100
 
     retrieval_mode: Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"] = "hybrid"
+    glossary_sources: set[Literal["bundled", "mined"]] = Field(
+        {"bundled", "mined"}, description="Where query expansion's bilingual terms come from: 'bundled' "
+        "(rag/glossary.tsv, written for AI governance) and 'mined' (a Chinese term followed by its English in "
+        "brackets in the indexed reports, e.g. 人工智能办公室（AI Office）)")
     query_expansion: bool = Field(True, description="Add glossary translations of the question's terms to both arms")
     expansion_weights: dict[str, float] = Field(
         # Chinese questions already use the corpus's words; their English glossary variants
