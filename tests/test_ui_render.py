@@ -74,6 +74,11 @@ def test_evidence_is_shown_while_the_model_writes_and_under_the_answer():
     assert render.pending_markdown(evidence, "Fines reach", 4, "zh").startswith("Fines reach")
     answer = Answer(question="q", language="en", answer="Fines reach 35 million euros. [2]", evidence=evidence)
     assert "Evidence from the reports" in render.answer_markdown(answer, 4, "en")
+    # a chip of evidence from a source the answer does not cite still opens that source
+    source = Source(rank=2, score=0.9, report_id="r1", title="标题", source="f.txt", text="前文。罚款最高3500万欧元。后文。")
+    cited = Evidence(n=2, quote="罚款最高3500万欧元。", score=0.8, quote_start=3, quote_end=15)
+    panel = render.answer_panel(answer.model_copy(update={"evidence": [cited], "sources": [source, source]}), {}, 4, "en")
+    assert 'data-n="2"' in panel and '<mark class="zk-highlight">罚款最高3500万欧元。</mark>' in panel
     # quoted passages are the answer itself: not listed twice
     quoted = answer.model_copy(update={"mode": "extractive"})
     assert "Evidence from the reports" not in render.answer_markdown(quoted, 4, "en")

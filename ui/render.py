@@ -142,6 +142,17 @@ def answer_panel(answer: Answer, reports: Mapping[str, Report], msg_index: int, 
                                   highlighted_passage(c.text, c.quote, language, (c.quote_start, c.quote_end)),
                                   reports.get(c.report_id), language,
                                   open_=focus is None or focus == c.n))
+    # evidence from sources the answer does not cite: its chips under the answer open these
+    cited = {c.n for c in answer.citations}
+    for item in answer.evidence:
+        if item.n in cited or not 1 <= item.n <= len(answer.sources):
+            continue
+        cited.add(item.n)
+        source = answer.sources[item.n - 1]
+        parts.append(_source_card(item.n, source.title, source.title_en, source.section, source.source,
+                                  highlighted_passage(source.text, source.text[item.quote_start:item.quote_end],
+                                                      language, (item.quote_start, item.quote_end)),
+                                  reports.get(source.report_id), language, open_=focus == item.n))
     if not answer.citations and not answer.related:
         parts.append(f"<p>{t('no_citations', language)}</p>")
     if answer.related:
