@@ -147,7 +147,7 @@ class Answerer:
         glossary = self._glossary
         glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
-                     terms=key_terms(standalone, glossary_terms))
+                     terms=key_terms(standalone, glossary_terms, language))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources answer the question, 0–1: the best sentence's
@@ -188,11 +188,12 @@ class Answerer:
         query = self.query(question, history)
         if query.standalone != query.text:
             timings["condense"] = ms()
-        sources = self.engine.retriever.retrieve(query.standalone, k=settings.top_k, report_ids=report_ids)
+        sources = self.engine.retriever.retrieve(query.standalone, k=settings.top_k, report_ids=report_ids,
+                                                 language=query.language)
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
 
-        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms) if sources else []
+        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language) if sources else []
         evidence = self.evidence(scored, sources)
         confidence = self.confidence(query, scored, sources)
         timings["evidence"] = ms()

@@ -45,9 +45,10 @@ def estimate_tokens(text: str) -> int:
     return len(_HAN.findall(text)) + int(1.3 * len(_LATIN.findall(text))) + len(re.findall(r"\d+", text))
 
 
-def key_terms(question: str, extra_terms: Sequence[str] = ()) -> list[str]:
-    """Words of the question that a passage answering it should contain."""
-    if detect_language(question) == "en":
+def key_terms(question: str, extra_terms: Sequence[str] = (), language: str | None = None) -> list[str]:
+    """Words of the question that a passage answering it should contain (`language`: the
+    question's, when the caller knows it)."""
+    if (language or detect_language(question)) == "en":
         # The reports are Chinese: plain English words say nothing about coverage; names
         # (GPAI, ISO) and the glossary's Chinese terms for the question's words do.
         words = re.findall(r"\b[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*\b", question)
@@ -84,8 +85,8 @@ class Compressor:
         self.lexical_weight = lexical_weight
         self.max_embedded = max_embedded
 
-    def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str]
-                        ) -> list[tuple[float, int, int]]:
+    def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
+                        language: str | None = None) -> list[tuple[float, int, int]]:
         """(score, source index, sentence index) for every sentence of every source.
 
         Embedding a sentence costs ~0.1 s on a busy CPU, so only the `max_embedded` best by
@@ -98,7 +99,7 @@ class Compressor:
         order = sorted(range(len(sentences)), key=lambda x: (-lexical[x], sentences[x][0], sentences[x][1]))
         embedded = order[: self.max_embedded]
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))
-        same_language = detect_language(question) == "zh"
+        same_language = (language or detect_language(question)) == "zh"
         across = self._cross_lingual_semantic(question, [text for _, _, text in sentences]) if not same_language else None
         scored = []
         for x, (i, j, _text) in enumerate(sentences):

@@ -33,7 +33,7 @@ Mode = Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"]
 
 
 @dataclass(frozen=True)
-class Query:
+class SearchQuery:
     """The question as each arm sees it."""
 
     text: str
@@ -93,15 +93,17 @@ class Retriever:
         mentions: bool | None = None,
         cross_lingual: bool = True,
         sentences: bool = True,
+        language: str | None = None,
     ) -> list[Source]:
         """The k best chunks. `venue` matches a substring of the report's venue; dates compare
         as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter.
         cross_lingual=False leaves the cross-lingual arm out of a hybrid, sentences=False the
-        sentence arm (for comparisons)."""
+        sentence arm (for comparisons). `language`: the question's, when the caller knows it."""
         allowed = self.allowed_reports(report_ids, venue, date_from, date_to)
         if allowed is not None and not allowed:
             return []
-        query = self.build_query(question, self.settings.query_expansion if expand is None else expand)
+        language = language or detect_language(question)
+        query = self.build_query(question, self.settings.query_expansion if expand is None else expand, language)
         mode = mode or self.settings.retrieval_mode
         candidates = max(self.settings.retrieval_candidates, k)
         # One main-embedder embedding per question (it is most of the latency): the dense arm's
@@ -109,7 +111,6 @@ class Retriever:
         dense_vector = self.embedder.get_query_embedding(query.dense_text)
         # The cross-lingual arm reads the bare question: it maps languages onto each other
         # itself, and glossary words appended to an English question would only blur it.
-        language = detect_language(question)
         # USE matches meaning; a query of bare names and ids ("M/593", "JWCC") has none, and the
         # USE arms' hits would bury the exact match BM25 found
         worded = len(_PLAIN_WORD.findall(question)) >= 2 or language == "zh"
@@ -162,10 +163,10 @@ class Retriever:
         picked = spread_across_reports(ranked, chunks, k, decay)
         return self._to_sources(picked, chunks, dense_vector, similarity)
 
-    def build_query(self, question: str, expand: bool) -> Query:
+    def build_query(self, question: str, expand: bool, language: str | None = None) -> SearchQuery:
         if not expand:
-            return Query(question, question, ((question, 1.0),))
-        language = detect_language(question)
+            return SearchQuery(question, question, ((question, 1.0),))
+        language = language or detect_language(question)
         expansion = self.glossary.expand(question)
         weight = self.settings.expansion_weights.get(language, 1.0)
         lexical: tuple[tuple[str | tuple[str, ...], float], ...] = ((question, 1.0), (expansion.all_variants, weight))
@@ -177,7 +178,7 @@ class Retriever:
         # Only an English question gains from Chinese words in its embedding: e5 already maps
         # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
         dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question
-        return Query(question, dense, lexical)
+        return SearchQuery(question, dense, lexical)
 
     def mentioned_reports(self, question: str) -> list[str]:
         return self._catalog_view()[2].find(question)

@@ -20,6 +20,7 @@ import numpy as np
 from rag.figures import extract_figures, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
+from rag.script import to_simplified
 
 # Sentences end at Chinese and English terminators; PDF line breaks fall mid-sentence.
 # The judge also splits at semicolons (one claim often matches one clause of a list);
@@ -56,6 +57,7 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "欧盟委员会": ("european commission",),
     "欧洲委员会": ("council of europe",),
 }
+_TITLE = re.compile(r"《([^》]{2,40})》")
 _NEGATION_ZH = re.compile(r"不|没有|未|无需|无须|并非|非|无法|难以|否")
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|none)\b|n't", re.I)
 
@@ -287,6 +289,9 @@ class SupportJudge:
         held = normalise(f"{passage} {about}").lower()
         if missing_names := {a for a in latin_names(claim) if not self._names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
+        if missing_titles := [t for t in _TITLE.findall(claim) if to_simplified(normalise(t).lower()) not in to_simplified(held)]:
+            # a law or report named in 《》 is a name like any other: the passage must hold it
+            reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
             reasons.append("no statement besides figures")
         if negation_flipped(claim, passage[start:end]):

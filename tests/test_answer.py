@@ -220,4 +220,4 @@ def test_table_rows_urls_and_run_together_layout_are_no_evidence():
     assert _is_prose("The Act sorts AI systems into four tiers of risk and bans the first outright.")
     assert not _is_prose("表 2：当前全球主要人工智能倡议 | 组织形式 | 多边 | 多方 | 国际组织")
     assert not _is_prose("参见欧盟委员会网站：https://digital-strategy.ec.europa.eu/en/policies")
-    assert not _is_prose("专家及贡献者（按单位名称首字母排序）" + "阿里巴巴（中国）有限公司彭骏涛、雷永强" * 12)
+    assert not _is_prose("专家及贡献者（按单位名称首字母排序）" + "阿里巴巴（中国）有限公司彭骏涛、雷永强" * 16)

@@ -134,3 +134,13 @@ def test_an_organisation_the_passage_does_not_name_vetoes_support(judge):
     passage = "人工智能为人发布了《良好人工智能社会道德框架》，提出五条道德原则，并制定了 20 条具体执行建议。"
     claim = "The Council of Europe Framework Convention on Artificial Intelligence has been signed by 20 states."
     assert "actor not in source: 欧洲委员会" in judge.judge(claim, passage).reasons
+
+
+def test_a_law_the_passage_does_not_name_is_not_supported(judge):
+    passage = "2023年中期以来，《人工智能法案》推进速度明显提升；新加坡、日本先后发布治理框架。"
+    verdict = judge.judge("日本《人工智能推进法》是在2023年中期由国会通过的。", passage)
+    assert not verdict.supported and any("title not in source" in r for r in verdict.reasons)
+    # the same title in Traditional script, and the report's own title, count as named
+    assert judge.judge("《人工智能法案》推進速度自2023年中期明顯提升。", passage).supported
+    assert "title not in source" not in " ".join(
+        judge.judge("《全球报告》指出推进速度明显提升。", passage, about="全球报告").reasons)
