@@ -113,7 +113,7 @@ def _unit(label: str) -> str:
     return label.rsplit(" > ", 1)[-1]
 
 
-def merge_units(spans: list[tuple[int, int, str]], text: str, target_chars: int) -> list[tuple[int, int, str]]:
+def merge_units(spans: list[tuple[int, int, str]], target_chars: int) -> list[tuple[int, int, str]]:
     """Consecutive short articles of one chapter share a chunk (cited "第三条—第五条"), so a law is
     not cut into one-line chunks, and no article is split while it fits a chunk."""
     merged: list[tuple[int, int, str, str]] = []  # start, end, parent path, first unit
@@ -139,7 +139,7 @@ def chunk_report(report: ReportText, target_chars: int, overlap_chars: int) -> l
     chunk, stay with the chunk before instead of forming a fragment of their own."""
     text = report.text
     chunks: list[TextSpan] = []
-    for lo, hi, current_section in merge_units(section_spans(report, target_chars // 4), text, target_chars):
+    for lo, hi, current_section in merge_units(section_spans(report, target_chars // 4), target_chars):
         sentences = [piece for s in split_sentences(text, lo, hi) for piece in _cut_long(s, text, target_chars)]
         i = 0
         while i < len(sentences):
