@@ -100,6 +100,8 @@ def mixed_script_words(answer: str, language: str) -> int:
 
 def _own_words(answer: str) -> str:
     """The answer without what it quotes: a quoted passage is the report's writing, not the answer's."""
+    # a quote may hold quotation marks of its own: a quoted line is dropped whole
+    answer = re.sub(r"(?m)^\s*“.*”\s*(?:\[\d+(?:\s*[,，、]\s*\d+)*\])*\s*$", "", answer)
     return re.sub(r"“[^”]*”", "", strip_markers(answer))
 
 

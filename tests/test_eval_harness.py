@@ -160,3 +160,16 @@ def test_cli_runs_any_question_file_retrieval_only(corpus_data_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "| metric 指标 | default | top-k-3 |" in result.output
     assert (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_mixed_script_and_restating_count_the_answers_own_words_not_its_quotes():
+    from evals.metrics import mixed_script_words, restates_question
+
+    assert mixed_script_words("China is redefined as a systemic对手. [1]", "en") == 1
+    assert mixed_script_words("欧盟对GPAI模型提出要求。[1]", "zh") == 0
+    closest = ("The reports do not say this directly; the closest passages:\n"
+               "“在职能方面，NAIIO处于“国家人工智能研究的中心枢纽”，会参与联邦工作。” [4]\n“2022年底以来，ChatGPT、DeepSeek等相继发布。” [3]")
+    assert mixed_script_words(closest, "en") == 0
+    question = "What does NAIIO do?"
+    assert restates_question("What does NAIIO do? [1]", question)
+    assert not restates_question(closest, question)
