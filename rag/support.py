@@ -289,7 +289,9 @@ class SupportJudge:
         held = normalise(f"{passage} {about}").lower()
         if missing_names := {a for a in latin_names(claim) if not self._names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
-        if missing_titles := [t for t in _TITLE.findall(claim) if to_simplified(normalise(t).lower()) not in to_simplified(held)]:
+        titles = _TITLE.findall(claim)
+        held_titles = to_simplified(held) if titles else ""  # once per judgement, only when a title is named
+        if missing_titles := [t for t in titles if to_simplified(normalise(t).lower()) not in held_titles]:
             # a law or report named in 《》 is a name like any other: the passage must hold it
             reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
