@@ -16,7 +16,7 @@ help:
 	@echo "make test   - set up and run the tests (real models, real chromadb, real browser)"
 	@echo "make eval   - index both corpora, run dev, tune and test, write HTML reports under evals/results/"
 	@echo "make bench  - print ingest, retrieval and answer benchmarks"
-	@echo "make gemma  - download and assemble EmbeddingGemma-300M (~1.1 GB, once) for ZHIKU_EMBEDDER=gemma"
+	@echo "make gemma  - download and assemble EmbeddingGemma-300M (~1.1 GB, once; the default embedder, else done on first use)"
 
 install: $(STAMP) ocr
 

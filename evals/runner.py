@@ -51,6 +51,14 @@ class ConfigEngine(Engine):
     def embedder(self):
         return self._base.embedder if self._shares_embedder else super().embedder
 
+    @cached_property
+    def checker_embedder(self):
+        return self._base.checker_embedder
+
+    @cached_property
+    def scorer_cross_lingual(self):
+        return self._base.scorer_cross_lingual
+
     @property
     def llm(self):
         return self._base.llm if self._shares_llm else super().llm

@@ -124,11 +124,11 @@ class Answerer:
 
     @cached_property
     def judge(self) -> SupportJudge:
-        return SupportJudge(self.engine.embedder, self._glossary)
+        return SupportJudge(self.engine.checker_embedder, self._glossary)
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge, getattr(self.engine.retriever, "cross_lingual", None))
+        return Compressor(self.judge, self.engine.scorer_cross_lingual)
 
     @property
     def _glossary(self):

