@@ -6,8 +6,8 @@ the dev set. Prints one markdown table per config: metric x (split, language).
 """
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -42,5 +42,15 @@ def table(run_dirs: list[Path]) -> str:
     return "\n".join(out)
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="Folders written by `zhiku eval --out`")
+    args = parser.parse_args()
+    missing = [str(p) for p in args.runs if not (p / "results.jsonl").is_file()]
+    if missing:
+        parser.error(f"no results.jsonl in {', '.join(missing)} / 这些目录中没有 results.jsonl")
+    print(table(args.runs))
+
+
 if __name__ == "__main__":
-    print(table([Path(p) for p in sys.argv[1:]]))
+    main()
