@@ -127,7 +127,8 @@ class Retriever:
         cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross or use_sentences else None
 
         by_share = self.settings.lexical_by_language_share if lexical_share is None else lexical_share
-        lexical_weight = self.language_share().get(language, 0.0) if by_share else 1.0
+        # a query of bare names and ids ("JWCC", "M/593") is in no language: its tokens match in any
+        lexical_weight = self.language_share().get(language, 0.0) if by_share and worded else 1.0
         similarity: dict[str, float] = {}
 
         def arms(within: set[str] | None) -> list[tuple[list[tuple[str, float]], float]]:
