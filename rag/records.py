@@ -85,6 +85,8 @@ class Query(BaseModel):
     standalone: str = Field(description="what is searched for: the question itself, or a follow-up made standalone")
     glossary_terms: list[str] = Field(default_factory=list, description="Chinese terms for an English question's words")
     terms: list[str] = Field(default_factory=list, description="key terms: the question's names and topic words")
+    expects: Literal["quantity", "date"] | None = Field(
+        None, description="the kind of figure the question asks for, where its form says so (多少, how many, when)")
 
 
 class Evidence(BaseModel):
@@ -99,6 +101,8 @@ class Evidence(BaseModel):
     section: str = ""
     quote_start: int = Field(0, description="offset in the source's text")
     quote_end: int = 0
+    translation: str | None = Field(None, description="the quote rendered in the question's language by the LLM, "
+                                    "when it is quoted as the closest passage and written in the other language")
 
 
 class SentenceCheck(BaseModel):

@@ -128,7 +128,7 @@ class Retriever:
 
         by_share = self.settings.lexical_by_language_share if lexical_share is None else lexical_share
         # a query of bare names and ids ("JWCC", "M/593") is in no language: its tokens match in any
-        lexical_weight = self.language_share().get(language, 0.0) if by_share and worded else 1.0
+        lexical_weight = self.language_share(allowed).get(language, 0.0) if by_share and worded else 1.0
         similarity: dict[str, float] = {}
 
         def arms(within: set[str] | None) -> list[tuple[list[tuple[str, float]], float]]:
@@ -204,14 +204,18 @@ class Retriever:
             reports = [r for r in reports if r.id in wanted]
         return {r.id for r in reports if _passes(r, venue, date_from, date_to)}
 
-    def language_share(self) -> dict[str, float]:
-        """Share of the indexed chunks in each language, from the catalog. Words of a question
-        can only match text in their own language: an English question's words over Chinese
-        reports hit the few English fragments (references, names), noise that fusion would
-        weigh like the dense arm's matches by meaning. So the lexical arm counts as much as
-        the index is in the question's language, computed from the user's own reports."""
+    def language_share(self, within: set[str] | None = None) -> dict[str, float]:
+        """Share of the indexed chunks in each language, from the catalog, over the reports
+        searched (`within`, when a filter narrows them). Words of a question can only match
+        text in their own language: an English question's words over Chinese reports hit the
+        few English fragments (references, names), noise that fusion would weigh like the
+        dense arm's matches by meaning. So the lexical arm counts as much as the searched text
+        is in the question's language, computed from the user's own reports: an English report
+        picked by a filter keeps BM25 at full weight for English questions."""
         counts: dict[str, int] = {}
         for report in self.reports().values():
+            if within is not None and report.id not in within:
+                continue
             counts[report.language] = counts.get(report.language, 0) + report.chunk_count
         total = sum(counts.values()) or 1
         return {language: n / total for language, n in counts.items()}

@@ -79,6 +79,10 @@ class ZhikuSettings(BaseSettings):
                                   "and key-term coverage); dev set: 1/75 answerable below it")
     evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "
                                     "writes, quoted by an extractive answer or when the model finds no answer")
+    translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
+                                    "the other language in the question's language with the LLM (marked as such)")
+    translate_until_s: float = Field(12.0, description="Seconds after the question past which no further closest "
+                                     "passage is translated (the first always is; each takes the 1.5B model ~5-10 s)")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from evals.questions import DEV_PATH, load_questions, normalise_for_match
-from rag.answer import CLOSEST, Answerer, focused_excerpts, may_become_not_found, says_not_found, shown_sentences
+from rag.answer import CLOSEST, TRANSLATION_MARK, Answerer, focused_excerpts, may_become_not_found, says_not_found, shown_sentences
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, check_answer
-from rag.records import SentenceCheck
+from rag.records import Answer, SentenceCheck
+from rag.script import single_line, untranslated
 from rag.compression import Compressor, estimate_tokens
 from rag.language import detect_language
 
@@ -222,3 +223,53 @@ def test_table_rows_urls_and_run_together_layout_are_no_evidence():
     assert not _is_prose("表 2：当前全球主要人工智能倡议 | 组织形式 | 多边 | 多方 | 国际组织")
     assert not _is_prose("参见欧盟委员会网站：https://digital-strategy.ec.europa.eu/en/policies")
     assert not _is_prose("专家及贡献者（按单位名称首字母排序）" + "阿里巴巴（中国）有限公司彭骏涛、雷永强" * 16)
+    assert not _is_prose("目录\n全球人工智能标准现状\n全球人工智能标准发展态势\n发展展望与建议")  # a contents page
+
+
+def test_a_reports_own_title_is_no_evidence():
+    from rag.answer import _is_cover
+    from rag.records import Source
+
+    source = Source(rank=1, chunk_id="c", report_id="yan-yang", title="欧美人工智能治理模式比较及启示",
+                    title_en="Comparison of Artificial Intelligence Governance Models Between the EU and the US",
+                    source="yan.pdf", text="", score=1.0)
+    assert _is_cover("Comparison of Artificial Intelligence Governance Model Between the EU and the US\n"
+                     "Yan Shaohua; Yang Zhao", source)
+    assert _is_cover("欧美人工智能治理模式比较及启示", source)
+    assert not _is_cover("欧美人工智能治理模式的比较表明，欧盟偏重立法而美国偏重行业自律，中国可兼取二者之长。", source)
+
+
+def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
+    from rag.questions import expected_answer, holds_expected
+
+    assert expected_answer("ISO/IEC JTC 1下设的人工智能分委会目前已发布多少项标准？") == "quantity"
+    assert expected_answer("How many countries signed the convention?") == "quantity"
+    assert expected_answer("When was the AI Office set up?") == expected_answer("欧盟何时成立人工智能办公室？") == "date"
+    assert expected_answer("Why did the plan break down?") is None
+    question = "ISO/IEC JTC 1下设的人工智能分委会目前已发布多少项标准？"
+    assert holds_expected("SC 42目前已发布37项相关标准", "quantity", question)
+    # the numbers of bodies and standards, and a heading's number, are names, not counts
+    assert not holds_expected("ISO和IEC在JTC 1下设人工智能分委会 (SC 42)，辅以工作组 (WG 13)", "quantity", question)
+    assert not holds_expected("01 全球人工智能标准现状", "quantity", question)
+    assert holds_expected("2024年1月24日成立", "date", "When was the AI Office set up?")
+
+
+def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
+    """An English reader cannot use a Chinese quote as it stands: the closest passages come with
+    an English rendering by the LLM, marked as a machine translation, the quote kept verbatim."""
+    question = "What was the annual budget of the EU AI Office in 2025?"
+    answerer = engine.answerer
+    query = answerer.query(question)
+    sources = engine.retriever.retrieve(query.standalone, k=engine.settings.top_k, language=query.language)
+    evidence = answerer.evidence(answerer.compressor.sentence_scores(query.standalone, sources, query.terms, "en"), sources)
+    assert any(detect_language(e.quote) == "zh" for e in evidence)
+    base = Answer(question=question, language="en", answer="", sources=sources, evidence=evidence)
+    # a deadline already passed: only the best quote is rendered (each takes the model seconds)
+    answer = answerer._quotes(answerer._translated(base, deadline=0.0), {}, 0.0, closest=True)
+    rendered = [e for e in answer.evidence if e.translation]
+    assert len(rendered) == 1 and rendered[0].quote == evidence[0].quote, [e.translation for e in answer.evidence]
+    assert detect_language(rendered[0].translation) == "en" and not untranslated(rendered[0].translation)
+    assert f"{TRANSLATION_MARK['en']} {rendered[0].translation}" in answer.answer
+    assert all(f"“{single_line(e.quote)}”" in answer.answer for e in evidence)  # the quotes stay verbatim
+    # nothing is rendered into the language it is already in
+    assert answerer.quote_translator([evidence[0].quote], "zh") == [None]

@@ -98,3 +98,28 @@ def test_join_adjacent_says_the_overlap_once():
     assert join_adjacent([left, right]) == "欧盟寻求规则型领导地位的核心目标是维护数字主权。技术研发水平不足是硬伤。"
     apart = _chunk("x3", "A", 3, "全新段落")
     assert join_adjacent([left, apart]).endswith("数字主权。\n全新段落")
+
+
+def test_bm25_weight_follows_the_language_of_the_reports_a_filter_searches(tmp_path, fresh_settings):
+    """An English report picked by filter in a mostly Chinese index: its English words match,
+    so an English question over it keeps BM25 at full weight."""
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "zh_report.md").write_text(
+        "# 人工智能治理观察\n\n" + "".join(f"第{i}部分讨论了人工智能标准体系建设、数据安全评估和算法备案制度的进展。" for i in range(1, 120)),
+        encoding="utf-8")
+    (folder / "en_report.md").write_text(
+        "# Notes on model audits\n\n" + " ".join(
+            f"Section {i} describes how independent auditors test frontier models for dangerous capabilities "
+            "before deployment and how labs report incidents to regulators." for i in range(1, 8)),
+        encoding="utf-8")
+    summary = ingest(fresh_settings, [folder])
+    assert summary.ok, summary.skipped
+    retriever = Engine(fresh_settings).retriever
+    reports = {r.language: r.id for r in retriever.reports().values()}
+    share = retriever.language_share()
+    assert 0 < share["en"] < 0.5 < share["zh"], share
+    assert retriever.language_share({reports["en"]}) == {"en": 1.0}

@@ -1,0 +1,57 @@
+"""Renderings of quoted passages in the reader's language, marked as translations.
+
+When the model finds no direct answer, the question is answered with the closest passages;
+an English reader cannot use a Chinese quote as it stands (nor a Chinese reader an English
+report's). The LLM renders each quote in another language than the question's (for English,
+amounts in 万/亿 converted by code first, so the figures are the report's); a rendering still
+in the wrong language, or empty, is left out rather than shown half done.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.llms import LLM
+
+from rag.figures import english_amounts
+from rag.language import detect_language
+from rag.prompts import load_prompt
+from rag.script import single_line, untranslated
+
+
+class QuoteTranslator:
+    def __init__(self, llm: LLM, cache_size: int = 512):
+        self.llm = llm
+        self.cache_size = cache_size
+        self._cache: dict[tuple[str, str], str | None] = {}  # the same closest passages come back for follow-ups
+
+    def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
+        """Each quote in `language`, best first; None where it already is in it, where no clean
+        rendering came, or once `deadline` (a perf_counter time) has passed: a rendering takes the
+        1.5B model several seconds, and the first is always made."""
+        renderings: list[str | None] = []
+        for quote in quotes:
+            late = deadline is not None and any(renderings) and time.perf_counter() > deadline
+            renderings.append(None if late or detect_language(quote) == language else self.translate(quote, language))
+        return renderings
+
+    def translate(self, quote: str, language: str) -> str | None:
+        key = (quote, language)
+        if key not in self._cache:
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = self._translate(quote, language)
+        return self._cache[key]
+
+    def _translate(self, quote: str, language: str) -> str | None:
+        text = single_line(quote)
+        text = english_amounts(text) if language == "en" else text
+        prompt = load_prompt("translate_quote", language).format(passage=text)
+        # a rendering takes about as many tokens as the source has characters (Chinese), or fewer
+        response = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)],
+                                 max_tokens=min(320, 16 + len(text)))
+        rendering = single_line((response.message.content or "").strip().strip('"“”'))
+        if not rendering or detect_language(rendering) != language or (language == "en" and untranslated(rendering)):
+            return None
+        return rendering
