@@ -259,8 +259,15 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language)))
             return
         timings["generate"] = ms()
-        if query.language == "en" and self._glossary is not None:
-            text = self._glossary.english_terms(text)  # Chinese terms the model copied, in English
+        if query.language == "en":
+            if self._glossary is not None:
+                text = self._glossary.english_terms(text)  # Chinese terms the model copied, in English
+            if untranslated(text):
+                try:  # the few words no glossary knows, by the model (a mended sentence is then checked)
+                    text = self.quote_translator.mend(text)
+                    timings["mend"] = ms()
+                except Exception as exc:
+                    log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone)
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()

@@ -8,6 +8,7 @@ in the wrong language, or empty, is left out rather than shown half done.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -17,7 +18,7 @@ from llama_index.core.llms import LLM
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt
-from rag.script import single_line, untranslated
+from rag.script import single_line, untranslated, untranslated_runs
 
 
 class QuoteTranslator:
@@ -35,6 +36,22 @@ class QuoteTranslator:
             late = deadline is not None and any(renderings) and time.perf_counter() > deadline
             renderings.append(None if late or detect_language(quote) == language else self.translate(quote, language))
         return renderings
+
+    def mend(self, text: str, max_terms: int = 3) -> str:
+        """An English answer with the few Chinese words the model left in it put into English
+        ("exacerbate the global digital鸿沟" -> "… digital divide"), each rendered once and
+        cached; a text with more is left for the checker to drop (it would be a Chinese answer)."""
+        runs = untranslated_runs(text)
+        if not runs or len(runs) > max_terms:
+            return text
+        for run in sorted(runs, key=len, reverse=True):
+            english = self.translate(run, "en")
+            if english:
+                english = english.rstrip(".").strip()
+                text = re.sub(rf"(?<=[A-Za-z]){re.escape(run)}|{re.escape(run)}(?=[A-Za-z])",
+                              lambda m: f" {english} ", text)  # glued to an English word: spaced
+                text = text.replace(run, english)
+        return re.sub(r"[ \t]{2,}", " ", text)
 
     def translate(self, quote: str, language: str) -> str | None:
         key = (quote, language)

@@ -38,6 +38,11 @@ def untranslated(sentence: str) -> bool:
     return bool(mixed_script_words(sentence)) or bool(_HAN.search(_QUOTED.sub("", sentence)))
 
 
+def untranslated_runs(sentence: str) -> list[str]:
+    """The Chinese runs an English sentence holds outside quoted titles and bracketed glosses."""
+    return list(dict.fromkeys(re.findall(r"[\u3400-\u9fff]+", _QUOTED.sub(" ", sentence))))
+
+
 def single_line(text: str) -> str:
     """A passage as one line: a line break beside a Chinese character and a space between two
     go (PDF layout), a space between Latin words stays."""

@@ -273,3 +273,13 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
     assert all(f"“{single_line(e.quote)}”" in answer.answer for e in evidence)  # the quotes stay verbatim
     # nothing is rendered into the language it is already in
     assert answerer.quote_translator([evidence[0].quote], "zh") == [None]
+
+
+def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
+    translator = engine.answerer.quote_translator
+    mended = translator.mend("The report warns that this could widen the global digital鸿沟 [1].")
+    assert not untranslated(mended), mended
+    assert mended.startswith("The report warns that this could widen the global digital ") and mended.endswith("[1].")
+    # a sentence that is mostly Chinese is no English answer to mend: the checker drops it
+    mostly = "The report says 欧盟采取了基于风险的方法，将人工智能系统分为四个等级，并禁止不可接受风险的系统，同时对高风险系统提出要求"
+    assert translator.mend(mostly) == mostly or not untranslated(translator.mend(mostly))
