@@ -18,7 +18,7 @@ from llama_index.core.embeddings import BaseEmbedding
 
 from rag.injection import reads_as_instruction
 from rag.language import detect_language
-from rag.questions import holds_expected
+from rag.questions import holds_expected, stated_figures
 from rag.records import Source
 from rag.support import SupportJudge, normalise, sentence_spans
 
@@ -90,7 +90,7 @@ class Compressor:
                         language: str | None = None, expects: str | None = None) -> list[tuple[float, int, int]]:
         """(score, source index, sentence index) for every sentence of every source. `expects`:
         the kind of figure the question asks for (rag.questions.expected_answer); holding one
-        the question does not state counts like key terms held.
+        the question does not state counts as much as half the question's key terms held.
 
         Embedding a sentence costs ~0.1 s on a busy CPU, so only the `max_embedded` best by
         key-term coverage (then retrieval rank) are embedded; the rest keep their lexical score.
@@ -101,8 +101,8 @@ class Compressor:
         lexical = [term_coverage(terms, text) for _, _, text in sentences]
         if expects:
             # no sentence without such a figure answers the question: it counts as much as half its terms
-            weight = max(1.0, len(terms) / 2)
-            lexical = [(c * len(terms) + weight * holds_expected(text, expects, question)) / (len(terms) + weight)
+            weight, asked = max(1.0, len(terms) / 2), stated_figures(question)
+            lexical = [(c * len(terms) + weight * holds_expected(text, expects, asked)) / (len(terms) + weight)
                        for c, (_, _, text) in zip(lexical, sentences)]
         order = sorted(range(len(sentences)), key=lambda x: (-lexical[x], sentences[x][0], sentences[x][1]))
         embedded = order[: self.max_embedded]

@@ -63,6 +63,11 @@ _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "
 _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
                                r"(?=[多余]?[个种类项大条家国年月倍次层方面位名轮届款成份])")
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
+# Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
+# "M/593") are names, not figures: two capitals, or one followed by "/", then the number.
+STANDARD_ID = re.compile(
+    r"(?<![A-Za-z])([A-Z]{2,}(?:/[A-Z]+)*|[A-Z](?=/))\s?/?\s?(\d+(?:[.:-]\d+)*)(?![\d])"
+)
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 _YEARS_AFTER = re.compile(r"\s*[多余+]?\s*(?:年(?!代)|-?years?\b)", re.I)
 # list numbering "1）", "2)" and footnote marks are no figures

@@ -20,18 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.figures import STANDARD_ID
 from rag.script import to_simplified
 from rag.glossary import GLOSSARY_PATH, default_glossary
 from rag.store import Store
 
 log = logging.getLogger(__name__)
 
-# Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
-# "M/593") are one term to a reader; word tokenizers cut them into letters and numbers that match
-# everywhere. Two capitals, or one followed by "/", then the number.
-_STANDARD_ID = re.compile(
-    r"(?<![A-Za-z])([A-Z]{2,}(?:/[A-Z]+)*|[A-Z](?=/))\s?/?\s?(\d+(?:[.:-]\d+)*)(?![\d])"
-)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"^[a-z][a-z'-]*$")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*%?$")
@@ -40,7 +35,7 @@ _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*%?$")
 def standard_ids(text: str) -> list[str]:
     """Canonical ids, lowercase 'prefix number'; a dated id also yields its undated form."""
     ids = []
-    for prefix, number in _STANDARD_ID.findall(text):
+    for prefix, number in STANDARD_ID.findall(text):
         whole = f"{prefix.lower()} {number}"
         ids.append(whole)
         undated = re.split(r"[:]", number)[0]

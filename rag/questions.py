@@ -5,7 +5,7 @@ import re
 from typing import Literal
 
 from rag.errors import InputError
-from rag.figures import extract_figures
+from rag.figures import STANDARD_ID, extract_figures
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -21,12 +21,18 @@ def validate_question(question: str, max_chars: int) -> str:
 
 
 # What kind of answer a question asks for, where its form says so: a count or amount ("多少",
-# "how many") or a date ("何时", "when"). A sentence that answers it holds such a figure that
-# the question does not already state; sentence scoring counts that like one more key term.
-_QUANTITY = re.compile(r"多少|几[项个家条种次位名类部批届]|多大|多高|多长|比例|占比|百分之几|"
+# "how many") or a date ("何时", "when did"). A sentence that answers it holds such a figure
+# that the question does not already state; sentence scoring counts that like key terms held.
+# (哪几个方面 asks for a list, 比例原则 is a principle, "what must they do when…" no date.)
+_QUANTITY = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|多大|多高|多长|占比|百分之几|"
                        r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
-_DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|何年|哪一天|日期|\bwhen\b|\b(?:what|which) (?:year|month|date|day)\b",
+_DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|何年|哪一天|^\s*when\b|\b(?:what|which) (?:year|month|date|day)\b",
                    re.I)
+# The number of a body, a standard or a clause is a name, not a count ("SC 42", "WG 13",
+# "ISO/IEC 42001:2023", "SG21", "第十七条", "Article 5"), nor is a heading's "01"; a currency
+# code before an amount ("EUR 1 billion") is no such name.
+_IDENTIFIER = re.compile(rf"(?!(?:EUR|USD|RMB|CNY|GBP|JPY|HKD)\b){STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
+                         r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
 def expected_answer(question: str) -> Literal["quantity", "date"] | None:
@@ -35,16 +41,19 @@ def expected_answer(question: str) -> Literal["quantity", "date"] | None:
     return "date" if _DATE.search(question) else None
 
 
-def holds_expected(sentence: str, expects: str | None, question: str) -> bool:
+def stated_figures(question: str) -> set[str]:
+    """The figures a question itself states, once per question."""
+    return {f.raw.strip() for f in extract_figures(question)}
+
+
+def holds_expected(sentence: str, expects: str | None, asked: set[str]) -> bool:
     """The sentence holds a figure of the expected kind that the question does not state
-    ("SC 42已发布37项" answers "SC 42发布了多少项", "SC 42" alone does not)."""
+    (`asked`, from stated_figures): "SC 42已发布37项" answers "SC 42发布了多少项", "SC 42" alone does not."""
     if expects is None:
         return False
-    asked = {f.raw.strip() for f in extract_figures(question)}
-    kinds = ("number", "percent") if expects == "quantity" else ("date",)
-    return any(f.kind in kinds and f.raw.strip() not in asked for f in extract_figures(_IDENTIFIER.sub(" ", sentence)))
-
-
-# The number of a body, a standard or a clause is a name, not a count: "SC 42", "WG 13",
-# "ISO/IEC 42001:2023", "JTC 1", "SG21", "Article 5", "第十七条", and a heading's "01"
-_IDENTIFIER = re.compile(r"(?<!\d)0\d(?![\d.,%])|(?<![A-Za-z])(?:[A-Z][A-Za-z]*[/-]?)+\s?\d+(?:[-:.]\d+)*|\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
+    figures = [f for f in extract_figures(_IDENTIFIER.sub(" ", sentence)) if f.raw.strip() not in asked]
+    if expects == "quantity":
+        return any(f.kind in ("number", "percent") for f in figures)
+    # an English year stands alone ("by 2030"), where Chinese writes 2030年
+    return any(f.kind == "date" or (f.kind == "number" and not f.unit and f.value == int(f.value)
+                                     and 1900 <= f.value <= 2100 and f.raw.strip().isdigit()) for f in figures)

@@ -8,7 +8,7 @@ in the wrong language, or empty, is left out rather than shown half done.
 """
 from __future__ import annotations
 
-import re
+import logging
 import time
 from collections.abc import Sequence
 
@@ -18,7 +18,9 @@ from llama_index.core.llms import LLM
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt
-from rag.script import single_line, untranslated, untranslated_runs
+from rag.script import replace_outside_quotes, single_line, untranslated, untranslated_runs
+
+log = logging.getLogger(__name__)
 
 
 class QuoteTranslator:
@@ -30,28 +32,35 @@ class QuoteTranslator:
     def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
         """Each quote in `language`, best first; None where it already is in it, where no clean
         rendering came, or once `deadline` (a perf_counter time) has passed: a rendering takes the
-        1.5B model several seconds, and the first is always made."""
+        1.5B model several seconds, so after the first attempt the clock decides. A failing call
+        costs only its own quote."""
         renderings: list[str | None] = []
+        attempted = False
         for quote in quotes:
-            late = deadline is not None and any(renderings) and time.perf_counter() > deadline
-            renderings.append(None if late or detect_language(quote) == language else self.translate(quote, language))
+            if detect_language(quote) == language or (attempted and deadline is not None
+                                                      and time.perf_counter() > deadline):
+                renderings.append(None)
+                continue
+            attempted = True
+            try:
+                renderings.append(self.translate(quote, language))
+            except Exception as exc:  # the quote itself is still shown
+                log.warning("quote not translated: %s: %s", type(exc).__name__, exc)
+                renderings.append(None)
         return renderings
 
-    def mend(self, text: str, max_terms: int = 3) -> str:
+    def mend(self, text: str, max_terms: int = 2) -> str:
         """An English answer with the few Chinese words the model left in it put into English
-        ("exacerbate the global digital鸿沟" -> "… digital divide"), each rendered once and
-        cached; a text with more is left for the checker to drop (it would be a Chinese answer)."""
+        ("widen the global digital鸿沟" -> "… digital divide"), each rendered once and cached, outside
+        quoted titles and bracketed glosses (those may stay Chinese); a text with more is left for
+        the checker to drop (it is no English answer), which also bounds the calls to two."""
         runs = untranslated_runs(text)
         if not runs or len(runs) > max_terms:
             return text
         for run in sorted(runs, key=len, reverse=True):
-            english = self.translate(run, "en")
-            if english:
-                english = english.rstrip(".").strip()
-                text = re.sub(rf"(?<=[A-Za-z]){re.escape(run)}|{re.escape(run)}(?=[A-Za-z])",
-                              lambda m: f" {english} ", text)  # glued to an English word: spaced
-                text = text.replace(run, english)
-        return re.sub(r"[ \t]{2,}", " ", text)
+            if english := self.translate(run, "en"):
+                text = replace_outside_quotes(text, run, english.rstrip(".").strip())
+        return text
 
     def translate(self, quote: str, language: str) -> str | None:
         key = (quote, language)
@@ -69,6 +78,9 @@ class QuoteTranslator:
         response = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)],
                                  max_tokens=min(320, 16 + len(text)))
         rendering = single_line((response.message.content or "").strip().strip('"“”'))
-        if not rendering or detect_language(rendering) != language or (language == "en" and untranslated(rendering)):
+        raw = response.raw if isinstance(response.raw, dict) else {}
+        cut_off = (raw.get("choices") or [{}])[0].get("finish_reason") == "length"
+        if cut_off or not rendering or detect_language(rendering) != language or (
+                language == "en" and untranslated(rendering)):
             return None
         return rendering

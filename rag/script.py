@@ -43,6 +43,18 @@ def untranslated_runs(sentence: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r"[\u3400-\u9fff]+", _QUOTED.sub(" ", sentence))))
 
 
+def replace_outside_quotes(text: str, chinese: str, english: str) -> str:
+    """`chinese` put into `english` wherever it stands outside a quoted title or bracketed gloss,
+    spaced from the words beside it and not from the punctuation after it."""
+    pieces, cursor = [], 0
+    for quoted in _QUOTED.finditer(text):
+        pieces += [text[cursor:quoted.start()].replace(chinese, f" {english} "), quoted.group(0)]
+        cursor = quoted.end()
+    pieces.append(text[cursor:].replace(chinese, f" {english} "))
+    text = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
+    return re.sub(r" +(?=[,.:;!?)\]])", "", text).strip()
+
+
 def single_line(text: str) -> str:
     """A passage as one line: a line break beside a Chinese character and a space between two
     go (PDF layout), a space between Latin words stays."""

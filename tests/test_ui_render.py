@@ -99,3 +99,13 @@ def test_retrieved_panel_lists_every_source_with_report_metadata():
     assert html.count('class="zk-source"') == 2
     assert "邢亚杰、李丹成" in html and "2025-02" in html and "《国际问题研究》" in html
     assert 'data-msg="3"' in html
+
+
+def test_a_closest_passages_rendering_is_shown_small_under_its_quote():
+    answer = Answer(question="q", language="en", status="closest",
+                    answer="The reports do not say this directly; the closest passages:\n“罚款最高3500万欧元。” [1]\n"
+                           f"(Machine translation) Fines of up to 35 million euros. {EVIL}",
+                    sentences=[SentenceCheck(text="罚款最高3500万欧元。", citations=[1], supported=True, support=1.0)])
+    md = render.answer_markdown(answer, 3, "en")
+    assert "<small><em>(Machine translation) Fines of up to 35 million euros." in md
+    assert "<img" not in md and md.index("罚款最高") < md.index("Machine translation")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from rag.answer import TRANSLATION_MARK
 from rag.citations import CITATION_MARK, marker_numbers
 from rag.records import Answer, Evidence, Report, Source
 from rag.script import single_line
@@ -93,6 +94,10 @@ def answer_markdown(answer: Answer, msg_index: int, language: UILanguage) -> str
         cursor = end
     pieces.append(escape(text[cursor:]))
     body = _with_chips("".join(pieces), msg_index)
+    if answer.status == "closest":
+        # a quote's rendering in the reader's language reads as an aid under the quote, not a claim
+        mark = re.escape(escape(TRANSLATION_MARK[answer.language]))
+        body = re.sub(rf"^({mark}.*)$", r"<small><em>\1</em></small>", body, flags=re.M)
     if answer.notice:
         body = f"<em>⚠ {escape(answer.notice)}</em>\n\n{body}"
     if any_unsupported:
