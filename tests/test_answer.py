@@ -11,7 +11,10 @@ from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, check_answer
 from rag.records import Answer, SentenceCheck
 from rag.script import single_line, untranslated
-from rag.compression import Compressor, estimate_tokens
+import numpy as np
+
+from rag.components.sentence_vectors import sentence_key
+from rag.compression import Compressor, estimate_tokens, usable_sentences
 from rag.language import detect_language
 
 FINE_QUESTION = "对于不遵守人工智能系统相关禁令的公司，《人工智能法案》规定的最高罚款是多少？"
@@ -197,9 +200,46 @@ def test_english_questions_excerpts_are_chosen_with_the_cross_lingual_embedder(e
         read = [e.text for _, e in focused_excerpts(excerpts, sources)]
         return sum(any(normalise_for_match(v) in normalise_for_match(t) for t in read) for v in question.evidence)
 
-    # the answer step scores with USE whatever retrieves (Engine.scorer_cross_lingual)
-    assert engine.answerer.compressor.cross_lingual is not None
-    assert evidence_read(engine.answerer.compressor) > evidence_read(Compressor(engine.answerer.judge))
+    # without stored sentence vectors the answer step scores with USE whatever retrieves
+    # (Engine.scorer_cross_lingual)
+    with_use = Compressor(engine.answerer.judge, engine.scorer_cross_lingual)
+    assert evidence_read(with_use) > evidence_read(Compressor(engine.answerer.judge))
+
+
+def test_stored_sentence_vectors_are_each_sentences_own_embedding(engine):
+    # the sentence arm is looked up by the sentence's text: a key that drifted from what ingest
+    # embedded would silently score sentences with another sentence's vector, or none
+    stored = engine.stored_sentences
+    assert stored is not None and engine.settings.sentence_arm_id in engine.store.vector_arms
+    source = engine.retriever.retrieve(FINE_QUESTION, k=1)[0]
+    spans = usable_sentences(source.text)
+    texts = [source.text[a:b] for a, b in spans]
+    cosines = stored.cosines(FINE_QUESTION, [source], [texts])[0]
+    assert sum(c is not None for c in cosines) >= len(texts) - 1, "every sentence but a stray heading has a vector"
+    query = np.asarray(engine.embedder.get_query_embedding(FINE_QUESTION))
+    fresh = np.asarray(engine.embedder.get_text_embedding_batch([sentence_key(t) for t in texts])) @ query
+    held = [(c, f) for c, f in zip(cosines, fresh) if c is not None]
+    assert np.allclose([c for c, _ in held], [f for _, f in held], atol=2e-3)
+
+
+def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e5_and_use(engine):
+    # English questions over Chinese text: e5 on the best 14 sentences plus USE on all of them
+    # (the scorer without stored vectors) against the main embedder's vector of every sentence
+    questions = [q for q in load_questions(DEV_PATH) if q.lang == "en" and q.type != "unanswerable"][:12]
+    old = Answerer(engine)
+    old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual)
+
+    def held(answerer) -> int:
+        found = 0
+        for q in questions:
+            query = answerer.query(q.question)
+            sources = engine.retriever.retrieve(query.standalone, k=engine.settings.top_k, language="en")
+            scored = answerer.compressor.sentence_scores(query.standalone, sources, query.terms, "en", query.expects)
+            cited = [sources[e.n - 1].text for e in answerer.evidence(scored, sources)]
+            found += sum(any(normalise_for_match(v) in normalise_for_match(t) for t in cited) for v in q.evidence)
+        return found
+
+    assert held(engine.answerer) >= held(old)
 
 
 def test_a_sentence_of_two_overlapping_chunks_is_read_once(engine):

@@ -22,6 +22,10 @@ def test_bundled_corpus_is_indexed_as_reports(engine):
     assert reports["yan-yang-eu-us-governance-models"].source.startswith("003_")
     assert all(r.chunk_count > 0 for r in reports.values())
     assert engine.store.vector_count() == engine.store.chunk_count()
+    # the main embedder's sentence arm: every chunk, one vector per embedded sentence
+    arm = engine.settings.sentence_arm_id
+    assert arm == f"{engine.settings.embedder_id}-sentences"
+    assert engine.store.vector_ids(arm) == engine.store.chunk_ids()
 
 
 @pytest.mark.parametrize(

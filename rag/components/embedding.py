@@ -56,6 +56,7 @@ class GemmaEmbedding(BaseEmbedding):
     model_path: str
     threads: int = min(2, os.cpu_count() or 1)
     _model: Any = PrivateAttr(default=None)
+    _queries: dict = PrivateAttr(default_factory=dict)
 
     def _load(self):
         if self._model is None:
@@ -75,7 +76,12 @@ class GemmaEmbedding(BaseEmbedding):
         return vectors.astype("float32").tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query], as_query=True)[0]
+        # retrieval and the sentence scorer embed the same question: once is enough
+        if query not in self._queries:
+            self._queries[query] = self._encode([query], as_query=True)[0]
+            while len(self._queries) > 64:
+                self._queries.pop(next(iter(self._queries)), None)
+        return self._queries[query]
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._encode([text], as_query=False)[0]

@@ -1,14 +1,18 @@
-"""Sentence-arm component: one cross-lingual vector per sentence of a chunk.
+"""Sentence-arm component: one vector per sentence of a chunk, from the main embedder (the
+default) or the cross-lingual one (the small preset's USE).
 
-USE is a sentence encoder: an English question lands near the one Chinese sentence that
-answers it, while the vector of a 600-character chunk averages that sentence away (dev set,
-evals.compare_retrieval: English recall@5 0.829 -> 0.895 with this arm added). The store keeps
-these vectors under "<chunk id>#<n>" and a search max-pools them back to chunks.
+A question lands near the one sentence that answers it, while the vector of a 600-character
+chunk averages that sentence away (USE on the dev set, evals.compare_retrieval: English
+recall@5 0.829 -> 0.895 with this arm added). The store keeps these vectors under
+"<chunk id>#<n>"; a search max-pools them back to chunks, and the answer step's sentence
+scorer reads them (rag.compression) instead of embedding sentences per question.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
 from rag.settings import ZhikuSettings
@@ -18,12 +22,17 @@ from rag.support import sentence_spans
 _BROKEN_HAN = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
 
+def sentence_key(sentence: str) -> str:
+    """A sentence as it is embedded: PDF line breaks inside Chinese dropped, spaces collapsed."""
+    return re.sub(r"\s+", " ", _BROKEN_HAN.sub("", sentence)).strip()
+
+
 def chunk_sentences(text: str, min_chars: int = 6) -> list[str]:
     """The sentences of a chunk worth a vector (headings and stray marks are too short to
     mean anything alone); a chunk without one is its own sentence."""
     sentences = []
     for a, b in sentence_spans(text, clauses=False):
-        sentence = re.sub(r"\s+", " ", _BROKEN_HAN.sub("", text[a:b])).strip()
+        sentence = sentence_key(text[a:b])
         if len(sentence) >= min_chars:
             sentences.append(sentence)
     return sentences or [text.strip()]
@@ -45,5 +54,40 @@ class SentenceVectors:
         return grouped
 
 
-def build_sentence_embedder(settings: ZhikuSettings, cross_lingual: BaseEmbedding | None) -> SentenceVectors | None:
-    return SentenceVectors(cross_lingual) if settings.sentence_arm_id and cross_lingual is not None else None
+def build_sentence_embedder(settings: ZhikuSettings, main: BaseEmbedding,
+                            cross_lingual: BaseEmbedding | None) -> SentenceVectors | None:
+    if settings.sentence_arm_id is None:
+        return None
+    embedder = main if settings.sentence_embedder == "main" else cross_lingual
+    return SentenceVectors(embedder) if embedder is not None else None
+
+
+class StoredSentenceVectors:
+    """Cosines of a question with the sources' sentences, read from the sentence arm the main
+    embedder built at ingest: embedding the ~60 sentences of six sources per question took
+    EmbeddingGemma 10 s on 2 cores, reading their vectors takes milliseconds."""
+
+    def __init__(self, store, embedder: BaseEmbedding, arm: str):
+        self.store, self.embedder, self.arm = store, embedder, arm
+
+    def cosines(self, question: str, sources: Sequence, sentences: Sequence[Sequence[str]]
+                ) -> list[list[float | None]] | None:
+        """Per source, the cosine of each of its `sentences` with the question (None for a
+        sentence without a stored vector); None when no source has stored vectors at all."""
+        query = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
+        query /= np.linalg.norm(query) or 1.0
+        stored = [chunk_sentences(source.text) if source.chunk_id else [] for source in sources]
+        # one read for all sources: ids are "<chunk id>#<n>", n over the chunk's embedded sentences
+        ids = [f"{source.chunk_id}#{n}" for source, texts in zip(sources, stored) for n in range(len(texts))]
+        vectors = self.store.chunk_vectors(ids, self.arm) if ids else {}
+        out, found = [], False
+        for source, texts, wanted in zip(sources, stored, sentences):
+            by_text = {t: vectors[f"{source.chunk_id}#{n}"] for n, t in enumerate(texts) if f"{source.chunk_id}#{n}" in vectors}
+            found = found or bool(by_text)
+            row = []
+            for text in wanted:
+                vector = by_text.get(sentence_key(text))
+                row.append(None if vector is None else float(np.asarray(vector, dtype=np.float32) @ query
+                                                             / (np.linalg.norm(vector) or 1.0)))
+            out.append(row)
+        return out if found else None
