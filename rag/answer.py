@@ -179,11 +179,17 @@ class Answerer:
                      terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
-        """How sure retrieval is that the sources answer the question, 0–1: the best sentence's
-        score (dense + lexical) and the share of the question's key terms the top sources hold.
-        Either alone lets an off-topic question through when the corpus shares its vocabulary."""
+        """How sure retrieval is that the sources are on the question's topic, 0–1. With stored
+        sentence vectors: the best cosine of the question with any source sentence, stretched
+        like the sentence scores (on the held-out tune questions of both corpora answerable
+        ones had a cosine of 0.44 or more, off-topic ones 0.37 at most, while key-term coverage
+        let "the capital of France" through on the reports' mentions of France). Without them:
+        the best sentence's score (dense + lexical) and the share of the question's key terms
+        the top sources hold."""
         if not scored:
             return 0.0
+        if (on_topic := getattr(scored, "on_topic", None)) is not None:
+            return round(on_topic, 4)
         coverage = term_coverage(query.terms, " ".join(s.text for s in sources[:3]))
         return round(0.6 * max(s for s, _, _ in scored) + 0.4 * coverage, 4)
 

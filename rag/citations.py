@@ -71,8 +71,13 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         cited = [n for n in dict.fromkeys(marker_numbers(sentence)) if 1 <= n <= len(sources)]
         # A bare "80 [1]" answers "with how many countries…?": judged with the question it
         # answers, its figure must stand where the passage speaks of those countries.
-        judged = f"{question.rstrip('？?')}: {claim}" if question and not states_something(claim) else claim
-        verdicts = {n: judge.judge(judged, s.text, about=_report_names(s), question=question)
+        bare = bool(question) and not states_something(claim)
+        judged = f"{question.rstrip('？?')}: {claim}" if bare else claim
+        # the names and bodies of a bare figure's claim are the question's, by construction: the
+        # passage must hold the figure where it speaks of the subject, not repeat every name
+        # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written)
+        verdicts = {n: judge.judge(judged, s.text, about=f"{_report_names(s)} {question}" if bare else _report_names(s),
+                                   question=question)
                     for n, s in enumerate(sources, 1)}
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")

@@ -30,6 +30,13 @@ _QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 �
                       "for to and or by with according report article say says said its their it this that".split())
 
 
+class SentenceScores(list):
+    """(score, source index, sentence index) per sentence; `on_topic`: the best stretched cosine
+    of the question with any sentence's stored vector (None without stored vectors)."""
+
+    on_topic: float | None = None
+
+
 @dataclass
 class Excerpt:
     """What the LLM reads of one source: the chosen sentences, joined with an ellipsis."""
@@ -96,7 +103,7 @@ class Compressor:
         self.stored = stored
 
     def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
-                        language: str | None = None, expects: str | None = None) -> list[tuple[float, int, int]]:
+                        language: str | None = None, expects: str | None = None) -> SentenceScores:
         """(score, source index, sentence index) for every sentence of every source. `expects`:
         the kind of figure the question asks for (rag.questions.expected_answer); holding one
         the question does not state counts as much as half the question's key terms held.
@@ -114,8 +121,10 @@ class Compressor:
             lexical = [(c * len(terms) + weight * holds_expected(text, expects, asked)) / (len(terms) + weight)
                        for c, (_, _, text) in zip(lexical, sentences)]
         if stored := self._stored_semantic(question, sources, spans):
-            return [((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j)
-                    for x, ((i, j, _), semantic) in enumerate(zip(sentences, stored))]
+            scores = SentenceScores(((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j)
+                                    for x, ((i, j, _), semantic) in enumerate(zip(sentences, stored)))
+            scores.on_topic = max(stored)
+            return scores
         order = sorted(range(len(sentences)), key=lambda x: (-lexical[x], sentences[x][0], sentences[x][1]))
         embedded = order[: self.max_embedded]
         cosines = dict(zip(embedded, self.judge.similarities(question, [sentences[x][2] for x in embedded])))
@@ -127,7 +136,7 @@ class Compressor:
             if across is not None:
                 semantic = max(semantic, float(across[x]))
             scored.append(((1 - self.lexical_weight) * semantic + self.lexical_weight * lexical[x], i, j))
-        return scored
+        return SentenceScores(scored)
 
     def _stored_semantic(self, question: str, sources: Sequence[Source],
                          spans: Sequence[Sequence[tuple[int, int]]]) -> list[float] | None:

@@ -28,7 +28,7 @@ from rag.store import Store
 _PLAIN_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
 
 # "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone,
-# "sentences" the cross-lingual embedder over single sentences alone.
+# "sentences" the sentence arm alone (the main or the cross-lingual embedder over single sentences).
 Mode = Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"]
 
 

@@ -76,8 +76,9 @@ class ZhikuSettings(BaseSettings):
     context_budget_tokens: int = Field(400, description="Tokens of compressed source text the LLM reads "
                                        "(evals/bench_answer.py --budgets measures the trade-off)")
     min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
-    min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (best sentence score "
-                                  "and key-term coverage); dev set: 1/75 answerable below it")
+    min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
+                                  "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
+                                  "measured by evals.probe_confidence)")
     evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "
                                     "writes, quoted by an extractive answer or when the model finds no answer")
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
@@ -122,12 +123,13 @@ class ZhikuSettings(BaseSettings):
         "vectors instead of embedding sentences per question), the cross-lingual one (the small preset: USE), or none",
     )
     sentence_arm_weights: dict[str, float] = Field(
-        # USE (the small preset), dev set, English recall@5 by weight: 1 0.842, 1.5 0.882, 2 0.895,
-        # 3 0.868; Chinese questions lost with any weight (0.5: 0.932 -> 0.869)
-        {"en": 0.0, "zh": 0.0},
+        # EmbeddingGemma's sentence arm at 1 for both languages lifted recall@5 on the dev set and
+        # both held-out sets (evals/EXPERIMENTS.md, session 13). USE's (the small preset's, set
+        # there): English 2, Chinese 0, since USE cost Chinese questions at any weight
+        {"en": 1.0, "zh": 1.0},
         description="RRF weight, by question language, of the arm that matches the question against single "
-        "sentences of the chunks with the cross-lingual embedder (USE is a sentence encoder; a 600-character "
-        "chunk blurs the one sentence an English question is about). All 0 leaves the arm out of the index.",
+        "sentences of the chunks (a 600-character chunk's vector blurs the one sentence a question is "
+        "about). Under the cross-lingual sentence embedder, all 0 leaves the arm out of the index.",
     )
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
     context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")

@@ -154,6 +154,24 @@ def test_a_bare_figure_is_judged_as_the_answer_to_its_question(engine):
     assert not checks[0].supported
 
 
+def test_a_bare_figure_need_not_find_every_name_of_its_question_in_the_passage(engine):
+    # the passage writes "SC 42", the asker "ISO/IEC JTC 1/SC 42": the figure must be where the
+    # passage speaks of the subject; the question's other names are the asker's
+    question = "How many AI standards had ISO/IEC JTC 1/SC 42 published?"
+    sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
+    holding = [n for n, s in enumerate(sources, 1) if "SC 42目前已发布37项" in s.text]
+    assert holding, [s.text[:60] for s in sources]
+    assert "JTC" not in sources[holding[0] - 1].text
+    _, _, checks = check_answer(f"37 [{holding[0]}]", sources, engine.answerer.judge, question)
+    assert checks[0].supported, checks[0]
+    _, _, checks = check_answer(f"36 [{holding[0]}]", sources, engine.answerer.judge, question)
+    assert not checks[0].supported
+    # a sentence of the model's own must still find its names in the passage
+    _, _, checks = check_answer(f"The JTC 1 committee has published 37 standards [{holding[0]}].", sources,
+                                engine.answerer.judge, question)
+    assert not checks[0].supported
+
+
 def test_not_found_is_never_streamed_and_gives_way_to_the_closest_passages(engine):
     assert may_become_not_found("The reports do") and may_become_not_found("资料中没有")
     assert not may_become_not_found("The reports describe") and not may_become_not_found("欧盟")
