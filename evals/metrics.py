@@ -106,12 +106,18 @@ def _own_words(answer: str) -> str:
 
 
 def restates_question(answer: str, question: str) -> bool:
-    """The answer is the question said again (or holds it almost whole)."""
+    """The answer is the question said again (or holds it almost whole) and gives no figure the
+    question lacks: "截至2025年6月，JTC 21发布了15项标准" for "…发布了多少项标准？" answers it."""
     from difflib import SequenceMatcher
 
-    a = normalise_for_match(_own_words(answer)).rstrip("。.?？")
+    from rag.figures import extract_figures
+
+    own = _own_words(answer)
+    a = normalise_for_match(own).rstrip("。.?？")
     q = normalise_for_match(question).rstrip("。.?？")
     if not a or not q:
+        return False
+    if {f.raw.strip() for f in extract_figures(own)} - {f.raw.strip() for f in extract_figures(question)}:
         return False
     return SequenceMatcher(None, a, q).ratio() >= 0.75 or (len(q) >= 12 and q in a and len(a) < 1.5 * len(q))
 

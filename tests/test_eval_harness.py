@@ -173,3 +173,7 @@ def test_mixed_script_and_restating_count_the_answers_own_words_not_its_quotes()
     question = "What does NAIIO do?"
     assert restates_question("What does NAIIO do? [1]", question)
     assert not restates_question(closest, question)
+    # the question said again with the figure it asks for answers it
+    asked = "截至2025年6月，CEN/CLC JTC 21发布了多少项人工智能标准？"
+    assert not restates_question("截至2025年6月，CEN/CLC JTC 21发布了15项人工智能标准。[1]", asked)
+    assert restates_question("截至2025年6月，CEN/CLC JTC 21发布了人工智能标准。[1]", asked)

@@ -46,11 +46,18 @@ class SentenceVectors:
 
     def get_text_embedding_batch(self, texts: list[str]) -> list[list[list[float]]]:
         per_text = [chunk_sentences(t) for t in texts]
-        flat = self.embedder.get_text_embedding_batch([s for sentences in per_text for s in sentences])
+        sentences = [s for group in per_text for s in group]
+        # shortest first: the embedder pads each batch to its longest text, and sentences range
+        # from a heading to a 600-character clause
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        vectors = self.embedder.get_text_embedding_batch([sentences[i] for i in order])
+        flat = [None] * len(sentences)
+        for i, vector in zip(order, vectors):
+            flat[i] = vector
         grouped, start = [], 0
-        for sentences in per_text:
-            grouped.append(flat[start : start + len(sentences)])
-            start += len(sentences)
+        for group in per_text:
+            grouped.append(flat[start : start + len(group)])
+            start += len(group)
         return grouped
 
 
