@@ -46,7 +46,7 @@ TRANSLATION_MARK = {"en": "(Machine translation)", "zh": "（机器翻译）"}
 
 EXCERPT_SCORE_GAP = 0.1
 MAX_EXCERPTS = 3
-# Quoted sentences must bear on the question at least this much (sentence score, 0-1).
+# Quoted sentences after the best must bear on the question at least this much (sentence score, 0-1).
 EVIDENCE_MIN_SCORE = 0.3
 
 
@@ -198,7 +198,10 @@ class Answerer:
         spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
         chosen, seen = [], set()
         for score, i, j in sorted(scored, reverse=True):
-            if score < EVIDENCE_MIN_SCORE or len(chosen) >= self.settings.evidence_sentences:
+            # a question past the refusal threshold is on topic: its best sentence is evidence
+            # even when its words are not the question's (an English question's key terms are
+            # its names only, so its best sentences score on meaning alone)
+            if (score < EVIDENCE_MIN_SCORE and chosen) or len(chosen) >= self.settings.evidence_sentences:
                 break
             a, b = spans[i][j]
             text = sources[i].text[a:b]

@@ -284,6 +284,23 @@ def test_table_rows_urls_and_run_together_layout_are_no_evidence():
     assert not _is_prose("目录\n全球人工智能标准现状\n全球人工智能标准发展态势\n发展展望与建议")  # a contents page
 
 
+def test_an_on_topic_questions_best_sentence_is_evidence_even_when_it_scores_low():
+    # past the refusal threshold a question is on topic; an English question's best sentences
+    # score on meaning alone, and an empty evidence list would refuse it
+    from types import SimpleNamespace
+
+    from rag.records import Source
+    from rag.settings import load_settings
+
+    text = "欧盟采取基于风险的分级监管治理思路，将人工智能技术划分为四个等级。不可接受风险的人工智能系统被全面禁止使用。"
+    source = Source(rank=1, score=0.5, report_id="r", title="报告", source="r.txt", text=text, chunk_id="c")
+    answerer = Answerer(SimpleNamespace(settings=load_settings()))
+    evidence = answerer.evidence([(0.2, 0, 0), (0.19, 0, 1)], [source])
+    assert [e.quote for e in evidence] == ["欧盟采取基于风险的分级监管治理思路，将人工智能技术划分为四个等级。"]
+    assert len(answerer.evidence([(0.5, 0, 1), (0.31, 0, 0)], [source])) == 2
+    assert len(answerer.evidence([(0.5, 0, 1), (0.2, 0, 0)], [source])) == 1
+
+
 def test_a_reports_own_title_is_no_evidence():
     from rag.answer import _is_cover
     from rag.records import Source
