@@ -17,6 +17,7 @@ from rag.components.sentence_vectors import sentence_key
 from rag.compression import Compressor, estimate_tokens, usable_sentences
 from rag.language import detect_language
 
+HELDOUT = DEV_PATH.parent / "bundled_heldout.jsonl"
 FINE_QUESTION = "对于不遵守人工智能系统相关禁令的公司，《人工智能法案》规定的最高罚款是多少？"
 
 
@@ -210,7 +211,8 @@ def test_a_paraphrased_not_found_counts_as_one():
 def test_english_questions_excerpts_are_chosen_with_the_cross_lingual_embedder(engine):
     # e5 across languages scores sentences poorly: alone, it left the WIC report's explanation out
     question = next(q for q in load_questions(DEV_PATH) if q.id == "en-020")
-    sources = engine.retriever.retrieve(question.question, k=engine.settings.top_k)
+    # the sources an index without stored sentence vectors retrieves: it has no sentence arm
+    sources = engine.retriever.retrieve(question.question, k=engine.settings.top_k, sentences=False)
     terms = engine.answerer.query(question.question).glossary_terms
 
     def evidence_read(compressor) -> int:
@@ -242,8 +244,9 @@ def test_stored_sentence_vectors_are_each_sentences_own_embedding(engine):
 
 def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e5_and_use(engine):
     # English questions over Chinese text: e5 on the best 14 sentences plus USE on all of them
-    # (the scorer without stored vectors) against the main embedder's vector of every sentence
-    questions = [q for q in load_questions(DEV_PATH) if q.lang == "en" and q.type != "unanswerable"][:12]
+    # (the scorer without stored vectors) against the main embedder's vector of every sentence,
+    # on the held-out tune split (evals/EXPERIMENTS.md, session 13: 14 of its 15 spans against 12)
+    questions = [q for q in load_questions(HELDOUT) if q.lang == "en" and q.type != "unanswerable" and q.split == "tune"]
     old = Answerer(engine)
     old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual)
 
@@ -257,7 +260,7 @@ def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e
             found += sum(any(normalise_for_match(v) in normalise_for_match(t) for t in cited) for v in q.evidence)
         return found
 
-    assert held(engine.answerer) >= held(old)
+    assert held(engine.answerer) > held(old)
 
 
 def test_a_sentence_of_two_overlapping_chunks_is_read_once(engine):
