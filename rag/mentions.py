@@ -67,13 +67,28 @@ class ReportMentions:
             (re.compile(rf"\b{re.escape(name)}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)
         ]
 
+    def _spans(self, question: str) -> list[tuple[int, int, str]]:
+        """(start, end, report id) of every name of a report in the question."""
+        found: list[tuple[int, int, str]] = []
+        for name, report_id in self._chinese:
+            start = question.find(name)
+            while start >= 0:
+                found.append((start, start + len(name), report_id))
+                start = question.find(name, start + len(name))
+        for pattern, report_id in self._english:
+            found += [(m.start(), m.end(), report_id) for m in pattern.finditer(question)]
+        return sorted(found)
+
     def find(self, question: str) -> list[str]:
         """Report ids named in the question, in order of first mention."""
-        found: list[tuple[int, str]] = []
-        for name, report_id in self._chinese:
-            if (at := question.find(name)) >= 0:
-                found.append((at, report_id))
-        for pattern, report_id in self._english:
-            if match := pattern.search(question):
-                found.append((match.start(), report_id))
-        return list(dict.fromkeys(report_id for _, report_id in sorted(found)))
+        return list(dict.fromkeys(report_id for _, _, report_id in self._spans(question)))
+
+    def without_names(self, question: str) -> str:
+        """The question with the names of the reports it names taken out. Inside a named report
+        its authors' names only match its cover and abstract, never the passage that answers."""
+        kept, at = [], 0
+        for start, end, _ in self._spans(question):
+            if start >= at:
+                kept.append(question[at:start])
+                at = end
+        return re.sub(r"\s+", " ", "".join(kept) + question[at:]).strip()

@@ -134,13 +134,18 @@ class Retriever:
         lexical_weight = self.language_share(allowed).get(language, 0.0) if by_share and worded else 1.0
         similarity: dict[str, float] = {}
 
-        def arms(within: set[str] | None) -> list[tuple[list[tuple[str, float]], float]]:
+        question_vector = dense_vector
+
+        def arms(within: set[str] | None, query: SearchQuery = query, dense_vector: Sequence[float] = dense_vector,
+                 sentence_vector: Sequence[float] | None = sentence_vector,
+                 ) -> list[tuple[list[tuple[str, float]], float]]:
             """Each arm's ranked hits with its RRF weight."""
             found = []
             report_ids = sorted(within) if within else None
             if mode in ("hybrid", "dense"):
                 dense = self.store.dense_search(dense_vector, candidates, report_ids)
-                similarity.update(dense)
+                if dense_vector is question_vector:  # a source's score is its cosine with the question
+                    similarity.update(dense)
                 found.append((dense, 1.0))
             # An index whose cross-lingual vectors are missing (built before the arm, and not
             # re-ingested yet) just returns fewer hits here; the other arms carry on.
@@ -163,9 +168,18 @@ class Retriever:
         # two reports gives both sides of a comparison.
         use_mentions = self.settings.report_mentions if mentions is None else mentions
         named = self.mentioned_reports(question) if use_mentions else []
+        if named and self.settings.mentions_without_names:
+            # inside a named report, search for what is asked, not for who wrote it
+            unnamed = self._catalog_view()[2].without_names(question) or question
+            own_query = self.build_query(unnamed, self.settings.query_expansion if expand is None else expand, language)
+            own_dense = self.embedder.get_query_embedding(own_query.dense_text)
+            own_args = {"query": own_query, "dense_vector": own_dense,
+                        "sentence_vector": own_dense if main_sentences else sentence_vector}
+        else:
+            own_args = {}
         for report_id in named:
             if allowed is None or report_id in allowed:
-                ranked_lists += arms({report_id})
+                ranked_lists += arms({report_id}, **own_args)
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from rag.components import gemma_file
-from rag.components.embedding import GemmaEmbedding, build_embedder
+from rag.components.embedding import GemmaEmbedding, build_embedder, use_bf16
 from rag.errors import ModelFileError
 from rag.settings import load_settings
 
@@ -82,8 +82,8 @@ def test_query_and_document_prompts_differ(gemma):
     as_document = np.array(gemma.get_text_embedding(ZH))
     assert _cos(as_query, as_document) < 0.99  # a different prompt went in front of the same text
     bare = model.encode([ZH], normalize_embeddings=True)[0]
-    assert np.allclose(as_query, model.encode([model.prompts["query"] + ZH], normalize_embeddings=True)[0],
-                       atol=1e-4)
+    # (cosine, not equality: the embedder may compute in bfloat16, model.encode here in float32)
+    assert _cos(as_query, model.encode([model.prompts["query"] + ZH], normalize_embeddings=True)[0]) > 0.998
     assert _cos(bare, as_query) < 0.999
 
 
@@ -109,3 +109,17 @@ def test_pip_failure_is_a_bilingual_error(tmp_path, monkeypatch):
     # the first build may run in an ingest worker: the error must cross the process boundary whole
     copy = pickle.loads(pickle.dumps(err.value))
     assert (copy.en, copy.zh) == (err.value.en, err.value.zh) and "无法用 pip 下载" in str(copy)
+
+
+def test_bfloat16_vectors_are_the_float32_ones(gemma):
+    """bf16 speeds ingest ~2.7x where the CPU has it (rag.components.embedding.use_bf16); an index
+    built in one precision is searched in the other, so the vectors must agree."""
+    fp32 = gemma.model_copy(update={"bf16": False})
+    bf16 = gemma.model_copy(update={"bf16": True})
+    fp32._model = bf16._model = gemma._load()  # one loaded model, two precisions
+    texts = [ZH, EN, UNRELATED]
+    for a, b in zip(fp32.get_text_embedding_batch(texts), bf16.get_text_embedding_batch(texts), strict=True):
+        assert abs(np.linalg.norm(b) - 1.0) < 1e-4 and _cos(a, b) > 0.995
+    question = "How does the EU AI Act treat high-risk AI systems?"
+    assert _cos(fp32._encode([question], True)[0], bf16._encode([question], True)[0]) > 0.995
+    assert use_bf16("fp32") is False and use_bf16("bf16") is True

@@ -74,6 +74,26 @@ def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
     assert {"zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex"} <= sides
 
 
+def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine):
+    question = "What do Yan and Yang say about the role of the EU's single market in AI regulation?"
+    mentions = engine.retriever._catalog_view()[2]
+    assert mentions.without_names(question) == "What do and say about the role of the EU's single market in AI regulation?"
+    assert mentions.without_names("邢亚杰等与严少华等的表述是否一致？") == "等与等的表述是否一致？"
+
+    def top3(without_names: bool) -> list[str]:
+        retriever, saved = engine.retriever, engine.retriever.settings
+        retriever.settings = saved.model_copy(update={"mentions_without_names": without_names})
+        try:
+            return [s.text for s in retriever.retrieve(question, k=3)]
+        finally:
+            retriever.settings = saved
+
+    # with the names, the report's English abstract (opening with its authors' names) leads;
+    # without them, passages about what is asked do
+    assert any(text.lstrip().startswith("Yan Shaohua") for text in top3(False))
+    assert not any(text.lstrip().startswith("Yan Shaohua") for text in top3(True))
+
+
 def test_a_comparison_of_a_short_report_with_a_long_one_gets_both_in_the_top_five(engine):
     # Tian's short article holds two of the three evidence passages; five passages of Yan and
     # Yang's long one must not crowd it out (named reports get arms of their own)

