@@ -161,7 +161,8 @@ def main() -> None:
     time_bm25_rebuild(engine)
 
     if args.chunks:
-        scale_settings = load_settings(data_dir=settings.data_dir / f"bench-{args.chunks}")
+        # the model files are shared, not assembled again under the synthetic store's data dir
+        scale_settings = load_settings(data_dir=settings.data_dir / f"bench-{args.chunks}", models_path=settings.models_dir)
         scale = Engine(scale_settings)
         if scale.store.chunk_count() != args.chunks or any(
             scale.store.vector_count(arm) != args.chunks for arm in scale.store.vector_arms
