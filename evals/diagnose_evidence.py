@@ -39,14 +39,12 @@ def main() -> None:
     rows = []
     for q in questions:
         query = engine.answerer.query(q.question)
-        sources = engine.retriever.retrieve(query.standalone, k=settings.top_k, language=query.language)
+        sources = engine.answerer.retrieve(query)
         holds = [sum(evidence_found(e, [s.text]) for e in q.evidence) / len(q.evidence) for s in sources]
         row = {"q": q, "retrieved": max(holds, default=0.0)}
         for name, answerer in scorers.items():
             started = time.perf_counter()
-            scored = answerer.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
-                                                         query.expects)
-            evidence = answerer.evidence(scored, sources)
+            evidence = answerer.weigh(query, sources).evidence
             row[name] = (max((holds[e.n - 1] for e in evidence), default=0.0), evidence, time.perf_counter() - started)
         rows.append(row)
     for lang in ("zh", "en"):

@@ -26,12 +26,7 @@ OFF_TOPIC = [
 
 
 def confidence(engine: Engine, question: str) -> float:
-    answerer = engine.answerer
-    query = answerer.query(question)
-    sources = engine.retriever.retrieve(query.standalone, k=engine.settings.top_k, language=query.language)
-    scored = answerer.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
-                                                 query.expects) if sources else []
-    return answerer.confidence(query, scored, sources)
+    return engine.answerer.gather(question).confidence
 
 
 def main() -> None:

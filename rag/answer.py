@@ -142,6 +142,18 @@ def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[C
             and not (language == "en" and untranslated(s.check.text))]
 
 
+@dataclass
+class Gathered:
+    """The evidence step's output, before any LLM: the question read once, its sources, every
+    source sentence scored, the best of them quoted, and how on topic the sources are."""
+
+    query: Query
+    sources: list[Source]
+    scored: Sequence[tuple[float, int, int]]
+    evidence: list[Evidence]
+    confidence: float
+
+
 class Answerer:
     def __init__(self, engine: Any):
         self.engine = engine
@@ -214,6 +226,22 @@ class Answerer:
                                    section=source.section, quote_start=a, quote_end=b))
         return chosen
 
+    def retrieve(self, query: Query, report_ids: Sequence[str] | None = None) -> list[Source]:
+        return self.engine.retriever.retrieve(query.standalone, k=self.settings.top_k, report_ids=report_ids,
+                                              language=query.language)
+
+    def weigh(self, query: Query, sources: list[Source]) -> Gathered:
+        """Score the sources' sentences for the question, quote the best, judge the topic."""
+        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
+                                                 query.expects) if sources else []
+        return Gathered(query, sources, scored, self.evidence(scored, sources), self.confidence(query, scored, sources))
+
+    def gather(self, question: str, report_ids: Sequence[str] | None = None) -> Gathered:
+        """Query, retrieval and evidence in one call (the evals' and tests' way in; `stream`
+        runs the same steps with an event between them)."""
+        query = self.query(question)
+        return self.weigh(query, self.retrieve(query, report_ids))
+
     def stream(self, question: str, report_ids: Sequence[str] | None = None,
                history: Sequence[tuple[str, str]] | None = None) -> Iterator[AnswerEvent]:
         settings = self.settings
@@ -226,15 +254,12 @@ class Answerer:
         query = self.query(question, history)
         if query.standalone != query.text:
             timings["condense"] = ms()
-        sources = self.engine.retriever.retrieve(query.standalone, k=settings.top_k, report_ids=report_ids,
-                                                 language=query.language)
+        sources = self.retrieve(query, report_ids)
         timings["retrieve"] = ms()
         yield AnswerEvent("sources", sources=sources)
 
-        scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
-                                                 query.expects) if sources else []
-        evidence = self.evidence(scored, sources)
-        confidence = self.confidence(query, scored, sources)
+        gathered = self.weigh(query, sources)
+        scored, evidence, confidence = gathered.scored, gathered.evidence, gathered.confidence
         timings["evidence"] = ms()
         yield AnswerEvent("evidence", evidence=evidence)
         base = Answer(question=query.text, language=query.language, answer="", sources=sources, evidence=evidence,

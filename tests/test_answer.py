@@ -253,10 +253,8 @@ def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e
     def held(answerer) -> int:
         found = 0
         for q in questions:
-            query = answerer.query(q.question)
-            sources = engine.retriever.retrieve(query.standalone, k=engine.settings.top_k, language="en")
-            scored = answerer.compressor.sentence_scores(query.standalone, sources, query.terms, "en", query.expects)
-            cited = [sources[e.n - 1].text for e in answerer.evidence(scored, sources)]
+            gathered = answerer.gather(q.question)
+            cited = [gathered.sources[e.n - 1].text for e in gathered.evidence]
             found += sum(any(normalise_for_match(v) in normalise_for_match(t) for t in cited) for v in q.evidence)
         return found
 
@@ -344,9 +342,8 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
     an English rendering by the LLM, marked as a machine translation, the quote kept verbatim."""
     question = "What was the annual budget of the EU AI Office in 2025?"
     answerer = engine.answerer
-    query = answerer.query(question)
-    sources = engine.retriever.retrieve(query.standalone, k=engine.settings.top_k, language=query.language)
-    evidence = answerer.evidence(answerer.compressor.sentence_scores(query.standalone, sources, query.terms, "en"), sources)
+    gathered = answerer.gather(question)
+    sources, evidence = gathered.sources, gathered.evidence
     assert any(detect_language(e.quote) == "zh" for e in evidence)
     base = Answer(question=question, language="en", answer="", sources=sources, evidence=evidence)
     # a deadline already passed: only the best quote is rendered (each takes the model seconds)
