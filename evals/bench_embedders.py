@@ -68,8 +68,8 @@ def bench_one(name: str, limit: int) -> dict:
             t = time.perf_counter()
             embedder.get_query_embedding(query)
             query_ms.append((time.perf_counter() - t) * 1000)
-    agreement = None
-    if getattr(embedder, "bf16", False):
+    agreement, bf16 = None, getattr(embedder, "bf16", False)
+    if bf16:
         import numpy as np
 
         exact = embedder.model_copy(update={"bf16": False})
@@ -77,7 +77,7 @@ def bench_one(name: str, limit: int) -> dict:
         reference = np.asarray(exact.get_text_embedding_batch(texts[:16]))
         agreement = float(np.mean(np.sum(reference * np.asarray(vectors[:16]), axis=1)))
     return {
-        "agreement": agreement, "precision": "bf16" if getattr(embedder, "bf16", False) else "fp32",
+        "agreement": agreement, "precision": "bf16" if bf16 else "fp32",
         "embedder": name, "dim": len(vectors[0]), "chunks": len(texts),
         "mean_chars": sum(map(len, texts)) / len(texts), "load_s": load_s, "embed_s": embed_s,
         "chunks_per_s": len(texts) / embed_s, "query_p50_ms": statistics.median(query_ms),
