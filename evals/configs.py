@@ -37,6 +37,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "extractive-no-stored-sentences": {"answer_mode": "extractive", "sentence_embedder": "none"},
     "sentence-arm-en": {"sentence_arm_weights": {"en": 1.0, "zh": 0.0}},
     "sentence-arm-both": {"sentence_arm_weights": {"en": 1.0, "zh": 1.0}},
+    # the LLM's translation of the question into the index's main language, searched beside it
+    "query-translation": {"query_translation": True},
+    "query-translation-half": {"query_translation": True, "translation_weight": 0.5},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

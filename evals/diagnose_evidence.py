@@ -45,7 +45,9 @@ def main() -> None:
         for name, answerer in scorers.items():
             started = time.perf_counter()
             evidence = answerer.weigh(query, sources).evidence
-            row[name] = (max((holds[e.n - 1] for e in evidence), default=0.0), evidence, time.perf_counter() - started)
+            quoted = sum(evidence_found(e, [x.quote for x in evidence]) for e in q.evidence) / len(q.evidence)
+            row[name] = (max((holds[e.n - 1] for e in evidence), default=0.0), evidence, time.perf_counter() - started,
+                         quoted)
         rows.append(row)
     for lang in ("zh", "en"):
         mine = [r for r in rows if r["q"].lang == lang]
@@ -55,10 +57,10 @@ def main() -> None:
         print(f"retrieved (top {settings.top_k}) holds the evidence: {statistics.mean(r['retrieved'] for r in mine):.3f}")
         for name in scorers:
             print(f"{name}: evidence's sources hold it {statistics.mean(r[name][0] for r in mine):.3f}, "
-                  f"scoring p50 {statistics.median(r[name][2] for r in mine) * 1000:.0f} ms")
+                  f"the quotes hold it {statistics.mean(r[name][3] for r in mine):.3f}, scoring p50 {statistics.median(r[name][2] for r in mine) * 1000:.0f} ms")
         if args.show:
             for r in mine:
-                held, evidence, _ = r["stored sentence vectors"]
+                held, evidence, *_ = r["stored sentence vectors"]
                 if held < r["retrieved"]:
                     print(f"\n- {r['q'].id} {r['q'].question}\n  gold: {r['q'].evidence}")
                     for e in evidence:

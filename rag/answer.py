@@ -165,7 +165,8 @@ class Answerer:
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge, self.engine.scorer_cross_lingual, stored=self.engine.stored_sentences)
+        return Compressor(self.judge, self.engine.scorer_cross_lingual, stored=self.engine.stored_sentences,
+                          rank_weight=self.settings.source_rank_weight)
 
     @cached_property
     def quote_translator(self) -> QuoteTranslator:

@@ -92,7 +92,7 @@ class Compressor:
     stored_band = (0.3, 0.7)
 
     def __init__(self, judge: SupportJudge, cross_lingual: BaseEmbedding | None = None,
-                 lexical_weight: float = 0.35, max_embedded: int = 14, stored=None):
+                 lexical_weight: float = 0.35, max_embedded: int = 14, stored=None, rank_weight: float = 0.0):
         """`stored`: the sentence vectors the main embedder built at ingest
         (rag.components.sentence_vectors.StoredSentenceVectors); when the sources have them,
         they alone give the semantic score, in either language."""
@@ -101,9 +101,22 @@ class Compressor:
         self.lexical_weight = lexical_weight
         self.max_embedded = max_embedded
         self.stored = stored
+        self.rank_weight = rank_weight
 
     def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
                         language: str | None = None, expects: str | None = None) -> SentenceScores:
+        """(score, source index, sentence index) for every sentence of every source (in rank order),
+        `rank_weight / rank` of its source added: the sentence's cosine and terms, then retrieval's
+        fused rank, which holds BM25, the chunk's whole context and the reports a question names."""
+        scores = self._sentence_scores(question, sources, terms, language, expects)
+        if self.rank_weight:
+            ranked = SentenceScores((score + self.rank_weight / (i + 1), i, j) for score, i, j in scores)
+            ranked.on_topic = scores.on_topic
+            return ranked
+        return scores
+
+    def _sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
+                         language: str | None = None, expects: str | None = None) -> SentenceScores:
         """(score, source index, sentence index) for every sentence of every source. `expects`:
         the kind of figure the question asks for (rag.questions.expected_answer); holding one
         the question does not state counts as much as half the question's key terms held.

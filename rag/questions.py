@@ -24,8 +24,8 @@ def validate_question(question: str, max_chars: int) -> str:
 # "how many") or a date ("何时", "when did"). A sentence that answers it holds such a figure
 # that the question does not already state; sentence scoring counts that like key terms held.
 # (哪几个方面 asks for a list, 比例原则 is a principle, "what must they do when…" no date.)
-_QUANTITY = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|多大|多高|多长|占比|百分之几|"
-                       r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
+_QUANTITY = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|多大|多高|多长|多久|占比|百分之几|"
+                       r"\bhow (?:many|much|long)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
 _DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|何年|哪一天|^\s*when\b|\b(?:what|which) (?:year|month|date|day)\b",
                    re.I)
 # The number of a body, a standard or a clause is a name, not a count ("SC 42", "WG 13",

@@ -137,7 +137,7 @@ class Retriever:
         question_vector = dense_vector
 
         def arms(within: set[str] | None, query: SearchQuery = query, dense_vector: Sequence[float] = dense_vector,
-                 sentence_vector: Sequence[float] | None = sentence_vector,
+                 sentence_vector: Sequence[float] | None = sentence_vector, lexical_weight: float = lexical_weight,
                  ) -> list[tuple[list[tuple[str, float]], float]]:
             """Each arm's ranked hits with its RRF weight."""
             found = []
@@ -163,6 +163,16 @@ class Retriever:
             return found
 
         ranked_lists = arms(allowed)
+        if (translated := self._translated(question, language, allowed)) is not None:
+            # The question in the language most of the index is written in, searched like a
+            # question asked in it: its words meet the reports' own words in BM25.
+            text, other = translated
+            other_query = self.build_query(text, False, other)
+            other_vector = self.embedder.get_query_embedding(other_query.dense_text)
+            ranked_lists += [(hits, weight * self.settings.translation_weight) for hits, weight in arms(
+                allowed, query=other_query, dense_vector=other_vector,
+                sentence_vector=other_vector if main_sentences else sentence_vector,
+                lexical_weight=self.language_share(allowed).get(other, 0.0) if by_share else 1.0)]
         # A report the question names ("according to Yan and Yang") gets arms of its own, so
         # its best passages rank high even when other reports share the vocabulary; naming
         # two reports gives both sides of a comparison.
@@ -194,14 +204,23 @@ class Retriever:
         weight = self.settings.expansion_weights.get(language, 1.0)
         lexical: tuple[tuple[str | tuple[str, ...], float], ...] = ((question, 1.0), (expansion.all_variants, weight))
         dense_extra = list(expansion.preferred)
-        if self.translate is not None:
-            translated = self.translate(question)
-            lexical += ((translated, weight),)
-            dense_extra = [translated]
         # Only an English question gains from Chinese words in its embedding: e5 already maps
         # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
         dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question
         return SearchQuery(question, dense, lexical)
+
+    def _translated(self, question: str, language: str, allowed: set[str] | None) -> tuple[str, str] | None:
+        """The question translated by the LLM and its new language, when translation is on and
+        most of the searched text is in the other language (computed from the user's reports,
+        so a Chinese question over English reports is translated too); None otherwise."""
+        if self.translate is None:
+            return None
+        share = self.language_share(allowed)
+        other = "zh" if language == "en" else "en"
+        if share.get(other, 0.0) <= share.get(language, 0.0):
+            return None
+        text = self.translate(question).strip()
+        return (text, other) if text and text != question else None
 
     def mentioned_reports(self, question: str) -> list[str]:
         return self._catalog_view()[2].find(question)

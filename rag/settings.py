@@ -82,6 +82,9 @@ class ZhikuSettings(BaseSettings):
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
                                   "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
                                   "measured by evals.probe_confidence)")
+    source_rank_weight: float = Field(0.1, description="Added to a sentence's score times 1/rank of its source: "
+                                      "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
+                                      "the chunk's context, the reports a question names)")
     evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "
                                     "writes, quoted by an extractive answer or when the model finds no answer")
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
@@ -114,7 +117,9 @@ class ZhikuSettings(BaseSettings):
     report_mentions: bool = Field(True, description="Favour reports a question names by author or publisher")
     mentions_without_names: bool = Field(True, description="Search a named report for the question without the "
                                          "names that named it (they only match its cover and abstract)")
-    query_translation: bool = Field(False, description="Also let the LLM translate the question (one LLM call each)")
+    query_translation: bool = Field(False, description="Let the LLM translate a question into the language most of "
+                                    "the index is in, and search the translation too (one LLM call a question)")
+    translation_weight: float = Field(1.0, description="RRF weight of the translated question's arms")
     retrieval_candidates: int = Field(40, description="Hits each retrieval arm brings to fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
     cross_lingual_weights: dict[str, float] = Field(
