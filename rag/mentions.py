@@ -79,16 +79,21 @@ class ReportMentions:
             found += [(m.start(), m.end(), report_id) for m in pattern.finditer(question)]
         return sorted(found)
 
-    def find(self, question: str) -> list[str]:
-        """Report ids named in the question, in order of first mention."""
-        return list(dict.fromkeys(report_id for _, _, report_id in self._spans(question)))
-
-    def without_names(self, question: str) -> str:
-        """The question with the names of the reports it names taken out. Inside a named report
-        its authors' names only match its cover and abstract, never the passage that answers."""
+    def match(self, question: str) -> tuple[list[str], str]:
+        """The report ids named in the question (in order of first mention), and the question
+        with those names taken out: inside a named report its authors' names only match its
+        cover and abstract, never the passage that answers."""
+        spans = self._spans(question)
         kept, at = [], 0
-        for start, end, _ in self._spans(question):
+        for start, end, _ in spans:
             if start >= at:
                 kept.append(question[at:start])
                 at = end
-        return re.sub(r"\s+", " ", "".join(kept) + question[at:]).strip()
+        unnamed = re.sub(r"\s+", " ", "".join(kept) + question[at:]).strip()
+        return list(dict.fromkeys(report_id for _, _, report_id in spans)), unnamed
+
+    def find(self, question: str) -> list[str]:
+        return self.match(question)[0]
+
+    def without_names(self, question: str) -> str:
+        return self.match(question)[1]

@@ -134,17 +134,16 @@ class Retriever:
         lexical_weight = self.language_share(allowed).get(language, 0.0) if by_share and worded else 1.0
         similarity: dict[str, float] = {}
 
-        question_vector = dense_vector
-
         def arms(within: set[str] | None, query: SearchQuery = query, dense_vector: Sequence[float] = dense_vector,
                  sentence_vector: Sequence[float] | None = sentence_vector, lexical_weight: float = lexical_weight,
-                 ) -> list[tuple[list[tuple[str, float]], float]]:
-            """Each arm's ranked hits with its RRF weight."""
+                 scores_sources: bool = True) -> list[tuple[list[tuple[str, float]], float]]:
+            """Each arm's ranked hits with its RRF weight; `scores_sources`: the dense hits' cosines
+            are the sources' scores (the question's own embedding, not a rewritten one's)."""
             found = []
             report_ids = sorted(within) if within else None
             if mode in ("hybrid", "dense"):
                 dense = self.store.dense_search(dense_vector, candidates, report_ids)
-                if dense_vector is question_vector:  # a source's score is its cosine with the question
+                if scores_sources:
                     similarity.update(dense)
                 found.append((dense, 1.0))
             # An index whose cross-lingual vectors are missing (built before the arm, and not
@@ -172,18 +171,19 @@ class Retriever:
             ranked_lists += [(hits, weight * self.settings.translation_weight) for hits, weight in arms(
                 allowed, query=other_query, dense_vector=other_vector,
                 sentence_vector=other_vector if main_sentences else sentence_vector,
-                lexical_weight=self.language_share(allowed).get(other, 0.0) if by_share else 1.0)]
+                lexical_weight=self.language_share(allowed).get(other, 0.0) if by_share else 1.0,
+                scores_sources=False)]
         # A report the question names ("according to Yan and Yang") gets arms of its own, so
         # its best passages rank high even when other reports share the vocabulary; naming
         # two reports gives both sides of a comparison.
         use_mentions = self.settings.report_mentions if mentions is None else mentions
-        named = self.mentioned_reports(question) if use_mentions else []
+        named, unnamed = self.mentions.match(question) if use_mentions else ([], question)
         if named and self.settings.mentions_without_names:
             # inside a named report, search for what is asked, not for who wrote it
-            unnamed = self._catalog_view()[2].without_names(question) or question
-            own_query = self.build_query(unnamed, self.settings.query_expansion if expand is None else expand, language)
+            own_query = self.build_query(unnamed or question, self.settings.query_expansion if expand is None else expand,
+                                         language)
             own_dense = self.embedder.get_query_embedding(own_query.dense_text)
-            own_args = {"query": own_query, "dense_vector": own_dense,
+            own_args = {"query": own_query, "dense_vector": own_dense, "scores_sources": False,
                         "sentence_vector": own_dense if main_sentences else sentence_vector}
         else:
             own_args = {}
@@ -222,8 +222,13 @@ class Retriever:
         text = self.translate(question).strip()
         return (text, other) if text and text != question else None
 
+    @property
+    def mentions(self) -> ReportMentions:
+        """The index of the names (authors, publishers) by which a question can name a report."""
+        return self._catalog_view()[2]
+
     def mentioned_reports(self, question: str) -> list[str]:
-        return self._catalog_view()[2].find(question)
+        return self.mentions.find(question)
 
     def allowed_reports(
         self,

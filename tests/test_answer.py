@@ -322,6 +322,8 @@ def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
     assert expected_answer("How many countries signed the convention?") == "quantity"
     assert expected_answer("When was the AI Office set up?") == expected_answer("欧盟何时成立人工智能办公室？") == "date"
     assert expected_answer("Why did the plan break down?") is None
+    # a duration is a quantity too
+    assert expected_answer("How long may the officers hold him?") == expected_answer("最长可扣留多久？") == "quantity"
     # a list, a principle and a conjunction ask for no figure
     assert expected_answer("报告建议从哪几个方面推进？") is expected_answer("比例原则是什么？") is None
     assert expected_answer("What must providers do when a system is high-risk?") is None
@@ -335,6 +337,20 @@ def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
     assert holds_expected("2024年1月24日成立", "date", stated_figures("When was the AI Office set up?"))
     assert holds_expected("The rules apply by 2030.", "date", set())
     assert not holds_expected("成立于2024年", "date", stated_figures("What did the office do after 2024年?"))
+
+
+def test_a_sentences_score_adds_its_sources_retrieval_rank_and_leaves_the_topic_alone(engine, fine_sources):
+    sources, _ = fine_sources
+    terms = engine.answerer.query(FINE_QUESTION).terms
+    plain = Compressor(engine.answerer.judge, stored=engine.stored_sentences)
+    ranked = Compressor(engine.answerer.judge, stored=engine.stored_sentences, rank_weight=0.1)
+    before = plain.sentence_scores(FINE_QUESTION, sources, terms, "zh", "quantity")
+    after = ranked.sentence_scores(FINE_QUESTION, sources, terms, "zh", "quantity")
+    assert [(i, j) for _, i, j in after] == [(i, j) for _, i, j in before]
+    # the first source's sentences gain 0.1, the second's 0.05: a tie goes to the better-ranked source
+    assert all(abs(a - b - 0.1 / (i + 1)) < 1e-9 for (a, i, _), (b, _, _) in zip(after, before))
+    # how sure retrieval is of the topic is the sentences' cosine alone, whatever their rank
+    assert after.on_topic == before.on_topic is not None
 
 
 def test_closest_chinese_passages_get_a_marked_english_rendering(engine):

@@ -76,7 +76,7 @@ def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
 
 def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine):
     question = "What do Yan and Yang say about the role of the EU's single market in AI regulation?"
-    mentions = engine.retriever._catalog_view()[2]
+    mentions = engine.retriever.mentions
     assert mentions.without_names(question) == "What do and say about the role of the EU's single market in AI regulation?"
     assert mentions.without_names("邢亚杰等与严少华等的表述是否一致？") == "等与等的表述是否一致？"
 
