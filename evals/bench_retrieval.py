@@ -195,7 +195,7 @@ def main() -> None:
             print(f"  {q.id}: {costs[-1]:.0f} ms  {q.question[:60]} -> {translated[:80]}")
         p50, p95 = percentiles(costs)
         print(f"LLM query translation ({engine.model_names()['llm']}): n={len(costs)} p50={p50:.0f} ms p95={p95:.0f} ms"
-              " added to each retrieve when query_translation=true")
+              " added to each retrieve of a question not in the index's main language when query_translation=true")
 
 
 if __name__ == "__main__":

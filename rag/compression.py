@@ -32,9 +32,11 @@ _QUESTION_WORDS = set("什么 哪些 哪个 哪几 多少 如何 怎样 怎么 �
 
 class SentenceScores(list):
     """(score, source index, sentence index) per sentence; `on_topic`: the best stretched cosine
-    of the question with any sentence's stored vector (None without stored vectors)."""
+    of the question with any sentence's stored vector (None without stored vectors); `best`:
+    the best score before the sources' retrieval rank was added (a topic signal, like on_topic)."""
 
     on_topic: float | None = None
+    best: float = 0.0
 
 
 @dataclass
@@ -109,9 +111,10 @@ class Compressor:
         `rank_weight / rank` of its source added: the sentence's cosine and terms, then retrieval's
         fused rank, which holds BM25, the chunk's whole context and the reports a question names."""
         scores = self._sentence_scores(question, sources, terms, language, expects)
+        scores.best = max((score for score, _, _ in scores), default=0.0)
         if self.rank_weight:
             ranked = SentenceScores((score + self.rank_weight / (i + 1), i, j) for score, i, j in scores)
-            ranked.on_topic = scores.on_topic
+            ranked.on_topic, ranked.best = scores.on_topic, scores.best
             return ranked
         return scores
 

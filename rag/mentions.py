@@ -93,7 +93,9 @@ class ReportMentions:
         return list(dict.fromkeys(report_id for _, _, report_id in spans)), unnamed
 
     def find(self, question: str) -> list[str]:
+        """The report ids named in the question (see match)."""
         return self.match(question)[0]
 
     def without_names(self, question: str) -> str:
+        """The question with the names of the reports it names taken out (see match)."""
         return self.match(question)[1]

@@ -49,7 +49,7 @@ class Retriever:
         store: Store,
         embedder: BaseEmbedding,
         glossary: Glossary | None = None,
-        translate: Callable[[str], str] | None = None,
+        translate: Callable[[str, str], str] | None = None,
         cross_lingual: BaseEmbedding | None = None,
     ):
         self.store = store
@@ -131,14 +131,16 @@ class Retriever:
 
         by_share = self.settings.lexical_by_language_share if lexical_share is None else lexical_share
         # a query of bare names and ids ("JWCC", "M/593") is in no language: its tokens match in any
-        lexical_weight = self.language_share(allowed).get(language, 0.0) if by_share and worded else 1.0
+        share = self.language_share(allowed)
+        lexical_weight = share.get(language, 0.0) if by_share and worded else 1.0
         similarity: dict[str, float] = {}
 
         def arms(within: set[str] | None, query: SearchQuery = query, dense_vector: Sequence[float] = dense_vector,
                  sentence_vector: Sequence[float] | None = sentence_vector, lexical_weight: float = lexical_weight,
-                 scores_sources: bool = True) -> list[tuple[list[tuple[str, float]], float]]:
+                 scores_sources: bool = True, translated: bool = False) -> list[tuple[list[tuple[str, float]], float]]:
             """Each arm's ranked hits with its RRF weight; `scores_sources`: the dense hits' cosines
-            are the sources' scores (the question's own embedding, not a rewritten one's)."""
+            are the sources' scores (the question's own embedding, not a rewritten one's);
+            `translated`: the LLM's translation, whose cross-lingual arms would repeat the question's."""
             found = []
             report_ids = sorted(within) if within else None
             if mode in ("hybrid", "dense"):
@@ -148,10 +150,10 @@ class Retriever:
                 found.append((dense, 1.0))
             # An index whose cross-lingual vectors are missing (built before the arm, and not
             # re-ingested yet) just returns fewer hits here; the other arms carry on.
-            if use_cross:
+            if use_cross and not translated:
                 cross = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id)
                 found.append((cross, cross_weight))
-            if use_sentences:
+            if use_sentences and not (translated and not main_sentences):
                 by_sentence = self.store.dense_search(sentence_vector, candidates, report_ids,
                                                       self.settings.sentence_arm_id)
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
@@ -162,7 +164,9 @@ class Retriever:
             return found
 
         ranked_lists = arms(allowed)
-        if (translated := self._translated(question, language, allowed)) is not None:
+        expanded = self.settings.query_expansion if expand is None else expand
+        if expanded and worded and mode != "cross_lingual" and (
+                translated := self._translated(question, language, share)) is not None:
             # The question in the language most of the index is written in, searched like a
             # question asked in it: its words meet the reports' own words in BM25.
             text, other = translated
@@ -170,9 +174,8 @@ class Retriever:
             other_vector = self.embedder.get_query_embedding(other_query.dense_text)
             ranked_lists += [(hits, weight * self.settings.translation_weight) for hits, weight in arms(
                 allowed, query=other_query, dense_vector=other_vector,
-                sentence_vector=other_vector if main_sentences else sentence_vector,
-                lexical_weight=self.language_share(allowed).get(other, 0.0) if by_share else 1.0,
-                scores_sources=False)]
+                sentence_vector=other_vector, lexical_weight=share.get(other, 0.0) if by_share else 1.0,
+                scores_sources=False, translated=True)]
         # A report the question names ("according to Yan and Yang") gets arms of its own, so
         # its best passages rank high even when other reports share the vocabulary; naming
         # two reports gives both sides of a comparison.
@@ -180,8 +183,7 @@ class Retriever:
         named, unnamed = self.mentions.match(question) if use_mentions else ([], question)
         if named and self.settings.mentions_without_names:
             # inside a named report, search for what is asked, not for who wrote it
-            own_query = self.build_query(unnamed or question, self.settings.query_expansion if expand is None else expand,
-                                         language)
+            own_query = self.build_query(unnamed or question, expanded, language)
             own_dense = self.embedder.get_query_embedding(own_query.dense_text)
             own_args = {"query": own_query, "dense_vector": own_dense, "scores_sources": False,
                         "sentence_vector": own_dense if main_sentences else sentence_vector}
@@ -209,17 +211,16 @@ class Retriever:
         dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question
         return SearchQuery(question, dense, lexical)
 
-    def _translated(self, question: str, language: str, allowed: set[str] | None) -> tuple[str, str] | None:
+    def _translated(self, question: str, language: str, share: dict[str, float]) -> tuple[str, str] | None:
         """The question translated by the LLM and its new language, when translation is on and
-        most of the searched text is in the other language (computed from the user's reports,
-        so a Chinese question over English reports is translated too); None otherwise."""
+        most of the searched text (`share`, by language) is in the other language (computed from
+        the user's reports, so a Chinese question over English reports is translated too)."""
         if self.translate is None:
             return None
-        share = self.language_share(allowed)
         other = "zh" if language == "en" else "en"
         if share.get(other, 0.0) <= share.get(language, 0.0):
             return None
-        text = self.translate(question).strip()
+        text = self.translate(question, language).strip()
         return (text, other) if text and text != question else None
 
     @property

@@ -82,7 +82,7 @@ class ZhikuSettings(BaseSettings):
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
                                   "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
                                   "measured by evals.probe_confidence)")
-    source_rank_weight: float = Field(0.1, description="Added to a sentence's score times 1/rank of its source: "
+    source_rank_weight: float = Field(0.1, description="source_rank_weight / (rank of the sentence's source) is added to its score: "
                                       "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
                                       "the chunk's context, the reports a question names)")
     evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "

@@ -248,7 +248,8 @@ def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e
     # on the held-out tune split (evals/EXPERIMENTS.md, session 13: 14 of its 15 spans against 12)
     questions = [q for q in load_questions(HELDOUT) if q.lang == "en" and q.type != "unanswerable" and q.split == "tune"]
     old = Answerer(engine)
-    old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual)
+    old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual,
+                                            rank_weight=engine.settings.source_rank_weight)
 
     def held(answerer) -> int:
         found = 0
@@ -350,7 +351,7 @@ def test_a_sentences_score_adds_its_sources_retrieval_rank_and_leaves_the_topic_
     # the first source's sentences gain 0.1, the second's 0.05: a tie goes to the better-ranked source
     assert all(abs(a - b - 0.1 / (i + 1)) < 1e-9 for (a, i, _), (b, _, _) in zip(after, before))
     # how sure retrieval is of the topic is the sentences' cosine alone, whatever their rank
-    assert after.on_topic == before.on_topic is not None
+    assert after.on_topic == before.on_topic is not None and after.best == before.best
 
 
 def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
