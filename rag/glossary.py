@@ -83,6 +83,19 @@ class Glossary:
         return [(zh, term.en[0]) for term in self.expand(text).terms
                 if (zh := next((z for z in term.zh if z in text), None))]
 
+    def chinese_for(self, name: str) -> tuple[str, ...]:
+        """The Chinese forms of the term whose English is `name` as a whole ("AI Office" →
+        人工智能办公室), not of terms that are only words of it."""
+        return tuple(zh for term in self._by_english.get(name.lower(), ()) for zh in term.zh)
+
+    @cached_property
+    def _by_english(self) -> dict[str, list[Term]]:
+        found: dict[str, list[Term]] = {}
+        for term in self.terms:
+            for variant in term.en:
+                found.setdefault(variant.lower(), []).append(term)
+        return found
+
     @cached_property
     def _chinese_to_english(self) -> list[tuple[str, str]]:
         """Every Chinese variant with its term's preferred English, longest first so that

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import extract_figures, missing_figures
+from rag.figures import Figure, extract_figures, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -58,6 +58,42 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "欧洲委员会": ("council of europe",),
 }
 _TITLE = re.compile(r"《([^》]{2,40})》")
+# A body named in English: capitalised words around an institution's head noun ("Ministry of
+# Industry and Information Technology", "Department of Justice"). An English answer over Chinese
+# passages writes such a name in its own rendering, which nothing here can check against the
+# Chinese; a body the question does not name is the model's guess unless the passage holds it
+# (as written, or by the acronym the answer gives after it: "… Center (CAISI)").
+_BODY_HEAD = (r"(?:Ministry|Bureau|Department|Administration|Commission|Committee|Council|Office|Agency|Authority|"
+              r"Institute|Association|Court|Parliament|Board|Centre|Center|Commissioner|Secretary)")
+_BODY = re.compile(r"\b(?:[A-Z][A-Za-z-]+\s+(?:(?:of|and|for|on|the)\s+)*)*" + _BODY_HEAD
+                   + r"(?:\s+(?:(?:of|and|for|on|the)\s+)*[A-Z][A-Za-z-]+)*(?:\s*\(([A-Z][A-Za-z0-9-]+)\))?")
+
+
+def _dated_otherwise(figure: Figure, window: str, claim: str) -> bool:
+    """A date the question states may be missing from a passage that speaks of it relatively
+    ("今年7月" for July 2024), not from one that gives its figures another date: "2021年，…广告收入
+    5,435亿元" does not hold "2022年全年…5,435亿元", though the question asked about 2022."""
+    return figure.kind == "date" and any(f.kind == "date" and missing_figures(f.raw, claim)
+                                         for f in extract_figures(window))
+
+
+def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | None = None) -> list[str]:
+    """Bodies an English claim names that neither the question nor `held` (the normalised,
+    lower-cased passage and its report's names) does, as written or by the glossary's Chinese
+    for the whole name. A lone head noun ("the Commission") refers back; it names nothing new."""
+    missing = []
+    for match in _BODY.finditer(claim):
+        name = re.sub(r"^(?:the|The)\s+", "", match.group(0).split("(")[0].strip())
+        acronym = (match.group(1) or "").lower()
+        if len(re.findall(r"\b[A-Z]", name)) < 2 or name.lower() in question.lower() \
+                or normalise(name).lower() in held or (acronym and acronym in held):
+            continue
+        if glossary is not None and any(normalise(zh).lower() in held for zh in glossary.chinese_for(name)):
+            continue
+        missing.append(name)
+    return missing
+
+
 _NEGATION_ZH = re.compile(r"不|没有|未|无需|无须|并非|非|无法|难以|否")
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|none)\b|n't", re.I)
 
@@ -276,8 +312,10 @@ class SupportJudge:
             # The figures must be where the support is (a sentence either side allowed), not
             # anywhere in the passage: "signed by 20 states" is not held by a passage that
             # matches the topic in one sentence and mentions the G20 (二十国集团) in another.
-            missing = missing_figures(claim, passage[slice(*_around(sentences, a, b))]) if stated else []
-            missing = [f for f in missing if missing_figures(f.raw, question)] if question else missing
+            window = passage[slice(*_around(sentences, a, b))]
+            missing = missing_figures(claim, window) if stated else []
+            if question and missing:
+                missing = [f for f in missing if missing_figures(f.raw, question) or _dated_otherwise(f, window, claim)]
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing))
         best, _, start, end, missing = max(scores, key=lambda item: item[:4])
@@ -289,6 +327,8 @@ class SupportJudge:
         held = normalise(f"{passage} {about}").lower()
         if missing_names := {a for a in latin_names(claim) if not self._names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
+        if not is_chinese and (bodies := unnamed_bodies(claim, held, question, self.glossary)):
+            reasons.append("body not in source or question: " + ", ".join(bodies))
         titles = _TITLE.findall(claim)
         held_titles = to_simplified(held) if titles else ""  # once per judgement, only when a title is named
         if missing_titles := [t for t in titles if to_simplified(normalise(t).lower()) not in held_titles]:

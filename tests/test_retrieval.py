@@ -137,3 +137,26 @@ def test_bm25_counts_as_much_as_the_index_is_in_the_questions_language(engine):
     weighted = engine.retriever.retrieve(zh, k=10, expand=False, mentions=False)
     full = engine.retriever.retrieve(zh, k=10, expand=False, mentions=False, lexical_share=False)
     assert ids(weighted) == ids(full)
+
+
+def test_query_translation_searches_an_english_question_in_chinese_and_leaves_chinese_alone(engine):
+    from rag.query_translation import QueryTranslator
+    from rag.retrieval import Retriever
+
+    translator, calls = QueryTranslator(engine.llm), []
+
+    def translate(question: str, language: str) -> str:
+        calls.append((question, language, translator(question, language)))
+        return calls[-1][2]
+
+    retriever = Retriever(engine.store, engine.embedder, translate=translate)
+    english = "How many AI standards had ISO/IEC JTC 1/SC 42 published?"
+    sources = retriever.retrieve(english, k=5)
+    # the bundled reports are Chinese: the English question is translated once, into Chinese
+    assert [(q, lang) for q, lang, _ in calls] == [(english, "en")]
+    assert any("\u4e00" <= c <= "\u9fff" for c in calls[0][2]), calls[0][2]
+    assert any("37" in s.text and "SC 42" in s.text for s in sources), [s.text[:60] for s in sources]
+    # a Chinese question over Chinese reports, and a question of bare ids, are searched as asked
+    retriever.retrieve("SC 42已发布多少项标准？", k=5)
+    retriever.retrieve("JWCC", k=5)
+    assert len(calls) == 1

