@@ -72,7 +72,7 @@ def llamaindex_default_search(engine, corpus_dir: Path, cache_dir: Path) -> Sear
 def _embedded_nodes(documents, transformations, work_dir: Path, batch: int = 64, save_every_s: float = 120.0) -> list:
     """The documents split, then embedded 64 nodes at a time, llama-index's ingestion cache (keyed
     by the nodes' text) saved every couple of minutes and at the end. A corpus of long PDFs makes
-    thousands of nodes (corpus2: over 2,048, ~1.5 h on 2 cores); a build that is stopped picks up
+    thousands of nodes (corpus2: ~7,900, ~3 h on 2 cores); a build that is stopped picks up
     where its cache ends instead of starting over."""
     import time
 
