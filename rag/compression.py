@@ -120,8 +120,7 @@ class Compressor:
 
     def _sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
                          language: str | None = None, expects: str | None = None) -> SentenceScores:
-        """(score, source index, sentence index) for every sentence of every source. `expects`:
-        the kind of figure the question asks for (rag.questions.expected_answer); holding one
+        """The scores before the sources' rank is added. `expects`: the kind of figure the question asks for (rag.questions.expected_answer); holding one
         the question does not state counts as much as half the question's key terms held.
 
         Embedding a sentence costs ~0.1 s on a busy CPU, so only the `max_embedded` best by

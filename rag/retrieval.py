@@ -105,7 +105,8 @@ class Retriever:
         if allowed is not None and not allowed:
             return []
         language = language or detect_language(question)
-        query = self.build_query(question, self.settings.query_expansion if expand is None else expand, language)
+        expanded = self.settings.query_expansion if expand is None else expand
+        query = self.build_query(question, expanded, language)
         mode = mode or self.settings.retrieval_mode
         candidates = max(self.settings.retrieval_candidates, k)
         # One main-embedder embedding per question (it is most of the latency): the dense arm's
@@ -153,7 +154,7 @@ class Retriever:
             if use_cross and not translated:
                 cross = self.store.dense_search(cross_vector, candidates, report_ids, self.settings.cross_lingual_id)
                 found.append((cross, cross_weight))
-            if use_sentences and not (translated and not main_sentences):
+            if use_sentences and (main_sentences or not translated):
                 by_sentence = self.store.dense_search(sentence_vector, candidates, report_ids,
                                                       self.settings.sentence_arm_id)
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
@@ -164,7 +165,6 @@ class Retriever:
             return found
 
         ranked_lists = arms(allowed)
-        expanded = self.settings.query_expansion if expand is None else expand
         if expanded and worded and mode != "cross_lingual" and (
                 translated := self._translated(question, language, share)) is not None:
             # The question in the language most of the index is written in, searched like a
