@@ -1,8 +1,9 @@
 """Check an answer's [n] citations against the sources, without an LLM.
 
 Each sentence is judged against every source (rag.support): citations that support it stay,
-a sentence citing the wrong source is re-attached to the one that supports it best, markers
-pointing to nothing go, and a sentence no source supports keeps no citation and is flagged.
+the source that holds it most closely is cited too (a sentence citing the wrong source moves to
+it), markers pointing to nothing go, and a sentence no source supports keeps no citation and
+is flagged.
 """
 from __future__ import annotations
 
@@ -85,10 +86,14 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             # a report's title alone is held by its passage, yet it answers nothing
             verdicts = _rejected(verdicts, "only names a report")
         kept = [n for n in cited if verdicts[n].supported]
-        if not kept:
-            best = max(verdicts, key=lambda n: verdicts[n].score, default=None)
-            if best is not None and verdicts[best].supported:
-                kept = [best]
+        # The source that holds the sentence most closely is cited too, when it is not among the
+        # model's supported choices: a reader who opens [n] should find the sentence the answer
+        # rests on, and the small model often cites the first passage on the topic instead.
+        best = max(verdicts, key=lambda n: (verdicts[n].score, verdicts[n].closeness), default=None)
+        if best is not None and verdicts[best].supported and best not in kept and not any(
+                (verdicts[n].score, verdicts[n].closeness) >= (verdicts[best].score, verdicts[best].closeness)
+                for n in kept):
+            kept = sorted([*kept, best])
         shown = kept or cited
         top = max((verdicts[n] for n in shown), key=lambda v: v.score, default=Verdict(0.0, False))
         check = SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),

@@ -246,6 +246,9 @@ class Verdict:
     start: int = 0  # the best-supporting stretch of the passage
     end: int = 0
     reasons: list[str] = field(default_factory=list)
+    # how literally the best window holds the claim (cosine plus shared wording, unclipped):
+    # ranks passages whose scores both saturate at 1
+    closeness: float = 0.0
 
 
 class SupportJudge:
@@ -317,8 +320,10 @@ class SupportJudge:
             if question and missing:
                 missing = [f for f in missing if missing_figures(f.raw, question) or _dated_otherwise(f, window, claim)]
             # shorter windows win ties: the quote should be as tight as the evidence
-            scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing))
-        best, _, start, end, missing = max(scores, key=lambda item: item[:4])
+            scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing,
+                           float(cosine) + lexical_coverage(claim, text)))
+        best, _, start, end, missing, _ = max(scores, key=lambda item: item[:4])
+        closeness = max(item[5] for item in scores)
         reasons = []
         if missing:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
@@ -340,7 +345,8 @@ class SupportJudge:
             reasons.append("negation differs from source")
         # a missing figure already scaled its window's score down; any other reason does it here
         score = best * (0.4 if len(reasons) > bool(missing) else 1.0)
-        return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons)
+        return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons,
+                       round(closeness, 4))
 
     def _names(self, name: str, held: str) -> bool:
         """`held` (the normalised passage and its report's names) names `name`, as written or

@@ -383,3 +383,23 @@ def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     # a sentence that is mostly Chinese is no English answer to mend: the checker drops it
     mostly = "The report says 欧盟采取了基于风险的方法，将人工智能系统分为四个等级，并禁止不可接受风险的系统，同时对高风险系统提出要求"
     assert translator.mend(mostly) == mostly
+
+
+def test_checker_also_cites_the_source_that_holds_the_sentence(engine):
+    """The model cites a passage that supports its sentence loosely; the passage that holds the
+    sentence as written is cited beside it, so a reader opening the citation finds it."""
+    from rag.records import Source
+
+    texts = ["欧盟《人工智能法案》规定了分级罚款。违反禁令的企业将被处以最高3500万欧元或全球年营业额7%的罚款，以较高者为准。",
+             "对于违反人工智能系统禁令的公司，最高罚款为3500万欧元或上一财年全球总营收额的7%。其他违规行为的罚款较低。"]
+    sources = [Source(rank=n, score=0.8, report_id=f"r{n}", title=f"报告{n}", source=f"r{n}.pdf", text=t, chunk_id=f"c{n}", start=0, end=len(t))
+               for n, t in enumerate(texts, 1)]
+    judge = engine.answerer.judge
+    sentence = "违反禁令的公司最高罚款为3500万欧元或上一财年全球总营收额的7%。"
+    loose, close = (judge.judge(sentence, t) for t in texts)
+    assert close.closeness > loose.closeness
+    _, citations, checks = check_answer(sentence + "[1]", sources, judge)
+    assert checks[0].citations == ([1, 2] if loose.supported else [2])
+    assert [c.n for c in citations] == checks[0].citations
+    _, _, checks = check_answer(sentence + "[2]", sources, judge)
+    assert checks[0].citations == [2]  # already the closest: nothing added
