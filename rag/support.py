@@ -77,6 +77,23 @@ def _dated_otherwise(figure: Figure, window: str, claim: str) -> bool:
                                          for f in extract_figures(window))
 
 
+def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
+    """The claim's dates that contradict the date of the sentences holding its other figures: a
+    figure carries the date of its own sentence ("2021年，…广告收入5,435亿元" is a 2021 figure,
+    whatever year a neighbouring sentence names). A sentence without a date of its own (a
+    relative "今年", or a date set in an earlier sentence) contradicts nothing."""
+    figures = extract_figures(claim)
+    dates = [f for f in figures if f.kind == "date"]
+    others = [f for f in figures if f.kind != "date"]
+    if not dates or not others:
+        return []
+    holding = [text for text in sentences if any(not missing_figures(f.raw, text) for f in others)]
+    dated = [text for text in holding if any(g.kind == "date" for g in extract_figures(text))]
+    if not holding or len(dated) < len(holding):
+        return []
+    return [d for d in dates if all(missing_figures(d.raw, text) for text in dated)]
+
+
 def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | None = None) -> list[str]:
     """Bodies an English claim names that neither the question nor `held` (the normalised,
     lower-cased passage and its report's names) does, as written or by the glossary's Chinese
@@ -315,10 +332,13 @@ class SupportJudge:
             # The figures must be where the support is (a sentence either side allowed), not
             # anywhere in the passage: "signed by 20 states" is not held by a passage that
             # matches the topic in one sentence and mentions the G20 (二十国集团) in another.
-            window = passage[slice(*_around(sentences, a, b))]
+            around = _around(sentences, a, b)
+            window = passage[slice(*around)]
             missing = missing_figures(claim, window) if stated else []
             if question and missing:
                 missing = [f for f in missing if missing_figures(f.raw, question) or _dated_otherwise(f, window, claim)]
+            if stated and not missing:
+                missing = dated_apart(claim, [passage[x:y] for x, y in sentences if around[0] <= x and y <= around[1]])
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing,
                            float(cosine) + lexical_coverage(claim, text)))
