@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from rag.figures import with_source_figures
 from rag.language import detect_language
 from rag.records import Citation, SentenceCheck, Source
-from rag.support import SupportJudge, Verdict, restates_question, states_something, strip_markers
+from rag.support import (SupportJudge, Verdict, latin_names, normalise, restates_question, states_something,
+                         strip_markers)
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
@@ -80,6 +81,12 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         verdicts = {n: judge.judge(judged, s.text, about=f"{_report_names(s)} {question}" if bare else _report_names(s),
                                    question=question)
                     for n, s in enumerate(sources, 1)}
+        if bare and (asked := latin_names(question)):
+            # a bare figure answers only where the passage speaks of what the question names: at
+            # least one of its names (an acronym, a body, a standard), as written or by the
+            # glossary's Chinese; "45000" from a passage on patents is no count of CAC filings
+            silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
+            verdicts |= _rejected(silent, "names none of the question's names")
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
         elif _only_a_title(claim, sources):
@@ -128,6 +135,12 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
 
 def _rejected(verdicts: dict[int, Verdict], reason: str) -> dict[int, Verdict]:
     return {n: Verdict(v.score, False, v.start, v.end, [*v.reasons, reason]) for n, v in verdicts.items()}
+
+
+def _speaks_of(source: Source, names: set[str], judge: SupportJudge) -> bool:
+    """The source or its report's names hold one of `names`, as written or by its glossary Chinese."""
+    held = normalise(f"{source.text} {_report_names(source)}").lower()
+    return any(judge.names(name, held) for name in names)
 
 
 def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:

@@ -350,7 +350,7 @@ class SupportJudge:
         if missing_actors := actors(claim) - actors(passage) - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
         held = normalise(f"{passage} {about}").lower()
-        if missing_names := {a for a in latin_names(claim) if not self._names(a, held)}:
+        if missing_names := {a for a in latin_names(claim) if not self.names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
         if not is_chinese and (bodies := unnamed_bodies(claim, held, question, self.glossary)):
             reasons.append("body not in source or question: " + ", ".join(bodies))
@@ -368,7 +368,7 @@ class SupportJudge:
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons,
                        round(closeness, 4))
 
-    def _names(self, name: str, held: str) -> bool:
+    def names(self, name: str, held: str) -> bool:
         """`held` (the normalised passage and its report's names) names `name`, as written or
         by its glossary Chinese ("SME" → 中小企业)."""
         if name in held:

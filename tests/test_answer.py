@@ -403,3 +403,17 @@ def test_checker_also_cites_the_source_that_holds_the_sentence(engine):
     assert [c.n for c in citations] == checks[0].citations
     _, _, checks = check_answer(sentence + "[2]", sources, judge)
     assert checks[0].citations == [2]  # already the closest: nothing added
+
+
+def test_a_bare_figure_must_come_from_a_passage_naming_what_the_question_names(engine):
+    from rag.records import Source
+
+    texts = ["中国的表现也较为抢眼，2024 年新增的 45000 条生成式人工智能专利中，中国申请数量高达 27000 条。",
+             "截至2024年底，共有302款生成式人工智能服务在国家网信办（CAC）完成备案。"]
+    sources = [Source(rank=n, score=0.8, report_id=f"r{n}", title=f"报告{n}", source=f"r{n}.pdf", text=t,
+                      chunk_id=f"c{n}", start=0, end=len(t)) for n, t in enumerate(texts, 1)]
+    question = "How many generative AI services had completed the CAC filing process in China by the end of 2024?"
+    _, _, checks = check_answer("45000 [1]", sources, engine.answerer.judge, question)
+    assert not checks[0].supported and "names none of the question's names" in checks[0].reasons
+    _, _, checks = check_answer("302 [2]", sources, engine.answerer.judge, question)
+    assert checks[0].supported and checks[0].citations == [2]
