@@ -29,6 +29,9 @@ _ANSWER_SENTENCE = re.compile(
 # The reports' own footnote marks (①, [②]) that the model copies are no citations.
 _FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——").
+# Where a comparison turns to its other side: "，而" / "，但" / "，相比之下" in Chinese (not 而且, 从而:
+# the comma must come first), ", while" / ", whereas" / ", but" in English.
+_CONTRAST = re.compile(r"[，,]\s*(?=(?:而|但|然而|相比之下|与之相比)(?!且))|,?\s+(?=(?:while|whereas|but)\s)")
 _WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$")
 
 
@@ -101,6 +104,10 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
                 (verdicts[n].score, verdicts[n].closeness) >= (verdicts[best].score, verdicts[best].closeness)
                 for n in kept):
             kept = sorted([*kept, best])
+        if not kept and not bare and (parts := _held_by_parts(claim, sources, judge, question)):
+            # a comparison sentence draws each side from its own passage
+            verdicts |= parts
+            kept = sorted(parts)
         shown = kept or cited
         top = max((verdicts[n] for n in shown), key=lambda v: v.score, default=Verdict(0.0, False))
         check = SentenceCheck(text=claim, citations=kept, support=top.score, supported=bool(kept),
@@ -110,6 +117,35 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
         checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
     return checked
+
+
+def contrast_clauses(claim: str) -> list[str]:
+    """The sides of a sentence that sets two things against each other ("GDPR要求年满16周岁，而《条例》
+    要求年满14周岁", "Gui sees …, while Feng et al. expect …"); one clause for any other sentence."""
+    return [part.strip(" ，,") for part in _CONTRAST.split(claim) if states_something(part.strip(" ，,"))]
+
+
+def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str
+                   ) -> dict[int, Verdict]:
+    """When each side of a contrast is held by some source, the best verdict of each side, by
+    source (the sentence is then held by their union); empty when a side is held by none. No
+    single passage holds both sides of a comparison of two reports, so judging the sentence
+    whole against each passage drops exactly the answers a comparison asks for."""
+    clauses = contrast_clauses(claim)
+    if len(clauses) < 2:
+        return {}
+    held: dict[int, Verdict] = {}
+    for clause in clauses:
+        verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question)
+                    for n, s in enumerate(sources, 1)}
+        if question and restates_question(clause, question):
+            return {}
+        best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
+        if not verdicts[best].supported:
+            return {}
+        if best not in held or verdicts[best].score > held[best].score:
+            held[best] = verdicts[best]
+    return held
 
 
 def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) -> tuple[str, list[Citation]]:

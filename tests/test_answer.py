@@ -417,3 +417,23 @@ def test_a_bare_figure_must_come_from_a_passage_naming_what_the_question_names(e
     assert not checks[0].supported and "names none of the question's names" in checks[0].reasons
     _, _, checks = check_answer("302 [2]", sources, engine.answerer.judge, question)
     assert checks[0].supported and checks[0].citations == [2]
+
+
+def test_a_comparison_sentence_is_held_side_by_side_by_two_sources(engine):
+    """No single passage holds both sides of a comparison of two laws: each side is judged on
+    its own, and the sentence cites both passages."""
+    from rag.records import Source
+
+    reports = [("通用数据保护条例（GDPR）", "第8条 对于为儿童直接提供信息社会服务的请求，当儿童年满16周岁时，处理儿童个人数据是合法的。"),
+               ("网络数据安全管理条例", "第二十二条 处理不满十四周岁未成年人个人信息的，应当取得未成年人的父母或者其他监护人的同意。")]
+    sources = [Source(rank=n, score=0.8, report_id=f"r{n}", title=title, source=f"r{n}.pdf", text=text,
+                      chunk_id=f"c{n}", start=0, end=len(text)) for n, (title, text) in enumerate(reports, 1)]
+    question = "在需取得监护人同意的儿童年龄门槛上，GDPR与《网络数据安全管理条例》有何不同？"
+    _, citations, checks = check_answer("GDPR要求年满16周岁，而《网络数据安全管理条例》要求年满14周岁。[1]", sources,
+                                        engine.answerer.judge, question)
+    assert checks[0].supported and checks[0].citations == [1, 2]
+    assert [c.n for c in citations] == [1, 2]
+    # a side no source holds sinks the sentence
+    _, _, checks = check_answer("GDPR要求年满16周岁，而《网络数据安全管理条例》要求年满18周岁。[1]", sources,
+                                engine.answerer.judge, question)
+    assert not checks[0].supported

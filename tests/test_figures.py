@@ -106,3 +106,10 @@ def test_a_span_of_years_holds_no_count_of_things():
     assert missing_figures("ISO/IEC JTC 1/SC 42 has published 10 standards.", decade)
     assert not missing_figures("China's participation has grown for over 10 years.", decade)
     assert not missing_figures("It took the internet 7 years to spread.", "互联网普及用了 7年，电力普及则用了 20年")
+
+
+def test_chinese_numerals_before_ages_days_and_people_are_figures():
+    assert [f.value for f in extract_figures("处理不满十四周岁未成年人个人信息")] == [14.0]
+    assert [f.value for f in extract_figures("应当在十四日内作出决定")] == [14.0]
+    assert not missing_figures("要求年满14周岁", "不满十四周岁的未成年人")
+    assert extract_figures("统一大市场") == []
