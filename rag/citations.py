@@ -28,10 +28,14 @@ _ANSWER_SENTENCE = re.compile(
     rf"[^。！？!?；;\n]+?(?:[。！？!?；;]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
 # The reports' own footnote marks (①, [②]) that the model copies are no citations.
 _FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
+# Where a comparison turns to its other side: "，而" / "，但" / "，相比之下" after a comma (not 而且,
+# 而是, 而非, 而后, 从而), ", while" / ", whereas" / ", but" (not "but also") in English.
+_CONTRAST = re.compile(r"[，,]\s*(?=(?:而(?![且是非后])|但(?!也)|然而|相比之下|与之相比))"
+                       r"|,\s+(?=(?:while|whereas|but(?!\s+also))\s)")
+_CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
+# A sentence rejected whole is not rescued by its sides.
+_WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——").
-# Where a comparison turns to its other side: "，而" / "，但" / "，相比之下" in Chinese (not 而且, 从而:
-# the comma must come first), ", while" / ", whereas" / ", but" in English.
-_CONTRAST = re.compile(r"[，,]\s*(?=(?:而|但|然而|相比之下|与之相比)(?!且))|,?\s+(?=(?:while|whereas|but)\s)")
 _WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$")
 
 
@@ -87,7 +91,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if bare and (asked := latin_names(question)):
             # a bare figure answers only where the passage speaks of what the question names: at
             # least one of its names (an acronym, a body, a standard), as written or by the
-            # glossary's Chinese; "45000" from a passage on patents is no count of CAC filings
+            # glossary's Chinese; a figure from a passage on another subject counts something else
             silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
             verdicts |= _rejected(silent, "names none of the question's names")
         if question and restates_question(claim, question):
@@ -99,12 +103,12 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         # The source that holds the sentence most closely is cited too, when it is not among the
         # model's supported choices: a reader who opens [n] should find the sentence the answer
         # rests on, and the small model often cites the first passage on the topic instead.
-        best = max(verdicts, key=lambda n: (verdicts[n].score, verdicts[n].closeness), default=None)
-        if best is not None and verdicts[best].supported and best not in kept and not any(
-                (verdicts[n].score, verdicts[n].closeness) >= (verdicts[best].score, verdicts[best].closeness)
-                for n in kept):
+        strength = {n: (v.score, v.closeness) for n, v in verdicts.items() if v.supported}
+        best = max(strength, key=strength.__getitem__, default=None)
+        if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        if not kept and not bare and (parts := _held_by_parts(claim, sources, judge, question)):
+        rejected = any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
+        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
             verdicts |= parts
             kept = sorted(parts)
@@ -122,7 +126,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
 def contrast_clauses(claim: str) -> list[str]:
     """The sides of a sentence that sets two things against each other ("GDPR要求年满16周岁，而《条例》
     要求年满14周岁", "Gui sees …, while Feng et al. expect …"); one clause for any other sentence."""
-    return [part.strip(" ，,") for part in _CONTRAST.split(claim) if states_something(part.strip(" ，,"))]
+    parts = [_CONNECTIVE.sub("", part.strip(" ，,")) for part in _CONTRAST.split(claim)]
+    return [part for part in parts if states_something(part)]
 
 
 def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str
@@ -132,14 +137,12 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
     single passage holds both sides of a comparison of two reports, so judging the sentence
     whole against each passage drops exactly the answers a comparison asks for."""
     clauses = contrast_clauses(claim)
-    if len(clauses) < 2:
+    if len(clauses) < 2 or (question and any(restates_question(c, question) for c in clauses)):
         return {}
     held: dict[int, Verdict] = {}
     for clause in clauses:
         verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question)
                     for n, s in enumerate(sources, 1)}
-        if question and restates_question(clause, question):
-            return {}
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
             return {}

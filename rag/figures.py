@@ -61,7 +61,7 @@ _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "
              "rm": "cny"}
 # Chinese numerals only count before a measure word: 一 alone sits inside 统一, 一带一路.
 _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
-                               r"(?=[多余]?(?:[个种类项大条家国年月倍次层方面位名轮届款成份岁周天日人元]|小时|分钟))")
+                               r"(?=[多余]?(?:[个种类项大条家国年月倍次层方面位名轮届款成份岁天日]|周岁|小时|分钟))")
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 # Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
 # "M/593") are names, not figures: two capitals, or one followed by "/", then the number.

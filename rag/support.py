@@ -263,8 +263,8 @@ class Verdict:
     start: int = 0  # the best-supporting stretch of the passage
     end: int = 0
     reasons: list[str] = field(default_factory=list)
-    # how literally the best window holds the claim (cosine plus shared wording, unclipped):
-    # ranks passages whose scores both saturate at 1
+    # how literally the passage's closest window holds the claim (cosine plus shared wording,
+    # unclipped): ranks passages whose scores both saturate at 1
     closeness: float = 0.0
 
 

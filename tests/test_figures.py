@@ -112,4 +112,4 @@ def test_chinese_numerals_before_ages_days_and_people_are_figures():
     assert [f.value for f in extract_figures("处理不满十四周岁未成年人个人信息")] == [14.0]
     assert [f.value for f in extract_figures("应当在十四日内作出决定")] == [14.0]
     assert not missing_figures("要求年满14周岁", "不满十四周岁的未成年人")
-    assert extract_figures("统一大市场") == []
+    assert extract_figures("统一大市场") == [] and extract_figures("四周的环境") == [] and extract_figures("二元结构") == []
