@@ -170,9 +170,7 @@ def test_a_date_the_question_states_does_not_cover_a_figure_the_passage_dates_ot
     verdict = judge.judge("2022年全年我国互联网广告收入是5,435亿元（不含港澳台地区）。", passage, question=question)
     assert not verdict.supported and "figure not in source: 2022年" in verdict.reasons
     assert judge.judge("2021年互联网行业广告收入5,435亿元（不含港澳台地区）。", passage, question=question).supported
-
-
-def test_a_figure_carries_the_date_of_its_own_sentence(judge):
+    # the figure's own sentence dates it, though the next sentence names the asked year
     passage = "2020年，该市数字经济规模达到1,200亿元，同比增长8%。至 2021年一季度，增速放缓到3%。"
     question = "2021年全年该市数字经济规模是多少？"
     verdict = judge.judge("2021年全年该市数字经济规模是1,200亿元。", passage, question=question)
