@@ -308,7 +308,8 @@ class Answerer:
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone)
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
-        base.dropped = [s.check for s in checked if s not in shown]
+        # each dropped sentence once: a small model may repeat one sentence until its token limit
+        base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
             if settings.translate_closest:
                 base = self._translated(base, deadline=started + settings.translate_until_s)

@@ -157,7 +157,7 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) ->
     best_quote: dict[int, Verdict] = {}
     for sentence in sentences:
         for n, verdict in sentence.verdicts.items():
-            if n not in best_quote or verdict.score > best_quote[n].score:
+            if n not in best_quote or (verdict.score, verdict.closeness) > (best_quote[n].score, best_quote[n].closeness):
                 best_quote[n] = verdict
     texts = [s.text for s in sentences]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in "".join(texts)[:40]) else " "

@@ -342,7 +342,9 @@ class SupportJudge:
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing,
                            float(cosine) + lexical_coverage(claim, text)))
-        best, _, start, end, missing, _ = max(scores, key=lambda item: item[:4])
+        # among windows that support alike, the one holding the claim most closely is quoted (a score
+        # saturates at 1 for several sentences of a passage), then the shorter
+        best, _, start, end, missing, _ = max(scores, key=lambda item: (item[0], round(item[5], 2), *item[1:4]))
         closeness = max(item[5] for item in scores)
         reasons = []
         if missing:
