@@ -148,7 +148,9 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
             return {}
         if best not in held or verdicts[best].score > held[best].score:
             held[best] = verdicts[best]
-    return held
+    # sides one passage holds would have been held whole by it: a side held apart from its
+    # subject ("the progress was limited") must not ride on the other side's source
+    return held if len(held) >= 2 else {}
 
 
 def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) -> tuple[str, list[Citation]]:
