@@ -40,6 +40,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the LLM's translation of the question into the index's main language, searched beside it
     "query-translation": {"query_translation": True},
     "query-translation-half": {"query_translation": True, "translation_weight": 0.5},
+    # a report's passages in another language (a Chinese article's English abstract) at full weight
+    "other-language-full": {"other_language_weight": 1.0},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},

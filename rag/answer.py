@@ -109,11 +109,18 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
-def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source]) -> list[tuple[int, Excerpt]]:
+def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named: Sequence[str] = ()
+                     ) -> list[tuple[int, Excerpt]]:
     """The excerpts the model reads, numbered by their source's place in the answer's sources.
-    A small model drifts to a weaker excerpt read beside the strong one: it gets close seconds only."""
+    A small model drifts to a weaker excerpt read beside the strong one: it gets close seconds only,
+    and the best excerpt of each report the question names (`named`), since a comparison read
+    from one side is answered from one side."""
     top = max(e.best for e in excerpts)
     chosen = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
+    if len(named) >= 2:
+        for report_id in named:
+            if not any(e.source.report_id == report_id for e in chosen):
+                chosen += sorted((e for e in excerpts if e.source.report_id == report_id), key=lambda e: -e.best)[:1]
     return [(sources.index(e.source) + 1, e) for e in sorted(chosen, key=lambda e: e.source.rank)]
 
 
@@ -188,8 +195,10 @@ class Answerer:
                 standalone = condense_question(self.engine, question, history)
         glossary = self._glossary
         glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
+        mentions = getattr(self.engine.retriever, "mentions", None)
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
-                     terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone))
+                     terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone),
+                     reports=mentions.find(standalone) if mentions is not None else [])
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources are on the question's topic, 0–1. With stored
@@ -208,26 +217,43 @@ class Answerer:
         best = scored.best if isinstance(scored, SentenceScores) else max(s for s, _, _ in scored)
         return round(0.6 * best + 0.4 * coverage, 4)
 
-    def evidence(self, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> list[Evidence]:
-        """The best-scoring source sentences, verbatim, each once (neighbouring chunks overlap)."""
+    def evidence(self, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source],
+                 named: Sequence[str] = ()) -> list[Evidence]:
+        """The best-scoring source sentences, verbatim, each once (neighbouring chunks overlap);
+        when the question names several reports, also the best sentence of each named report
+        that has none among them (a comparison needs both sides on screen)."""
         spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
         chosen, seen = [], set()
-        for score, i, j in sorted(scored, reverse=True):
+        ranked = sorted(scored, reverse=True)
+        for score, i, j in ranked:
             # a question past the refusal threshold is on topic: its best sentence is evidence
             # even when its words are not the question's (an English question's key terms are
             # its names only, so its best sentences score on meaning alone)
             if (score < EVIDENCE_MIN_SCORE and chosen) or len(chosen) >= self.settings.evidence_sentences:
                 break
-            a, b = spans[i][j]
-            text = sources[i].text[a:b]
-            if not _is_prose(text) or _is_cover(text, sources[i]) or (key := normalise(text)) in seen:
+            if item := self._evidence_item(score, sources[i], i, spans[i][j], seen):
+                chosen.append(item)
+        for report_id in named if len(named) >= 2 else ():
+            if any(e.report_id == report_id for e in chosen):
                 continue
-            seen.add(key)
-            source = sources[i]
-            chosen.append(Evidence(n=i + 1, quote=CITATION_MARK.sub("", text).strip(), score=round(score, 4),
-                                   chunk_id=source.chunk_id, report_id=source.report_id, title=source.title,
-                                   section=source.section, quote_start=a, quote_end=b))
+            for score, i, j in ranked:
+                if sources[i].report_id == report_id and (item := self._evidence_item(score, sources[i], i, spans[i][j], seen)):
+                    chosen.append(item)
+                    break
         return chosen
+
+    @staticmethod
+    def _evidence_item(score: float, source: Source, i: int, span: tuple[int, int], seen: set[str]) -> Evidence | None:
+        """The sentence at `span` of `source` as evidence, unless it is no prose, the report's
+        cover, or already chosen (`seen`, updated)."""
+        a, b = span
+        text = source.text[a:b]
+        if not _is_prose(text) or _is_cover(text, source) or (key := normalise(text)) in seen:
+            return None
+        seen.add(key)
+        return Evidence(n=i + 1, quote=CITATION_MARK.sub("", text).strip(), score=round(score, 4),
+                        chunk_id=source.chunk_id, report_id=source.report_id, title=source.title,
+                        section=source.section, quote_start=a, quote_end=b)
 
     def retrieve(self, query: Query, report_ids: Sequence[str] | None = None) -> list[Source]:
         return self.engine.retriever.retrieve(query.standalone, k=self.settings.top_k, report_ids=report_ids,
@@ -237,7 +263,8 @@ class Answerer:
         """Score the sources' sentences for the question, quote the best, judge the topic."""
         scored = self.compressor.sentence_scores(query.standalone, sources, query.terms, query.language,
                                                  query.expects) if sources else []
-        return Gathered(query, sources, scored, self.evidence(scored, sources), self.confidence(query, scored, sources))
+        return Gathered(query, sources, scored, self.evidence(scored, sources, query.reports),
+                        self.confidence(query, scored, sources))
 
     def gather(self, question: str, report_ids: Sequence[str] | None = None) -> Gathered:
         """Query, retrieval and evidence in one call (the evals' and tests' way in; `stream`
@@ -277,7 +304,7 @@ class Answerer:
             return
 
         excerpts = self.compressor.compress(query.standalone, sources, settings.context_budget_tokens, scored=scored)
-        numbered = focused_excerpts(excerpts, sources)
+        numbered = focused_excerpts(excerpts, sources, query.reports)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
         prompt = load_prompt("answer", query.language).format(
@@ -317,8 +344,51 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
             return
         answer_text, citations = assemble(shown, sources)
+        checks = [s.check for s in shown]
+        if other_sides := self._other_sides(query, base, {c.report_id for c in citations},
+                                            deadline=started + settings.translate_until_s):
+            lines, quoted = zip(*other_sides)
+            answer_text = "\n".join([answer_text, *lines])
+            checks += [check for check, _ in quoted]
+            citations = sorted([*citations, *(c for _, c in quoted if c.n not in {x.n for x in citations})],
+                               key=lambda c: c.n)
+            timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
-            "answer": answer_text, "citations": citations, "sentences": [s.check for s in shown], "timings_ms": timings}))
+            "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
+
+    def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
+                     ) -> list[tuple[str, tuple[SentenceCheck, Any]]]:
+        """For a question naming several reports, the side the answer left out: each named report
+        the answer cites nothing of, with a sentence among the evidence, is quoted from it (and,
+        in the other language, rendered as a marked translation). The quote is the report's own
+        words, so it needs no check; a comparison the model answered from one side is then shown
+        from both."""
+        if len(query.reports) < 2:
+            return []
+        missing = [next((e for e in base.evidence if e.report_id == rid), None) for rid in query.reports if rid not in cited]
+        missing = [e for e in missing if e is not None]
+        if not missing:
+            return []
+        try:
+            renderings = self.quote_translator([e.quote for e in missing], query.language, deadline)
+        except Exception as exc:  # the quote is shown without its rendering
+            log.warning("other side not translated: %s: %s", type(exc).__name__, exc)
+            renderings = [None] * len(missing)
+        sides = []
+        for item, rendering in zip(missing, renderings, strict=True):
+            source = base.sources[item.n - 1]
+            if query.language == "en":
+                name = f'"{source.title_en}"' if source.title_en else f"《{source.title}》"
+                lead = f"{name} says:"
+            else:
+                lead = f"《{source.title}》写道："
+            line = f"{lead}{' ' if query.language == 'en' else ''}“{single_line(item.quote)}” [{item.n}]"
+            if rendering:
+                line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
+            check = SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True)
+            citation = citation_for(item.n, source, Verdict(1.0, True, item.quote_start, item.quote_end))
+            sides.append((line, (check, citation)))
+        return sides
 
     def _generate(self, prompt: str, timings: dict[str, float], ms: Callable[[], float]
                   ) -> Generator[AnswerEvent, None, str]:

@@ -195,6 +195,7 @@ class Retriever:
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
+        ranked = self._weigh_other_language(ranked, chunks)
         picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
         return self._to_sources(picked, chunks, dense_vector, similarity)
 
@@ -287,6 +288,20 @@ class Retriever:
         return join_adjacent(around)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _weigh_other_language(self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
+        """Chunks in another language than their report (its translated front matter) count
+        `other_language_weight` times their fused score."""
+        weight = self.settings.other_language_weight
+        if weight == 1.0:
+            return ranked
+        reports = self.reports()
+
+        def own(cid: str) -> bool:
+            report = reports.get(chunks[cid].report_id)
+            return report is None or detect_language(chunks[cid].text) == report.language
+
+        return sorted(((cid, score if own(cid) else score * weight) for cid, score in ranked), key=lambda item: -item[1])
+
     def _to_sources(
         self,
         picked: Sequence[tuple[str, float]],

@@ -141,6 +141,10 @@ class ZhikuSettings(BaseSettings):
         "sentences of the chunks (a 600-character chunk's vector blurs the one sentence a question is "
         "about). Under the cross-lingual sentence embedder, all 0 leaves the arm out of the index.",
     )
+    other_language_weight: float = Field(
+        0.5, description="Fused score of a chunk written in another language than its report (a Chinese article's "
+        "English title, abstract and keywords): they summarise the report rather than hold a passage, and a "
+        "question in their language finds them by language more than by meaning")
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
     context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
 

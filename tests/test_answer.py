@@ -449,3 +449,62 @@ def test_contrast_clauses_split_only_where_a_comparison_turns():
     for whole in ("该法已通过，而是由议会批准。", "欧盟立法，从而影响全球，而且很快。", "甲法规定了罚款，但也规定了豁免。",
                   "Not only fines, but also bans apply.", "The fund grew while rates fell."):
         assert contrast_clauses(whole) == [whole]
+
+
+def _two_reports() -> list:
+    from rag.records import Source
+
+    return [Source(rank=1, score=0.8, report_id="a", title="甲报告", source="a.txt", chunk_id="a1",
+                   text="甲报告认为，数据跨境流动应当以安全评估为前提。甲报告还讨论了数据分类。"),
+            Source(rank=2, score=0.7, report_id="a", title="甲报告", source="a.txt", chunk_id="a2",
+                   text="甲报告建议建立数据出境的白名单制度，降低企业的合规成本。"),
+            Source(rank=3, score=0.6, report_id="b", title="乙报告", title_en="Report B", source="b.txt", chunk_id="b1",
+                   text="该报告主张，数据跨境流动规则应当与国际通行做法衔接。")]
+
+
+def test_a_comparison_shows_each_named_reports_best_sentence_as_evidence():
+    """Two named reports: the second one's best sentence is evidence even when the first one's
+    sentences fill the usual places, and a question naming one report gets no such extra."""
+    from types import SimpleNamespace
+
+    from rag.settings import load_settings
+
+    sources = _two_reports()
+    answerer = Answerer(SimpleNamespace(settings=load_settings().model_copy(update={"evidence_sentences": 2})))
+    scored = [(0.9, 0, 0), (0.85, 1, 0), (0.8, 0, 1), (0.5, 2, 0)]
+    assert [e.report_id for e in answerer.evidence(scored, sources)] == ["a", "a"]
+    assert [e.report_id for e in answerer.evidence(scored, sources, ["a", "b"])] == ["a", "a", "b"]
+    assert [e.report_id for e in answerer.evidence(scored, sources, ["a"])] == ["a", "a"]
+
+
+def test_a_comparison_is_read_from_each_named_report():
+    from rag.compression import Excerpt
+
+    sources = _two_reports()
+    excerpts = [Excerpt(sources[0], sources[0].text, [], 0.9), Excerpt(sources[2], sources[2].text, [], 0.5)]
+    assert [n for n, _ in focused_excerpts(excerpts, sources)] == [1]
+    assert [n for n, _ in focused_excerpts(excerpts, sources, ["a", "b"])] == [1, 3]
+
+
+def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
+    """The model answered from report a only: report b, which the question also names, is quoted
+    from its evidence sentence, cited, and (for an English reader) rendered as a marked translation."""
+    from rag.records import Evidence, Query
+
+    sources = _two_reports()
+    evidence = [Evidence(n=1, quote="甲报告认为，数据跨境流动应当以安全评估为前提。", score=0.9, report_id="a",
+                         chunk_id="a1", quote_start=0, quote_end=22),
+                Evidence(n=3, quote=sources[2].text, score=0.5, report_id="b", chunk_id="b1", quote_start=0,
+                         quote_end=len(sources[2].text))]
+    answerer = engine.answerer
+    for language in ("zh", "en"):
+        query = Query(text="?", language=language, standalone="?", reports=["a", "b"])
+        base = Answer(question="?", language=language, answer="", sources=sources, evidence=evidence)
+        sides = answerer._other_sides(query, base, {"a"})
+        assert len(sides) == 1
+        line, (check, citation) = sides[0]
+        assert f"“{sources[2].text}” [3]" in line and citation.n == 3 and citation.quote == sources[2].text
+        assert check.supported and check.citations == [3]
+        assert (TRANSLATION_MARK["en"] in line) == (language == "en"), line
+        assert answerer._other_sides(query, base, {"a", "b"}) == []
+        assert answerer._other_sides(query.model_copy(update={"reports": ["a"]}), base, {"a"}) == []

@@ -82,7 +82,8 @@ def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine)
 
     def top3(without_names: bool) -> list[str]:
         retriever, saved = engine.retriever, engine.retriever.settings
-        retriever.settings = saved.model_copy(update={"mentions_without_names": without_names})
+        retriever.settings = saved.model_copy(update={"mentions_without_names": without_names,
+                                                      "other_language_weight": 1.0})
         try:
             return [s.text for s in retriever.retrieve(question, k=3)]
         finally:
@@ -92,6 +93,26 @@ def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine)
     # without them, passages about what is asked do
     assert any(text.lstrip().startswith("Yan Shaohua") for text in top3(False))
     assert not any(text.lstrip().startswith("Yan Shaohua") for text in top3(True))
+
+
+def test_a_reports_passages_in_another_language_count_less(engine):
+    # a Chinese article's English abstract is found by an English question for its language
+    # more than for its meaning: it counts half, and the Chinese passages lead
+    question = "What do Yan and Yang say about the role of the EU's single market in AI regulation?"
+
+    def ranked(weight: float) -> list[Source]:
+        retriever, saved = engine.retriever, engine.retriever.settings
+        retriever.settings = saved.model_copy(update={"mentions_without_names": False, "other_language_weight": weight})
+        try:
+            return retriever.retrieve(question, k=10)
+        finally:
+            retriever.settings = saved
+
+    def abstract_rank(sources: list[Source]) -> int:
+        return next(i for i, s in enumerate(sources + [None]) if s is None or s.text.lstrip().startswith("Yan Shaohua"))
+
+    assert abstract_rank(ranked(0.5)) > abstract_rank(ranked(1.0))
+    assert ranked(0.0)[0].text.lstrip()[0] >= "\u4e00"  # a Chinese passage first
 
 
 def test_a_comparison_of_a_short_report_with_a_long_one_gets_both_in_the_top_five(engine):
