@@ -195,10 +195,19 @@ class Answerer:
                 standalone = condense_question(self.engine, question, history)
         glossary = self._glossary
         glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
-        mentions = getattr(self.engine.retriever, "mentions", None)
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
                      terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone),
-                     reports=mentions.find(standalone) if mentions is not None else [])
+                     reports=self._named_reports(standalone))
+
+    def _named_reports(self, question: str) -> list[str]:
+        """The reports a question names by authors or publisher, or by title as written or by the
+        glossary's Chinese of its terms ("GDPR" -> 通用数据保护条例): named ones first, in order of mention."""
+        mentions = getattr(self.engine.retriever, "mentions", None)
+        if mentions is None:
+            return []
+        glossary = self._glossary
+        forms = " ".join(glossary.expand(question).all_variants) if glossary is not None else ""
+        return list(dict.fromkeys([*mentions.find(question), *mentions.titled(f"{question} {forms}")]))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources are on the question's topic, 0–1. With stored

@@ -40,7 +40,9 @@ def _english_pattern(variant: str) -> re.Pattern[str]:
     body = re.escape(variant).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     if not acronym and variant.endswith("y"):
         body = body[:-1] + "(?:y|ie)"
-    return re.compile(rf"(?<![\w-]){body}(?:s|es)?(?![\w-])", 0 if acronym else re.IGNORECASE)
+    # Chinese writes a Latin term against Han characters ("GDPR与《条例》"): only a Latin letter,
+    # a digit or a hyphen beside it makes it part of a longer word
+    return re.compile(rf"(?<![A-Za-z0-9_-]){body}(?:s|es)?(?![A-Za-z0-9_-])", 0 if acronym else re.IGNORECASE)
 
 
 class Glossary:

@@ -41,6 +41,16 @@ def _english_names(text: str) -> list[str]:
     return names
 
 
+def _core_title(title: str) -> str:
+    """A title as a question names it: Simplified, casefolded, without a journal column before
+    "|" and without a bracketed year or chapter at its end."""
+    from rag.script import to_simplified
+
+    core = to_simplified(title.split("|")[-1]).strip()
+    core = re.sub(r"(?:\s*[(（][^()（）]*[)）])+$", "", core).strip().strip("《》")
+    return core.casefold()
+
+
 def _surname(author: str) -> str | None:
     from pypinyin import lazy_pinyin
 
@@ -53,7 +63,8 @@ def _surname(author: str) -> str | None:
 class ReportMentions:
     def __init__(self, reports: Iterable[Report]):
         owners: dict[str, set[str]] = {}
-        for report in reports:
+        reports_list = list(reports)
+        for report in reports_list:
             for field in [*report.authors, report.venue or ""]:
                 names = _chinese_names(field) + _english_names(field)
                 if field in report.authors and (surname := _surname(field)):
@@ -63,6 +74,12 @@ class ReportMentions:
         # a name shared by two reports (two authors surnamed Li) points at neither
         unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1}
         self._chinese = [(name, rid) for name, rid in unique.items() if _HAN.search(name)]
+        cores: dict[str, set[str]] = {}
+        for report in reports_list:
+            for title in filter(None, (report.title, report.title_en)):
+                if len(core := _core_title(title)) >= 4:
+                    cores.setdefault(core, set()).add(report.id)
+        self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
         self._english = [
             (re.compile(rf"\b{re.escape(name)}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)
         ]
@@ -91,6 +108,16 @@ class ReportMentions:
                 at = end
         unnamed = re.sub(r"\s+", " ", "".join(kept) + question[at:]).strip()
         return list(dict.fromkeys(report_id for _, _, report_id in spans)), unnamed
+
+    def titled(self, text: str) -> list[str]:
+        """The report ids whose title `text` holds (in Simplified, a column name before "|" and a
+        bracketed year or chapter left out: "《网络数据安全管理条例》", "香港《个人资料(私隐)条例》").
+        Not used in retrieval, where a law named by title drew every hit to itself (see
+        evals/EXPERIMENTS.md, session 14); an answer uses it to read a comparison from each side."""
+        from rag.script import to_simplified
+
+        text = to_simplified(text).casefold()
+        return [rid for core, rid in self._titles if core in text]
 
     def find(self, question: str) -> list[str]:
         """The report ids named in the question (see match)."""
