@@ -42,6 +42,25 @@ def test_glossary_matches_irregular_plurals_and_not_inside_hyphenated_words():
     assert "进出口" in glossary.expand("How did trade between them change?").all_variants
     assert "进出口" not in glossary.expand("What trade-off do the authors see?").all_variants
     assert "科技企业" in glossary.expand("How do technology companies take part?").all_variants
+    # Chinese writes a Latin term against Han characters; a Latin letter beside it still ends no match
+    assert "通用数据保护条例" in glossary.expand("GDPR与《条例》有何不同？").all_variants
+    assert "通用数据保护条例" not in glossary.expand("What is GDPRX?").all_variants
+
+
+def test_a_report_is_named_by_its_title_without_its_column_or_bracketed_year():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    reports = [Report(id="law", title="网络数据安全管理条例", source="a.md"),
+               Report(id="hk", title="個人資料(私隱)條例（第486章）", source="b.xml"),
+               Report(id="paper", title="数据要素白皮书(2022 年)", source="c.pdf"),
+               Report(id="article", title="前沿 | 人工智能对个人信息保护的挑战及其应对", source="d.md"),
+               Report(id="short", title="条例", source="e.md")]
+    mentions = ReportMentions(reports)
+    assert mentions.titled("《网络数据安全管理条例》和香港《个人资料(私隐)条例》分别提供了什么保障？") == ["law", "hk"]
+    assert mentions.titled("数据要素白皮书与《人工智能对个人信息保护的挑战及其应对》") == ["paper", "article"]
+    assert mentions.titled("各条例如何规定？") == []  # a title of fewer than four characters names nothing
+    assert mentions.find("《网络数据安全管理条例》如何规定？") == []  # retrieval's mentions stay authors and publishers
 
 
 def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
