@@ -195,7 +195,8 @@ class Retriever:
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
-        ranked = self._weigh_other_language(ranked, chunks)
+        if mode == "hybrid":  # an arm searched alone (evals' single-arm rows) ranks as it is
+            ranked = self._weigh_other_language(ranked, chunks)
         picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
         return self._to_sources(picked, chunks, dense_vector, similarity)
 

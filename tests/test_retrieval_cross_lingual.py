@@ -57,7 +57,9 @@ def test_english_questions_reach_chinese_evidence_through_the_cross_lingual_arm(
         return float(np.mean([recall_at_k(q.evidence, search(q.question, 5), 5) for q in questions]))
 
     with_arm, without_arm = recall(default), recall(without)
-    assert with_arm > without_arm + 0.02, (with_arm, without_arm)
+    # (by more than one question of 38 until a report's English abstract counted half in
+    # fusion, session 17: some of the arm's gain was abstracts)
+    assert with_arm > without_arm, (with_arm, without_arm)
 
 
 def test_chunk_sentences_join_broken_chinese_lines_and_keep_english_words_apart():
