@@ -30,7 +30,7 @@ from rag.language import detect_language
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import expected_answer, validate_question
 from rag.quote_translation import QuoteTranslator
-from rag.records import Answer, Evidence, Query, SentenceCheck, Source
+from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
 from rag.support import SupportJudge, Verdict, normalise
 
@@ -117,10 +117,10 @@ def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], nam
     from one side is answered from one side."""
     top = max(e.best for e in excerpts)
     chosen = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
-    if len(named) >= 2:
-        for report_id in named:
-            if not any(e.source.report_id == report_id for e in chosen):
-                chosen += sorted((e for e in excerpts if e.source.report_id == report_id), key=lambda e: -e.best)[:1]
+    for report_id in named if len(named) >= 2 else ():
+        if not any(e.source.report_id == report_id for e in chosen) and (
+                best := max((e for e in excerpts if e.source.report_id == report_id), key=lambda e: e.best, default=None)):
+            chosen.append(best)
     return [(sources.index(e.source) + 1, e) for e in sorted(chosen, key=lambda e: e.source.rank)]
 
 
@@ -193,21 +193,20 @@ class Answerer:
 
             if needs_context(self.engine, question, language):
                 standalone = condense_question(self.engine, question, history)
-        glossary = self._glossary
-        glossary_terms = list(glossary.expand(standalone).preferred) if glossary is not None and language != "zh" else []
+        expansion = self._glossary.expand(standalone) if self._glossary is not None else None
+        glossary_terms = list(expansion.preferred) if expansion is not None and language != "zh" else []
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
                      terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone),
-                     reports=self._named_reports(standalone))
+                     reports=self._named_reports(standalone, expansion.all_variants if expansion is not None else ()))
 
-    def _named_reports(self, question: str) -> list[str]:
+    def _named_reports(self, question: str, other_forms: Sequence[str]) -> list[str]:
         """The reports a question names by authors or publisher, or by title as written or by the
-        glossary's Chinese of its terms ("GDPR" -> 通用数据保护条例): named ones first, in order of mention."""
+        glossary's other-language forms of its terms (`other_forms`: "GDPR" -> 通用数据保护条例):
+        named ones first, in order of mention."""
         mentions = getattr(self.engine.retriever, "mentions", None)
         if mentions is None:
             return []
-        glossary = self._glossary
-        forms = " ".join(glossary.expand(question).all_variants) if glossary is not None else ""
-        return list(dict.fromkeys([*mentions.find(question), *mentions.titled(f"{question} {forms}")]))
+        return list(dict.fromkeys([*mentions.find(question), *mentions.titled(" ".join([question, *other_forms]))]))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources are on the question's topic, 0–1. With stored
@@ -359,14 +358,14 @@ class Answerer:
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
-            citations = sorted([*citations, *(c for _, c in quoted if c.n not in {x.n for x in citations})],
-                               key=lambda c: c.n)
+            # a side is quoted only from a report the answer does not cite, so its source is new
+            citations = sorted([*citations, *(c for _, c in quoted)], key=lambda c: c.n)
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
 
     def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
-                     ) -> list[tuple[str, tuple[SentenceCheck, Any]]]:
+                     ) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:
         """For a question naming several reports, the side the answer left out: each named report
         the answer cites nothing of, with a sentence among the evidence, is quoted from it (and,
         in the other language, rendered as a marked translation). The quote is the report's own
@@ -387,11 +386,10 @@ class Answerer:
         for item, rendering in zip(missing, renderings, strict=True):
             source = base.sources[item.n - 1]
             if query.language == "en":
-                name = f'"{source.title_en}"' if source.title_en else f"《{source.title}》"
-                lead = f"{name} says:"
+                lead = f'"{source.title_en}" says: ' if source.title_en else f"《{source.title}》 says: "
             else:
                 lead = f"《{source.title}》写道："
-            line = f"{lead}{' ' if query.language == 'en' else ''}“{single_line(item.quote)}” [{item.n}]"
+            line = f"{lead}“{single_line(item.quote)}” [{item.n}]"
             if rendering:
                 line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
             check = SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True)

@@ -86,7 +86,7 @@ class Query(BaseModel):
     glossary_terms: list[str] = Field(default_factory=list, description="Chinese terms for an English question's words")
     terms: list[str] = Field(default_factory=list, description="key terms: the question's names and topic words")
     reports: list[str] = Field(default_factory=list, description="ids of the reports the question names by their "
-                               "authors or publisher, in order: a comparison is answered from each of them")
+                               "authors, publisher or title: a comparison is answered from each of them")
     expects: Literal["quantity", "date"] | None = Field(
         None, description="the kind of figure the question asks for, where its form says so (多少, how many, when)")
 

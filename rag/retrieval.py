@@ -61,6 +61,7 @@ class Retriever:
         self.translate = translate
         self.lexical = LexicalArm(store)
         self._catalog: tuple[tuple[int, int, int], dict[str, Report], ReportMentions] | None = None
+        self._chunk_languages: dict[str, str] = {}
 
     @property
     def glossary(self) -> Glossary:
@@ -299,7 +300,12 @@ class Retriever:
 
         def own(cid: str) -> bool:
             report = reports.get(chunks[cid].report_id)
-            return report is None or detect_language(chunks[cid].text) == report.language
+            if report is None:
+                return True
+            # a chunk's id hashes its text, so its language is read once per chunk, not per question
+            if (language := self._chunk_languages.get(cid)) is None:
+                language = self._chunk_languages[cid] = detect_language(chunks[cid].text)
+            return language == report.language
 
         return sorted(((cid, score if own(cid) else score * weight) for cid, score in ranked), key=lambda item: -item[1])
 
