@@ -112,6 +112,10 @@ def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | No
 
 
 _NEGATION_ZH = re.compile(r"不|没有|未|无需|无须|并非|非|无法|难以|否")
+# Words that begin with a negation character and negate nothing ("未来" the future, "不同"
+# different, "非常" very, "是否" whether): masked before negations are looked for. A closed list of
+# common words, since no tokenizer here tags negation.
+_NOT_NEGATING = re.compile(r"未来|不同|不断|不仅|不但|不少|不论|无论|非常|是否|否则|与否|不过|不久|不亚于|莫不")
 _NEGATION_EN = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|none)\b|n't", re.I)
 
 
@@ -179,20 +183,26 @@ def latin_names(text: str) -> set[str]:
     return {a.lower() for a in pattern.findall(text) if a.lower() not in actor_names | {"us"}}
 
 
-def negation_flipped(claim: str, passage: str) -> bool:
+def _masked(text: str) -> str:
+    return _NOT_NEGATING.sub(lambda m: "\u25a1" * len(m.group(0)), text)
+
+
+def negation_flipped(claim: str, passage: str, context: str = "") -> bool:
     """A claim that negates what the passage asserts, or asserts what it negates.
 
-    Chinese against Chinese: a negation cue with the character after it ("不要")
-    must occur in the passage, and a negated phrase of the passage ("无需履行") must not
-    turn up un-negated in the claim. English against Chinese can only be checked one way
+    Chinese against Chinese: a negation cue with the character after it ("不要") must occur in
+    the passage (or in its `context`, the whole text it is a stretch of), and a negated phrase
+    of the passage ("无需履行") must not turn up un-negated in the claim. English against Chinese can only be checked one way
     (a negated claim against a passage with no negation): "violate" translates 不遵守.
     """
-    claim, passage = normalise(claim), normalise(passage)
+    claim, passage = _masked(normalise(claim)), _masked(normalise(passage))
+    whole = _masked(normalise(context)) if context else passage
     if detect_language(claim) != "zh":
         return bool(_NEGATION_EN.search(claim)) and not _NEGATION_ZH.search(passage)
     for m in _NEGATION_ZH.finditer(claim):
-        # an adverb the claim left out may stand between ("无法捕捉" for "无法精确捕捉")
-        if not re.search(re.escape(m.group(0)) + ".{0,2}" + re.escape(claim[m.end():m.end() + 1]), passage):
+        # an adverb the claim left out may stand between ("无法捕捉" for "无法精确捕捉"); a claim
+        # drawing on two items of a list finds each negated phrase anywhere in its passage
+        if not re.search(re.escape(m.group(0)) + ".{0,2}" + re.escape(claim[m.end():m.end() + 1]), whole):
             return True
     for m in _NEGATION_ZH.finditer(passage):
         negated = passage[m.end():m.end() + 2]
@@ -363,7 +373,7 @@ class SupportJudge:
             reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
             reasons.append("no statement besides figures")
-        if negation_flipped(claim, passage[start:end]):
+        if negation_flipped(claim, passage[start:end], passage):
             reasons.append("negation differs from source")
         # a missing figure already scaled its window's score down; any other reason does it here
         score = best * (0.4 if len(reasons) > bool(missing) else 1.0)

@@ -123,6 +123,23 @@ def test_negation_check_reads_past_a_dropped_adverb_and_common_words():
                             "针对有限风险的人工智能系统，欧盟虽然不要求相应主体履行事前评估等义务，但其仍需遵循相应的透明度义务。")
 
 
+def test_words_that_only_begin_with_a_negation_negate_nothing():
+    # 未来 (the future), 不同 (different) begin with a negation character
+    passage = "技术标准固有的“锁定效应”意味着基于不同技术参数的独立技术生态系统将阻碍互操作性，导致人工智能领域在未来出现脱钩。"
+    assert not negation_flipped("基于不同技术参数的技术生态系统将导致人工智能领域在未来出现脱钩", passage)
+    assert negation_flipped("锁定效应不会导致人工智能领域出现脱钩", passage)
+
+
+def test_a_claim_joining_two_items_finds_each_negation_in_its_passage():
+    passage = "一是技术不可控性强。二是治理资源非国家垄断。三是安全威胁影响泛化，人工智能引发的风险已不限于特定领域。"
+    window = "三是安全威胁影响泛化，人工智能引发的风险已不限于特定领域。"
+    claim = "区别在于技术不可控性强和安全威胁影响泛化。"
+    assert negation_flipped(claim, window)  # the window alone lacks 不可控
+    assert not negation_flipped(claim, window, passage)
+    # a phrase the supporting stretch negates, stated without its negation
+    assert negation_flipped("人工智能引发的风险限于特定领域。", window, passage)
+
+
 def test_figures_the_question_states_need_not_be_in_the_passage(judge):
     passage = "今年7月，由中国主提的加强人工智能能力建设国际合作决议获得第78届联合国大会协商一致通过。"
     claim = "In July 2024 the 78th UN General Assembly adopted by consensus a China-led resolution on AI capacity-building."
