@@ -56,15 +56,22 @@ MAX_EVIDENCE_CHARS = 300
 
 def _is_cover(sentence: str, source: Source) -> bool:
     """The report's own title with little else (its cover, a running header, perhaps with the
-    authors or a word inflected differently): it matches a question about the report's subject
-    and says nothing about it."""
+    authors or a word inflected differently), or a sentence that opens with it (a cover run
+    into the abstract's first line: "《title》 authors 摘要：…"): it matches a question about the
+    report's subject and says nothing about it."""
     letters = lambda text: re.sub(r"[\W_]+", "", text).casefold()  # noqa: E731
     text = letters(sentence)
+    front = [letters(a) for a in source.authors if letters(a)] + ["摘要", "提要", "abstract"]
     for title in filter(None, (source.title, source.title_en)):
         name = letters(title)
-        if not name or len(text) > 1.7 * len(name):
+        if len(name) < 4:
             continue
-        held = sum(block.size for block in SequenceMatcher(None, name, text, autojunk=False).get_matching_blocks())
+        whole = len(text) <= 1.7 * len(name)
+        # opening with the title only marks a cover when the authors or the abstract follow it
+        if not whole and not any(f in text[:int(1.7 * len(name)) + 40] for f in front):
+            continue
+        head = text[:int(1.7 * len(name))]
+        held = sum(block.size for block in SequenceMatcher(None, name, head, autojunk=False).get_matching_blocks())
         if held >= 0.85 * len(name):
             return True
     return False

