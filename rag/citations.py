@@ -8,7 +8,7 @@ is flagged.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.figures import with_source_figures
@@ -70,10 +70,12 @@ class CheckedSentence:
     verdicts: dict[int, Verdict]
 
 
-def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
-                    ) -> list[CheckedSentence]:
+def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
+                    reports_named: Callable[[str], Sequence[str]] | None = None) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
-    that only restates it is supported by nothing."""
+    that only restates it is supported by nothing. `reports_named`: the reports a text names by
+    their authors or publisher (rag.mentions); a sentence naming one is held only by that
+    report's passages, or by a passage that names it too."""
     checked = []
     for sentence in answer_sentences(answer):
         claim = strip_markers(sentence)
@@ -94,6 +96,9 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             # glossary's Chinese; a figure from a passage on another subject counts something else
             silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
             verdicts |= _rejected(silent, "names none of the question's names")
+        if reports_named is not None:
+            # "姜伟与张猛、崔丽都建议…" read from one of them: a view is the report's that states it
+            verdicts |= _rejected(_elsewhere(claim, sources, verdicts, reports_named), "names another report")
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
         elif _only_a_title(claim, sources):
@@ -108,7 +113,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
         rejected = any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
-        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
+        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question,
+                                                                               reports_named)):
             # a comparison sentence draws each side from its own passage
             verdicts |= parts
             kept = sorted(parts)
@@ -130,8 +136,8 @@ def contrast_clauses(claim: str) -> list[str]:
     return [part for part in parts if states_something(part)]
 
 
-def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str
-                   ) -> dict[int, Verdict]:
+def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str,
+                   reports_named: Callable[[str], Sequence[str]] | None = None) -> dict[int, Verdict]:
     """When each side of a contrast is held by some source, the best verdict of each side, by
     source (the sentence is then held by their union); empty when a side is held by none. No
     single passage holds both sides of a comparison of two reports, so judging the sentence
@@ -143,6 +149,8 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
     for clause in clauses:
         verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question)
                     for n, s in enumerate(sources, 1)}
+        if reports_named is not None:
+            verdicts |= _rejected(_elsewhere(clause, sources, verdicts, reports_named), "names another report")
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
             return {}
@@ -166,12 +174,24 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) ->
     return joiner.join(texts), [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
 
 
-def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = ""
+def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
+                 reports_named: Callable[[str], Sequence[str]] | None = None
                  ) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
-    checked = check_sentences(answer, sources, judge, question)
+    checked = check_sentences(answer, sources, judge, question, reports_named)
     text, citations = assemble(checked, sources)
     return text, citations, [s.check for s in checked]
+
+
+def _elsewhere(claim: str, sources: Sequence[Source], verdicts: dict[int, Verdict],
+               reports_named: Callable[[str], Sequence[str]]) -> dict[int, Verdict]:
+    """The verdicts of passages that cannot hold the claim's attribution: the claim names a
+    report (by its authors or publisher) that is neither the passage's own nor named in it."""
+    named = set(reports_named(claim))
+    if not named:
+        return {}
+    return {n: v for n, v in verdicts.items()
+            if named - {sources[n - 1].report_id} - set(reports_named(sources[n - 1].text))}
 
 
 def _rejected(verdicts: dict[int, Verdict], reason: str) -> dict[int, Verdict]:

@@ -445,6 +445,29 @@ def test_a_comparison_sentence_is_held_side_by_side_by_two_sources(engine):
     assert not checks[0].supported
 
 
+def test_a_view_is_held_only_by_the_report_a_sentence_names(engine):
+    """"Both A and B recommend X" read from A's passage attributes A's view to B: a sentence naming
+    a report by its authors is held only by that report's passages (or one that names it)."""
+    from rag.mentions import ReportMentions
+    from rag.records import Report, Source
+
+    texts = {"jiang": "应当加快制定人工智能基本法，明确研发与应用的基本规则。",
+             "zhang": "建议通过完善数据知识产权登记制度，为高质量数据集的开发提供制度保障。"}
+    authors = {"jiang": ["姜伟"], "zhang": ["张猛", "崔丽"]}
+    reports = [Report(id=rid, title=f"{rid}文章", authors=authors[rid], source=f"{rid}.pdf") for rid in texts]
+    named = ReportMentions(reports).find
+    sources = [Source(rank=n, score=0.8, report_id=rid, title=f"{rid}文章", authors=authors[rid], source=f"{rid}.pdf",
+                      text=texts[rid], chunk_id=f"c{n}", start=0, end=len(texts[rid])) for n, rid in enumerate(texts, 1)]
+    both = "姜伟与张猛、崔丽都建议应当加快制定人工智能基本法，明确研发与应用的基本规则。[1]"
+    assert check_answer(both, sources, engine.answerer.judge)[2][0].supported  # without the names' owners
+    checks = check_answer(both, sources, engine.answerer.judge, reports_named=named)[2]
+    assert not checks[0].supported and "names another report" in checks[0].reasons
+    one = "姜伟建议应当加快制定人工智能基本法，明确研发与应用的基本规则。[1]"
+    assert check_answer(one, sources, engine.answerer.judge, reports_named=named)[2][0].citations == [1]
+    sides = "姜伟建议加快制定人工智能基本法，而张猛、崔丽建议完善数据知识产权登记制度。[1]"
+    assert check_answer(sides, sources, engine.answerer.judge, reports_named=named)[2][0].citations == [1, 2]
+
+
 def test_contrast_clauses_split_only_where_a_comparison_turns():
     from rag.citations import contrast_clauses
 
