@@ -347,9 +347,8 @@ class Answerer:
                     timings["mend"] = ms()
                 except Exception as exc:
                     log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
-        mentions = getattr(self.engine.retriever, "mentions", None)
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
-                                  mentions.find if mentions is not None else None)
+                                  getattr(self.engine.retriever, "mentions", None))
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit

@@ -8,11 +8,12 @@ is flagged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.figures import with_source_figures
 from rag.language import detect_language
+from rag.mentions import ReportMentions
 from rag.records import Citation, SentenceCheck, Source
 from rag.support import (SupportJudge, Verdict, latin_names, normalise, restates_question, states_something,
                          strip_markers)
@@ -71,11 +72,11 @@ class CheckedSentence:
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                    reports_named: Callable[[str], Sequence[str]] | None = None) -> list[CheckedSentence]:
+                    mentions: ReportMentions | None = None) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
-    that only restates it is supported by nothing. `reports_named`: the reports a text names by
-    their authors or publisher (rag.mentions); a sentence naming one is held only by that
-    report's passages, or by a passage that names it too."""
+    that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
+    what a sentence says of a report it names is held only by that report's passages, or by a
+    passage that names it too."""
     checked = []
     for sentence in answer_sentences(answer):
         claim = strip_markers(sentence)
@@ -96,9 +97,10 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             # glossary's Chinese; a figure from a passage on another subject counts something else
             silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
             verdicts |= _rejected(silent, "names none of the question's names")
-        if reports_named is not None:
-            # "姜伟与张猛、崔丽都建议…" read from one of them: a view is the report's that states it
-            verdicts |= _rejected(_elsewhere(claim, sources, verdicts, reports_named), "names another report")
+        attributed = _attributed(claim, sources, verdicts, judge, question, mentions) if mentions is not None else None
+        if attributed is not None:
+            # "姜伟建议…，张猛、崔丽建议…" or "both A and B say…": a view is the report's that states it
+            verdicts = _rejected(verdicts, "names another report") | attributed
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
         elif _only_a_title(claim, sources):
@@ -112,9 +114,10 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        rejected = any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
-        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question,
-                                                                               reports_named)):
+        if attributed and len(set(mentions.find(claim))) > 1:
+            kept = sorted(attributed)  # a passage of each report the sentence names
+        rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
+        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
             verdicts |= parts
             kept = sorted(parts)
@@ -136,8 +139,8 @@ def contrast_clauses(claim: str) -> list[str]:
     return [part for part in parts if states_something(part)]
 
 
-def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str,
-                   reports_named: Callable[[str], Sequence[str]] | None = None) -> dict[int, Verdict]:
+def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str
+                   ) -> dict[int, Verdict]:
     """When each side of a contrast is held by some source, the best verdict of each side, by
     source (the sentence is then held by their union); empty when a side is held by none. No
     single passage holds both sides of a comparison of two reports, so judging the sentence
@@ -149,8 +152,6 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
     for clause in clauses:
         verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question)
                     for n, s in enumerate(sources, 1)}
-        if reports_named is not None:
-            verdicts |= _rejected(_elsewhere(clause, sources, verdicts, reports_named), "names another report")
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
             return {}
@@ -175,23 +176,44 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) ->
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                 reports_named: Callable[[str], Sequence[str]] | None = None
-                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+                 mentions: ReportMentions | None = None) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
-    checked = check_sentences(answer, sources, judge, question, reports_named)
+    checked = check_sentences(answer, sources, judge, question, mentions)
     text, citations = assemble(checked, sources)
     return text, citations, [s.check for s in checked]
 
 
-def _elsewhere(claim: str, sources: Sequence[Source], verdicts: dict[int, Verdict],
-               reports_named: Callable[[str], Sequence[str]]) -> dict[int, Verdict]:
-    """The verdicts of passages that cannot hold the claim's attribution: the claim names a
-    report (by its authors or publisher) that is neither the passage's own nor named in it."""
-    named = set(reports_named(claim))
-    if not named:
-        return {}
-    return {n: v for n, v in verdicts.items()
-            if named - {sources[n - 1].report_id} - set(reports_named(sources[n - 1].text))}
+def _attributed(claim: str, sources: Sequence[Source], verdicts: dict[int, Verdict], judge: SupportJudge,
+                question: str, mentions: ReportMentions) -> dict[int, Verdict] | None:
+    """For a claim naming reports by their authors or publisher: the verdicts of its report's own
+    passages when it names one; when it names several, the passages that hold it, one per report,
+    each holding what the claim says of its report (the words from its name to the next report's
+    name, or the whole claim when those say nothing: "A and B both hold X"), and none when a
+    named report has no passage holding its part. None for a claim naming no report. A passage
+    belongs to a report when it is from it or names it."""
+    parts = mentions.attributions(claim)
+    if not parts:
+        return None
+
+    def owners(n: int) -> set[str]:
+        return {sources[n - 1].report_id, *mentions.find(sources[n - 1].text)}
+
+    if len(parts) == 1:  # its passages are judged as any source, the others cannot hold it
+        return {n: v for n, v in verdicts.items() if parts[0][0] in owners(n)}
+    held: dict[int, Verdict] = {}
+    for report_id, part in parts:
+        own = [n for n in verdicts if report_id in owners(n)]
+        if not states_something(mentions.without_names(part)):
+            found = {n: verdicts[n] for n in own}
+        else:
+            found = {n: judge.judge(part, sources[n - 1].text, about=_report_names(sources[n - 1]), question=question)
+                     for n in own}
+        best = max(found, key=lambda n: (found[n].supported, found[n].score, found[n].closeness), default=None)
+        if best is None or not found[best].supported:
+            return {}
+        if best not in held or found[best].score > held[best].score:
+            held[best] = found[best]
+    return held
 
 
 def _rejected(verdicts: dict[int, Verdict], reason: str) -> dict[int, Verdict]:

@@ -109,6 +109,16 @@ class ReportMentions:
         unnamed = re.sub(r"\s+", " ", "".join(kept) + question[at:]).strip()
         return list(dict.fromkeys(report_id for _, _, report_id in spans)), unnamed
 
+    def attributions(self, text: str) -> list[tuple[str, str]]:
+        """Each report the text names, with what the text says from its name up to the next
+        report's name: "姜伟建议A，张猛、崔丽建议B" gives (jiang, "姜伟建议A，") and (zhang, "张猛、崔丽建议B")."""
+        spans = self._spans(text)
+        parts: dict[str, str] = {}
+        for k, (start, _, report_id) in enumerate(spans):
+            stop = next((s for s, _, other in spans[k + 1:] if other != report_id), len(text))
+            parts.setdefault(report_id, text[start:stop])
+        return list(parts.items())
+
     def titled(self, text: str) -> list[str]:
         """The report ids whose title `text` holds (in Simplified, a column name before "|" and a
         bracketed year or chapter left out: "《网络数据安全管理条例》", "香港《个人资料(私隐)条例》").

@@ -455,17 +455,23 @@ def test_a_view_is_held_only_by_the_report_a_sentence_names(engine):
              "zhang": "建议通过完善数据知识产权登记制度，为高质量数据集的开发提供制度保障。"}
     authors = {"jiang": ["姜伟"], "zhang": ["张猛", "崔丽"]}
     reports = [Report(id=rid, title=f"{rid}文章", authors=authors[rid], source=f"{rid}.pdf") for rid in texts]
-    named = ReportMentions(reports).find
+    named = ReportMentions(reports)
     sources = [Source(rank=n, score=0.8, report_id=rid, title=f"{rid}文章", authors=authors[rid], source=f"{rid}.pdf",
                       text=texts[rid], chunk_id=f"c{n}", start=0, end=len(texts[rid])) for n, rid in enumerate(texts, 1)]
     both = "姜伟与张猛、崔丽都建议应当加快制定人工智能基本法，明确研发与应用的基本规则。[1]"
     assert check_answer(both, sources, engine.answerer.judge)[2][0].supported  # without the names' owners
-    checks = check_answer(both, sources, engine.answerer.judge, reports_named=named)[2]
+    checks = check_answer(both, sources, engine.answerer.judge, mentions=named)[2]
     assert not checks[0].supported and "names another report" in checks[0].reasons
     one = "姜伟建议应当加快制定人工智能基本法，明确研发与应用的基本规则。[1]"
-    assert check_answer(one, sources, engine.answerer.judge, reports_named=named)[2][0].citations == [1]
+    assert check_answer(one, sources, engine.answerer.judge, mentions=named)[2][0].citations == [1]
+    # a view both passages hold may be given to both, each cited
+    shared = {"jiang": texts["jiang"] + "同时应当完善数据知识产权登记制度。", "zhang": texts["zhang"]}
+    both_hold = [s.model_copy(update={"text": shared[s.report_id], "end": len(shared[s.report_id])}) for s in sources]
+    checks = check_answer("姜伟与张猛、崔丽都建议完善数据知识产权登记制度。[1]", both_hold, engine.answerer.judge,
+                          mentions=named)[2]
+    assert checks[0].supported and checks[0].citations == [1, 2]
     sides = "姜伟建议加快制定人工智能基本法，而张猛、崔丽建议完善数据知识产权登记制度。[1]"
-    assert check_answer(sides, sources, engine.answerer.judge, reports_named=named)[2][0].citations == [1, 2]
+    assert check_answer(sides, sources, engine.answerer.judge, mentions=named)[2][0].citations == [1, 2]
 
 
 def test_contrast_clauses_split_only_where_a_comparison_turns():
