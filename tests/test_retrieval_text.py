@@ -63,6 +63,19 @@ def test_a_report_is_named_by_its_title_without_its_column_or_bracketed_year():
     assert mentions.find("《网络数据安全管理条例》如何规定？") == []  # retrieval's mentions stay authors and publishers
 
 
+def test_what_a_text_says_of_each_report_it_names():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    mentions = ReportMentions([Report(id="jiang", title="甲", authors=["姜伟"], source="a.md"),
+                               Report(id="zhang", title="乙", authors=["张猛", "崔丽"], source="b.md")])
+    assert mentions.attributions("姜伟建议制定基本法，张猛、崔丽建议完善登记制度。") == [
+        ("jiang", "姜伟建议制定基本法，"), ("zhang", "张猛、崔丽建议完善登记制度。")]
+    assert mentions.attributions("Jiang and Zhang both call for a basic law.") == [
+        ("jiang", "Jiang and "), ("zhang", "Zhang both call for a basic law.")]
+    assert mentions.attributions("报告建议制定基本法。") == []
+
+
 def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
     glossary = default_glossary()
     answer = "The EU AI Act defines four risk tiers:不可接受风险、高风险、有限风险和最小风险. [1]"
