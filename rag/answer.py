@@ -361,12 +361,12 @@ class Answerer:
             return
         answer_text, citations = assemble(shown, sources)
         checks = [s.check for s in shown]
-        if other_sides := self._other_sides(query, base, {c.report_id for c in citations},
+        if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
                                             deadline=started + settings.translate_until_s):
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
-            # a side is quoted only from a report the answer does not cite, so its source is new
+            # a side is quoted only from a chunk the answer does not cite, so its source is new
             citations = sorted([*citations, *(c for _, c in quoted)], key=lambda c: c.n)
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
@@ -375,14 +375,14 @@ class Answerer:
     def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
                      ) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:
         """For a question naming several reports, the side the answer left out: each named report
-        the answer cites nothing of, with a sentence among the evidence, is quoted from it (and,
-        in the other language, rendered as a marked translation). The quote is the report's own
-        words, so it needs no check; a comparison the model answered from one side is then shown
-        from both."""
+        whose best evidence sentence the answer does not cite (`cited`: the chunk ids it cites) is
+        quoted with it (and, in the other language, rendered as a marked translation). The quote
+        is the report's own words, so it needs no check; a comparison the model answered from one
+        side, or gave one view to both sides of, is then shown from both reports' own words."""
         if len(query.reports) < 2:
             return []
-        missing = [next((e for e in base.evidence if e.report_id == rid), None) for rid in query.reports if rid not in cited]
-        missing = [e for e in missing if e is not None]
+        missing = [next((e for e in base.evidence if e.report_id == rid), None) for rid in query.reports]
+        missing = [e for e in missing if e is not None and e.chunk_id not in cited]
         if not missing:
             return []
         try:

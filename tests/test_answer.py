@@ -534,11 +534,13 @@ def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
     for language in ("zh", "en"):
         query = Query(text="?", language=language, standalone="?", reports=["a", "b"])
         base = Answer(question="?", language=language, answer="", sources=sources, evidence=evidence)
-        sides = answerer._other_sides(query, base, {"a"})
+        sides = answerer._other_sides(query, base, {"a1"})
         assert len(sides) == 1
         line, (check, citation) = sides[0]
         assert f"“{sources[2].text}” [3]" in line and citation.n == 3 and citation.quote == sources[2].text
         assert check.supported and check.citations == [3]
         assert (TRANSLATION_MARK["en"] in line) == (language == "en"), line
-        assert answerer._other_sides(query, base, {"a", "b"}) == []
-        assert answerer._other_sides(query.model_copy(update={"reports": ["a"]}), base, {"a"}) == []
+        assert answerer._other_sides(query, base, {"a1", "b1"}) == []
+        # report b cited, but not at its evidence sentence (one view given to both): quoted still
+        assert len(answerer._other_sides(query, base, {"a1", "b2"})) == 1
+        assert answerer._other_sides(query.model_copy(update={"reports": ["a"]}), base, {"a1"}) == []
