@@ -77,6 +77,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
     passage that names it too."""
+    # the reports each passage belongs to (its own, and those it names), read once per answer
+    owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
     for sentence in answer_sentences(answer):
         claim = strip_markers(sentence)
@@ -97,7 +99,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             # glossary's Chinese; a figure from a passage on another subject counts something else
             silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
             verdicts |= _rejected(silent, "names none of the question's names")
-        attributed = _attributed(claim, sources, verdicts, judge, question, mentions) if mentions is not None else None
+        parts = mentions.attributions(claim) if mentions is not None else []
+        attributed = _attributed(parts, sources, owners, verdicts, judge, question, mentions) if parts else None
         if attributed is not None:
             # "姜伟建议…，张猛、崔丽建议…" or "both A and B say…": a view is the report's that states it
             verdicts = _rejected(verdicts, "names another report") | attributed
@@ -114,7 +117,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        if attributed and len(set(mentions.find(claim))) > 1:
+        if attributed and len(parts) > 1:
             kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
@@ -183,26 +186,20 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
     return text, citations, [s.check for s in checked]
 
 
-def _attributed(claim: str, sources: Sequence[Source], verdicts: dict[int, Verdict], judge: SupportJudge,
-                question: str, mentions: ReportMentions) -> dict[int, Verdict] | None:
-    """For a claim naming reports by their authors or publisher: the verdicts of its report's own
-    passages when it names one; when it names several, the passages that hold it, one per report,
-    each holding what the claim says of its report (the words from its name to the next report's
-    name, or the whole claim when those say nothing: "A and B both hold X"), and none when a
-    named report has no passage holding its part. None for a claim naming no report. A passage
-    belongs to a report when it is from it or names it."""
-    parts = mentions.attributions(claim)
-    if not parts:
-        return None
-
-    def owners(n: int) -> set[str]:
-        return {sources[n - 1].report_id, *mentions.find(sources[n - 1].text)}
-
+def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], owners: Sequence[set[str]],
+                verdicts: dict[int, Verdict], judge: SupportJudge, question: str, mentions: ReportMentions
+                ) -> dict[int, Verdict]:
+    """For a claim naming reports by their authors or publisher (`parts`: each report with what
+    the claim says of it, ReportMentions.attributions): the verdicts of its report's own passages
+    when it names one; when it names several, the passages that hold it, one per report, each
+    holding its report's part (or the whole claim when that part says nothing: "A and B both hold
+    X"), and none when a named report has no passage holding its part. A passage belongs to the
+    reports in `owners` (its own, and those it names)."""
     if len(parts) == 1:  # its passages are judged as any source, the others cannot hold it
-        return {n: v for n, v in verdicts.items() if parts[0][0] in owners(n)}
+        return {n: v for n, v in verdicts.items() if parts[0][0] in owners[n - 1]}
     held: dict[int, Verdict] = {}
     for report_id, part in parts:
-        own = [n for n in verdicts if report_id in owners(n)]
+        own = [n for n in verdicts if report_id in owners[n - 1]]
         if not states_something(mentions.without_names(part)):
             found = {n: verdicts[n] for n in own}
         else:

@@ -220,8 +220,9 @@ def negation_flipped(claim: str, passage: str, context: str = "") -> bool:
 
     Chinese against Chinese: a negation cue with the character after it ("不要") must occur in
     the passage (or in its `context`, the whole text it is a stretch of), and a negated phrase
-    of the passage ("无需履行") must not turn up un-negated in the claim. English against Chinese can only be checked one way
-    (a negated claim against a passage with no negation): "violate" translates 不遵守.
+    of the passage ("无需履行") must not turn up un-negated in the claim. English against Chinese
+    can only be checked one way (a negated claim against a passage with no negation): "violate"
+    translates 不遵守.
     """
     claim, passage = _masked(normalise(claim)), _masked(normalise(passage))
     whole = _masked(normalise(context)) if context else passage
