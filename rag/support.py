@@ -107,6 +107,14 @@ EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# a part of a law or plan: its rules, provisions, obligations, "most" or "some" of them
+_PART_ZH = re.compile(r"部分|某些|一些|多数|其余|规则|条款|义务|禁令")
+# a law's own name is no part of it: 《…规则》, 本规则
+_LAW_NAME = re.compile(r"《[^》]*》|本(?:规则|条款)")
+_PART_EN = re.compile(r"\b(?:most|some|certain|part|parts|rules?|provisions?|obligations?|bans?|prohibitions?|"
+                      r"requirements?|chapters?|articles?|remaining|rest)\b", re.I)
+
+
 def events(text: str) -> set[str]:
     lowered = text.lower()
     return {name for name, (zh, en) in EVENTS.items() if any(w in text for w in zh) or any(w in lowered for w in en)}
@@ -119,7 +127,16 @@ def event_mismatch(claim: str, window: str) -> set[str]:
     if not any(f.kind == "date" for f in extract_figures(claim)):
         return set()
     said, held = events(claim), events(window)
-    return said if said and held and not said & held else set()
+    if said and held and not said & held:
+        return said
+    # "大部分规则将于2026年8月2日开始生效" dates when most rules apply, not the law's entry into
+    # force: the clause holding the date speaks of a part, and the claim of the whole
+    dates = [f for f in extract_figures(claim) if f.kind == "date"]
+    for clause in re.split(r"[，,；;。]", window):
+        if (said & events(clause) and _PART_ZH.search(_LAW_NAME.sub("", clause)) and not _PART_EN.search(claim)
+                and not _PART_ZH.search(claim) and not missing_figures(" ".join(f.raw for f in dates), clause)):
+            return {f"{name} (of a part)" for name in said & events(clause)}
+    return set()
 
 
 def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | None = None) -> list[str]:
@@ -139,6 +156,7 @@ def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | No
     return missing
 
 
+_CLAUSE = re.compile(r"[,;，；。：:]|\band\b|\bwhile\b|\bwhich\b")
 _NEGATION_ZH = re.compile(r"不|没有|未|无需|无须|并非|非|无法|难以|否")
 # Words that begin with a negation character and negate nothing ("未来" the future, "不同"
 # different, "非常" very, "是否" whether): masked before negations are looked for. A closed list of
@@ -404,12 +422,37 @@ class SupportJudge:
             reasons.append("no statement besides figures")
         if stated and (wrong_events := event_mismatch(claim, passage[slice(*_around(sentences, start, end))])):
             reasons.append("event not in source: " + ", ".join(sorted(wrong_events)))
+        if stated and (foreign := self.figures_of_others(claim, passage[slice(*_around(sentences, start, end))], held)):
+            reasons.append("figure of another subject: " + ", ".join(foreign))
         if negation_flipped(claim, passage[start:end], passage):
             reasons.append("negation differs from source")
         # a missing figure already scaled its window's score down; any other reason does it here
         score = best * (0.4 if len(reasons) > bool(missing) else 1.0)
         return Verdict(round(score, 4), score >= self.threshold and not reasons, start, end, reasons,
                        round(closeness, 4))
+
+    def figures_of_others(self, claim: str, window: str, held: str) -> list[str]:
+        """Figures the claim gives to a body it names ("SC 42 has published 10 standards") that
+        the passage states only in sentences naming other bodies and none of the claim's ("ITU-T
+        通过10个研究组…"): a figure belongs to the subject of its own sentence. Only names the
+        passage holds somewhere count as the claim's subject; a figure in a sentence that names
+        no Latin name at all is left to the other checks."""
+        found = []
+        for figure in extract_figures(claim):
+            if figure.kind == "date":  # a date belongs to an event: `event_mismatch`
+                continue
+            # the subject is named in the figure's own clause: a sentence fusing two source
+            # sentences ("…2 of 22 members, and UNCTAD data shows…") gives each its own subject
+            clause = next((c for c in _CLAUSE.split(claim) if figure.raw.strip() in c), "")
+            own = {name for name in latin_names(clause) if self.names(name, held)}
+            if not own:
+                continue
+            holding = [s for s in split_sentences(window) if not missing_figures(figure.raw, s)]
+            others = [latin_names(s) - own for s in holding]
+            if holding and all(other and not any(self.names(n, normalise(s).lower()) for n in own)
+                               for s, other in zip(holding, others)):
+                found.append(f"{figure.raw.strip()} ({', '.join(sorted(others[0]))})")
+        return found
 
     def names(self, name: str, held: str) -> bool:
         """`held` (the normalised passage and its report's names) names `name`, as written or

@@ -207,3 +207,29 @@ def test_a_date_the_question_states_does_not_cover_a_figure_the_passage_dates_ot
     assert judge.judge("2020年该市数字经济规模达到1,200亿元。", passage, question=question).supported
     # a sentence without a date of its own contradicts none
     assert judge.judge("2021年互联网广告收入同比增长9.32%。", "2021年，广告行业承压。互联网广告收入同比增长9.32%。").supported
+
+
+def test_a_figure_belongs_to_the_body_its_own_sentence_names(judge):
+    passage = "ISO和IEC通过联合技术委员会（JTC 1/SC 42）制定人工智能标准。ITU-T通过10个研究组（SG）开展标准制定。"
+    wrong = judge.judge("ISO/IEC JTC 1/SC 42 has published 10 standards.", passage)
+    assert not wrong.supported and any(r.startswith("figure of another subject: 10") for r in wrong.reasons), wrong
+    assert judge.judge("ITU-T develops standards through 10 study groups (SG).", passage).supported
+    # a figure in a sentence naming no other body, and a clause naming no body, are left to the other checks
+    assert not any(r.startswith("figure of another subject")
+                   for r in judge.judge("SC 42 works through 10 study groups.", passage.replace("ITU-T通过10个研究组（SG）", "通过10个研究组")).reasons)
+    fused = ("The Global South holds only 2 of GPAI's 22 founding seats, and UNCTAD data show 118 countries absent.",
+             "以全球人工智能伙伴关系（GPAI）为例，其22个创始成员中全球南方仅占2席。联合国贸易和发展会议（UNCTAD）数据表明，"
+             "全球共有118个国家缺席人工智能治理重点议题讨论。")
+    assert not any(r.startswith("figure of another subject") for r in judge.judge(*fused).reasons)
+
+
+def test_a_date_for_part_of_a_law_is_not_the_law_s_entry_into_force(judge):
+    passage = ("欧盟《人工智能法案》相关规则将分阶段实施，某些规则将在该法律通过6个月后或12个月后生效，"
+               "而大部分规则将于2026年8月2日开始生效。")
+    whole = judge.judge("The EU AI Act entered into force on 2 August 2026.", passage)
+    assert not whole.supported and "event not in source: entry into force (of a part)" in whole.reasons
+    assert judge.judge("Most rules of the EU AI Act take effect on 2 August 2026.", passage).supported
+    assert judge.judge("欧盟《人工智能法案》的大部分规则将于2026年8月2日开始生效。", passage).supported
+    assert not event_mismatch("《法案》于2024年8月1日正式生效。", "2024年8月1日，《法案》正式生效。")
+    assert not event_mismatch("The rules took effect on 1 March 2022.", "本规则自2022年3月1日起施行。")
+    assert not event_mismatch("The regulation took effect on 1 March 2022.", "《算法推荐管理规则》自2022年3月1日起施行。")
