@@ -178,6 +178,22 @@ def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
             and not any(_covers(g, f) for g in available)]
 
 
+# a currency code before an amount ("EUR 1 billion", "US 50") is no name; a number after a word for
+# a numbered body or part ("Study Group 17", "Article 5") is named by its number, not counted
+_NAMED = re.compile(rf"(?!(?:EUR|USD|RMB|CNY|GBP|JPY|HKD|US|EU|UK)\b){STANDARD_ID.pattern}"
+                    r"|\b(?:Group|Committee|Article|Chapter|Section|Clause|Annex|Part|Title|Phase|Level|Tier)\s+\d+\b")
+
+
+def counted_figures(text: str) -> list[Figure]:
+    """The figures of `text` that count or date something: not the numbers of names ("SC 42", "SG15")."""
+    return extract_figures(_NAMED.sub(" ", text))
+
+
+def holds_counted(figure: Figure, text: str) -> bool:
+    """`text` states `figure` (same magnitude, unit, currency, date parts) outside its names."""
+    return any(_covers(held, figure) for held in counted_figures(text))
+
+
 def _is_small_count(figure: Figure) -> bool:
     return figure.kind == "number" and not figure.currency and isinstance(figure.value, float) \
         and figure.value < 13 and figure.value == int(figure.value)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import Figure, extract_figures, missing_figures
+from rag.figures import STANDARD_ID, Figure, counted_figures, extract_figures, holds_counted, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -229,6 +229,17 @@ def latin_names(text: str) -> set[str]:
     return {a.lower() for a in pattern.findall(text) if a.lower() not in actor_names | {"us"}}
 
 
+def subject_names(text: str) -> set[str]:
+    """latin_names, with a numbered body or standard as one name: "JTC 1" and "JTC 21" are two
+    committees, not both "jtc"."""
+    numbered = {}
+    for m in STANDARD_ID.finditer(text):
+        # as written, to the number's first part: "ISO/IEC 42001" is named by "ISO/IEC 42001:2023"
+        written = normalise(text[m.start():m.start(2)]).lower() + re.split(r"[.:-]", m.group(2))[0]
+        numbered[written] = m.group(1).lower().split("/")[-1]
+    return (latin_names(text) - set(numbered.values())) | set(numbered)
+
+
 def _masked(text: str) -> str:
     return _NOT_NEGATING.sub(lambda m: "\u25a1" * len(m.group(0)), text)
 
@@ -409,7 +420,7 @@ class SupportJudge:
         if missing_actors := actors(claim) - actors(passage) - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
         held = normalise(f"{passage} {about}").lower()
-        if missing_names := {a for a in latin_names(claim) if not self.names(a, held)}:
+        if missing_names := {a for a in subject_names(claim) if not self.names(a, held)}:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
         if not is_chinese and (bodies := unnamed_bodies(claim, held, question, self.glossary)):
             reasons.append("body not in source or question: " + ", ".join(bodies))
@@ -438,18 +449,23 @@ class SupportJudge:
         passage holds somewhere count as the claim's subject; a figure in a sentence that names
         no Latin name at all is left to the other checks."""
         found = []
-        for figure in extract_figures(claim):
+        for figure in counted_figures(claim):
             if figure.kind == "date":  # a date belongs to an event: `event_mismatch`
                 continue
             # the subject is named in the figure's own clause: a sentence fusing two source
             # sentences ("…2 of 22 members, and UNCTAD data shows…") gives each its own subject
+            sentences = split_sentences(window)
+            holding = [s for s in sentences if holds_counted(figure, s)]
+            if not holding:  # the passage has the number only in a name ("15" of "SG15")
+                if any(not missing_figures(figure.raw, s) for s in sentences):
+                    found.append(f"{figure.raw.strip()} (a name's number)")
+                continue
             clause = next((c for c in _CLAUSE.split(claim) if figure.raw.strip() in c), "")
-            own = {name for name in latin_names(clause) if self.names(name, held)}
+            own = {name for name in subject_names(clause) if self.names(name, held)}
             if not own:
                 continue
-            holding = [s for s in split_sentences(window) if not missing_figures(figure.raw, s)]
-            others = [latin_names(s) - own for s in holding]
-            if holding and all(other and not any(self.names(n, normalise(s).lower()) for n in own)
+            others = [subject_names(s) - own for s in holding]
+            if all(other and not any(self.names(n, normalise(s).lower()) for n in own)
                                for s, other in zip(holding, others)):
                 found.append(f"{figure.raw.strip()} ({', '.join(sorted(others[0]))})")
         return found
@@ -459,6 +475,8 @@ class SupportJudge:
         by its glossary Chinese ("SME" → 中小企业)."""
         if name in held:
             return True
+        if any(c.isdigit() for c in name):  # "JTC 1" is not any 联合技术委员会: a numbered name is held as written
+            return False
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
         return any(normalise(v).lower() in held for v in variants)
 

@@ -221,6 +221,13 @@ def test_a_figure_belongs_to_the_body_its_own_sentence_names(judge):
              "以全球人工智能伙伴关系（GPAI）为例，其22个创始成员中全球南方仅占2席。联合国贸易和发展会议（UNCTAD）数据表明，"
              "全球共有118个国家缺席人工智能治理重点议题讨论。")
     assert not any(r.startswith("figure of another subject") for r in judge.judge(*fused).reasons)
+    # "JTC 1" and "JTC 21" are two committees: a count of the one is no count of the other
+    committees = "截止2025年6月，CEN/CLC JTC 21已发布15项相关标准。ISO/IEC JTC 1下设人工智能分委会统筹标准研制。"
+    assert any(r.startswith("figure of another subject: 15") for r in
+               judge.judge("ISO/IEC JTC 1下设的人工智能分委会已发布15项相关标准。", committees).reasons)
+    # a count the passage holds only as part of a name ("SG15") is no count
+    assert any(r.startswith("figure of another subject: 15 (a name's number)") for r in
+               judge.judge("ITU-T has 15 study groups.", "ITU-T SG15负责传送网标准。ITU-T设有多个研究组。").reasons)
 
 
 def test_a_date_for_part_of_a_law_is_not_the_law_s_entry_into_force(judge):
