@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import STANDARD_ID, Figure, counted_figures, extract_figures, holds_counted, missing_figures
+from rag.figures import STANDARD_ID, Figure, counted_figures, extract_figures, holds_figure, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -455,9 +455,9 @@ class SupportJudge:
             # the subject is named in the figure's own clause: a sentence fusing two source
             # sentences ("…2 of 22 members, and UNCTAD data shows…") gives each its own subject
             sentences = split_sentences(window)
-            holding = [s for s in sentences if holds_counted(figure, s)]
+            holding = [s for s in sentences if holds_figure(figure, s, counted=True)]
             if not holding:  # the passage has the number only in a name ("15" of "SG15")
-                if any(not missing_figures(figure.raw, s) for s in sentences):
+                if any(holds_figure(figure, s) for s in sentences):
                     found.append(f"{figure.raw.strip()} (a name's number)")
                 continue
             clause = next((c for c in _CLAUSE.split(claim) if figure.raw.strip() in c), "")

@@ -228,6 +228,10 @@ def test_a_figure_belongs_to_the_body_its_own_sentence_names(judge):
     # a count the passage holds only as part of a name ("SG15") is no count
     assert any(r.startswith("figure of another subject: 15 (a name's number)") for r in
                judge.judge("ITU-T has 15 study groups.", "ITU-T SG15负责传送网标准。ITU-T设有多个研究组。").reasons)
+    # a number the passage does not hold at all is no name's number (the figure checks see to it)
+    assert not any(r.startswith("figure of another subject") for r in judge.judge(
+        "The EU AI Act treats biometric identification and biometric verification as two distinct processes.",
+        "《法案》对“生物识别”与“生物验证”进行了区分。").reasons)
 
 
 def test_a_date_for_part_of_a_law_is_not_the_law_s_entry_into_force(judge):
