@@ -232,12 +232,14 @@ def latin_names(text: str) -> set[str]:
 def subject_names(text: str) -> set[str]:
     """latin_names, with a numbered body or standard as one name: "JTC 1" and "JTC 21" are two
     committees, not both "jtc"."""
-    numbered = {}
+    numbered, parents = {}, set()
     for m in STANDARD_ID.finditer(text):
         # as written, to the number's first part: "ISO/IEC 42001" is named by "ISO/IEC 42001:2023"
         written = normalise(text[m.start():m.start(2)]).lower() + re.split(r"[.:-]", m.group(2))[0]
         numbered[written] = m.group(1).lower().split("/")[-1]
-    return (latin_names(text) - set(numbered.values())) | set(numbered)
+        if re.match(r"\s*/\s*[A-Z]", text[m.end():]):
+            parents.add(written)  # "JTC 1/SC 42": a parent body before the slash qualifies the name after it
+    return (latin_names(text) - set(numbered.values())) | (set(numbered) - parents)
 
 
 def _masked(text: str) -> str:
@@ -473,10 +475,11 @@ class SupportJudge:
     def names(self, name: str, held: str) -> bool:
         """`held` (the normalised passage and its report's names) names `name`, as written or
         by its glossary Chinese ("SME" → 中小企业)."""
+        if any(c.isdigit() for c in name):  # "JTC 1" is not any 联合技术委员会: a numbered name is held as
+            # written, its spacing aside ("JTC 1", "JTC1"), and not inside a longer number ("JTC 12")
+            return re.search(re.escape(name) + r"(?!\d)", re.sub(r"\s+", "", held)) is not None
         if name in held:
             return True
-        if any(c.isdigit() for c in name):  # "JTC 1" is not any 联合技术委员会: a numbered name is held as written
-            return False
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
         return any(normalise(v).lower() in held for v in variants)
 

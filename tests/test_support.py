@@ -225,6 +225,14 @@ def test_a_figure_belongs_to_the_body_its_own_sentence_names(judge):
     committees = "截止2025年6月，CEN/CLC JTC 21已发布15项相关标准。ISO/IEC JTC 1下设人工智能分委会统筹标准研制。"
     assert any(r.startswith("figure of another subject: 15") for r in
                judge.judge("ISO/IEC JTC 1下设的人工智能分委会已发布15项相关标准。", committees).reasons)
+    # a numbered name is held however it is spaced, never by a longer number
+    assert judge.judge("ISO/IEC JTC 1/SC 42已发布37项人工智能标准。",
+                       "ISO和IEC在联合技术委员会JTC 1下设人工智能分委会 (SC 42)。SC 42目前已发布37项相关标准。").supported
+    assert any(r.startswith("name not in source: jtc1") for r in
+               judge.judge("JTC 1已发布37项标准。", "JTC 12已发布37项标准。").reasons)
+    # a parent body before a slash qualifies the name after it: the passage need only name SC 42
+    assert not any(r.startswith("name not in source") for r in judge.judge(
+        "ISO/IEC JTC 1/SC 42已发布37项人工智能标准。", "ISO和IEC的SC 42目前已发布37项相关标准。").reasons)
     # a count the passage holds only as part of a name ("SG15") is no count
     assert any(r.startswith("figure of another subject: 15 (a name's number)") for r in
                judge.judge("ITU-T has 15 study groups.", "ITU-T SG15负责传送网标准。ITU-T设有多个研究组。").reasons)
