@@ -189,9 +189,9 @@ def counted_figures(text: str) -> list[Figure]:
     return extract_figures(_NAMED.sub(" ", text))
 
 
-def holds_figure(figure: Figure, text: str, counted: bool = False) -> bool:
-    """`text` states `figure` (same magnitude, unit, currency, date parts); `counted`: outside its names."""
-    return any(_covers(held, figure) for held in (counted_figures(text) if counted else extract_figures(text)))
+def covers(held: Iterable[Figure], figure: Figure) -> bool:
+    """One of the figures `held` states `figure` (same magnitude, unit, currency, date parts)."""
+    return any(_covers(g, figure) for g in held)
 
 
 def _is_small_count(figure: Figure) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import STANDARD_ID, Figure, counted_figures, extract_figures, holds_figure, missing_figures
+from rag.figures import STANDARD_ID, Figure, counted_figures, covers, extract_figures, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -451,15 +451,17 @@ class SupportJudge:
         passage holds somewhere count as the claim's subject; a figure in a sentence that names
         no Latin name at all is left to the other checks."""
         found = []
-        for figure in counted_figures(claim):
-            if figure.kind == "date":  # a date belongs to an event: `event_mismatch`
-                continue
+        figures = [f for f in counted_figures(claim) if f.kind != "date"]  # a date belongs to an event: `event_mismatch`
+        if not figures:
+            return found
+        # each window sentence's figures, read once: all of them, and those outside its names
+        sentences = [(s, counted_figures(s), extract_figures(s)) for s in split_sentences(window)]
+        for figure in figures:
             # the subject is named in the figure's own clause: a sentence fusing two source
             # sentences ("…2 of 22 members, and UNCTAD data shows…") gives each its own subject
-            sentences = split_sentences(window)
-            holding = [s for s in sentences if holds_figure(figure, s, counted=True)]
+            holding = [s for s, counted, _ in sentences if covers(counted, figure)]
             if not holding:  # the passage has the number only in a name ("15" of "SG15")
-                if any(holds_figure(figure, s) for s in sentences):
+                if any(covers(every, figure) for _, _, every in sentences):
                     found.append(f"{figure.raw.strip()} (a name's number)")
                 continue
             clause = next((c for c in _CLAUSE.split(claim) if figure.raw.strip() in c), "")
@@ -468,7 +470,7 @@ class SupportJudge:
                 continue
             others = [subject_names(s) - own for s in holding]
             if all(other and not any(self.names(n, normalise(s).lower()) for n in own)
-                               for s, other in zip(holding, others)):
+                   for s, other in zip(holding, others)):
                 found.append(f"{figure.raw.strip()} ({', '.join(sorted(others[0]))})")
         return found
 
@@ -476,8 +478,8 @@ class SupportJudge:
         """`held` (the normalised passage and its report's names) names `name`, as written or
         by its glossary Chinese ("SME" → 中小企业)."""
         if any(c.isdigit() for c in name):  # "JTC 1" is not any 联合技术委员会: a numbered name is held as
-            # written, its spacing aside ("JTC 1", "JTC1"), and not inside a longer number ("JTC 12")
-            return re.search(re.escape(name) + r"(?!\d)", re.sub(r"\s+", "", held)) is not None
+            # written (`held` is normalised, so "JTC 1" and "JTC1" alike), not inside a longer number ("JTC 12")
+            return re.search(re.escape(name) + r"(?!\d)", held) is not None
         if name in held:
             return True
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
