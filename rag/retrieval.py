@@ -193,13 +193,41 @@ class Retriever:
         for report_id in named:
             if allowed is None or report_id in allowed:
                 ranked_lists += arms({report_id}, **own_args)
+        sides = self._comparison_sides(question, named, own_args.get("sentence_vector", sentence_vector),
+                                       sentence_vector, allowed) if use_mentions and use_sentences and mode == "hybrid" else []
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
         if mode == "hybrid":  # an arm searched alone (evals' single-arm rows) ranks as it is
             ranked = self._weigh_other_language(ranked, chunks)
         picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
+        if sides and picked:
+            # the top hit, then each compared report's passage, then the rest in their order
+            chunks |= {c.id: c for c in self.store.chunks([cid for cid in sides if cid not in chunks])}
+            score = dict(ranked)
+            lead = [cid for cid in dict.fromkeys([picked[0][0], *sides]) if cid in chunks]
+            picked = ([(cid, score.get(cid, 0.0)) for cid in lead] + [p for p in picked if p[0] not in lead])[:k]
         return self._to_sources(picked, chunks, dense_vector, similarity)
+
+    def _comparison_sides(self, question: str, named: Sequence[str], own_vector: Sequence[float] | None,
+                          sentence_vector: Sequence[float] | None, allowed: set[str] | None) -> list[str]:
+        """For a question naming two or more reports (by author or publisher, or by title), each
+        one's chunk holding its sentence nearest the question. One side of a comparison is often
+        a single sentence of a long passage: the whole-chunk arms rank it low while the sentence
+        arm ranks it first. Titles only choose sides here; as retrieval arms of their own they
+        drew every hit to the titled report (evals/EXPERIMENTS.md, session 14)."""
+        if not self.settings.comparison_sides or self.settings.sentence_arm_id is None:
+            return []
+        compared = [*named, *(r for r in self.mentions.titled(question) if r not in named)]
+        if len(compared) < 2:
+            return []
+        sides = []
+        for report_id in compared:
+            vector = own_vector if report_id in named else sentence_vector
+            if vector is not None and (allowed is None or report_id in allowed) and (
+                    top := self.store.dense_search(vector, 1, [report_id], self.settings.sentence_arm_id)):
+                sides.append(top[0][0])
+        return sides
 
     def build_query(self, question: str, expand: bool, language: str | None = None) -> SearchQuery:
         if not expand:

@@ -145,6 +145,8 @@ class ZhikuSettings(BaseSettings):
         0.5, description="Fused score of a chunk written in another language than its report (a Chinese article's "
         "English title, abstract and keywords): they summarise the report rather than hold a passage, and a "
         "question in their language finds them by language more than by meaning")
+    comparison_sides: bool = Field(True, description="For a question naming two or more reports, each one's passage "
+                                   "holding its sentence nearest the question is placed right after the top hit")
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
     context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
 

@@ -74,6 +74,29 @@ def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
     assert {"zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex"} <= sides
 
 
+@pytest.mark.parametrize("question", [
+    "What do the WIC report and Yan and Yang say about the EU-US Trade and Technology Council's AI work?",
+    "世界互联网大会的报告和严少华等如何评价美欧贸易与技术委员会在人工智能上的合作？",
+])
+def test_each_compared_report_shows_the_passage_of_its_nearest_sentence(engine, question):
+    # the WIC report's side is one sentence ("…在贸易与技术委员会（TTC）下设立…三个工作组") of a
+    # long passage about other bodies: the whole-chunk arms rank it below the top 5, the sentence
+    # arm first inside the report; a comparison shows it right after the top hit
+    def top5(sides: bool) -> list[str]:
+        retriever, saved = engine.retriever, engine.retriever.settings
+        retriever.settings = saved.model_copy(update={"comparison_sides": sides})
+        try:
+            return [s.text.replace("\n", "") for s in retriever.retrieve(question, k=5)]
+        finally:
+            retriever.settings = saved
+
+    def holds_side(texts: list[str]) -> bool:
+        return any("贸易与技术委员会（TTC）下设立" in text for text in texts)
+
+    assert holds_side(top5(True)[1:3])
+    assert not holds_side(top5(False))
+
+
 def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine):
     question = "What do Yan and Yang say about the role of the EU's single market in AI regulation?"
     mentions = engine.retriever.mentions
