@@ -51,25 +51,6 @@ def _core_title(title: str) -> str:
     return core.casefold()
 
 
-# What a company's registered name adds to its brand ("奇安信" + "科技集团股份有限公司")
-_ORG_SUFFIX = re.compile(r"(?:科技|技术|信息|网络|集团|控股|股份|有限|责任|公司)+$")
-
-
-def _brand(author: str) -> list[str]:
-    """A company author's short name, as Chinese and English questions write it: "奇安信科技集团
-    股份有限公司" is asked about as "奇安信", "Qi An Xin" or "Qianxin". Only a company whose name
-    is 2-4 characters before its registered suffix; a research institute's long name is not
-    shortened (which of its words a reader keeps cannot be told)."""
-    from pypinyin import lazy_pinyin
-
-    han = _PARENTHESISED.sub("", author).strip()
-    brand = _ORG_SUFFIX.sub("", han)
-    if brand == han or not (2 <= len(brand) <= 4) or not all(_HAN.match(c) for c in brand):
-        return []
-    syllables = lazy_pinyin(brand)
-    return [brand, " ".join(p.capitalize() for p in syllables), "".join(syllables).capitalize()]
-
-
 def _surname(author: str) -> str | None:
     from pypinyin import lazy_pinyin
 
@@ -88,7 +69,6 @@ class ReportMentions:
                 names = _chinese_names(field) + _english_names(field)
                 if field in report.authors and (surname := _surname(field)):
                     names.append(surname)
-                names += _brand(field)
                 for name in names:
                     owners.setdefault(name, set()).add(report.id)
         # a name shared by two reports (two authors surnamed Li) points at neither

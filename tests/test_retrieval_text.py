@@ -63,21 +63,6 @@ def test_a_report_is_named_by_its_title_without_its_column_or_bracketed_year():
     assert mentions.find("《网络数据安全管理条例》如何规定？") == []  # retrieval's mentions stay authors and publishers
 
 
-def test_a_company_author_is_named_by_its_short_name_in_either_language():
-    from rag.mentions import ReportMentions
-    from rag.records import Report
-
-    mentions = ReportMentions([
-        Report(id="risk", title="甲", authors=["中国信息通信研究院云计算与大数据研究所", "奇安信科技集团股份有限公司"], source="a.pdf"),
-        Report(id="paper", title="乙", authors=["中国信息通信研究院"], source="b.pdf"),
-    ])
-    assert mentions.find("What does the CAICT–Qi An Xin report say?") == ["risk"]
-    assert mentions.find("Qianxin's report on data security") == ["risk"]
-    assert mentions.find("奇安信报告如何看待匿名化数据？") == ["risk"]
-    # a research institute's long name is not shortened: which of its words a reader keeps is unknown
-    assert mentions.find("信通院的报告怎么说？") == []
-
-
 def test_what_a_text_says_of_each_report_it_names():
     from rag.mentions import ReportMentions
     from rag.records import Report
