@@ -77,6 +77,26 @@ def _is_cover(sentence: str, source: Source) -> bool:
     return False
 
 
+# a figure's or table's credit line ("来源：奇安信科技集团股份有限公司 图 4 …"), no statement of the report's
+_CREDIT = re.compile(r"^\s*(?:资料)?来源[：:]|^\s*Source:\s")
+
+
+def _is_front_matter(sentence: str, source: Source) -> bool:
+    """A byline, an author's biography or a credit line: the sentence names a person who wrote
+    its own report ("作者简介：严少华，复旦大学…", "…标准化 约翰·西曼1 编者按：…"), or credits a figure's
+    source. It matches a question naming the report by its authors, and says nothing on the
+    subject. Organisations are left out: a report's own institute is often the subject of a
+    finding it reports ("中国信息通信研究院测算…")."""
+    if _CREDIT.match(sentence):
+        return True
+    for author in source.authors:
+        name = re.sub(r"[(（][^)）]*[)）]", "", author).strip()
+        if 2 <= len(name) <= 6 and all("\u4e00" <= c <= "\u9fff" or c == "·" for c in name) and (
+                "·" in name or len(name) <= 4) and name in sentence:
+            return True
+    return False
+
+
 def _is_prose(sentence: str) -> bool:
     """Footnote URLs, reference lines, table rows, run-together layout and a column of short
     lines (a contents page, a cover's names) are no answer, however well they score."""
@@ -260,10 +280,11 @@ class Answerer:
     @staticmethod
     def _evidence_item(score: float, source: Source, i: int, span: tuple[int, int], seen: set[str]) -> Evidence | None:
         """The sentence at `span` of `source` as evidence, unless it is no prose, the report's
-        cover, or already chosen (`seen`, updated)."""
+        cover, a byline or credit, or already chosen (`seen`, updated)."""
         a, b = span
         text = source.text[a:b]
-        if not _is_prose(text) or _is_cover(text, source) or (key := normalise(text)) in seen:
+        if (not _is_prose(text) or _is_cover(text, source) or _is_front_matter(text, source)
+                or (key := normalise(text)) in seen):
             return None
         seen.add(key)
         return Evidence(n=i + 1, quote=CITATION_MARK.sub("", text).strip(), score=round(score, 4),

@@ -321,6 +321,24 @@ def test_a_reports_own_title_is_no_evidence():
     assert not _is_cover("欧美人工智能治理模式比较及启示这一问题，学界已有大量讨论，本文从立法、执法与行业自律三个方面展开比较分析。", authored)
 
 
+def test_a_byline_a_biography_or_a_credit_line_is_no_evidence():
+    from rag.answer import _is_front_matter
+    from rag.records import Source
+
+    def source(*authors: str) -> Source:
+        return Source(rank=1, chunk_id="c", report_id="r", title="t", authors=list(authors), source="a.pdf",
+                      text="", score=1.0)
+
+    assert _is_front_matter("关键词：欧盟；美国；人工智能治理 作者简介：严少华，复旦大学国际问题研究院副研究员。",
+                            source("严少华", "杨昭"))
+    assert _is_front_matter("中国和欧盟的人工智能技术标准化 约翰·西曼1 编者按：中国和欧盟是全球人工智能治理的重要参与者。",
+                            source("约翰·西曼 (John Seaman)"))
+    assert _is_front_matter("来源：奇安信科技集团股份有限公司 图 4 基于属性的数据动态授权机制", source("中国信息通信研究院"))
+    # another writer cited by name, and a finding of the report's own institute, are statements
+    assert not _is_front_matter("鲁传颖等认为大国之间的竞争导致三重困境。", source("桂畅旎"))
+    assert not _is_front_matter("中国信息通信研究院测算，2021年我国数字经济规模达到45.5万亿元。", source("中国信息通信研究院"))
+
+
 def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
     from rag.questions import expected_answer, holds_expected, stated_figures
 
