@@ -36,8 +36,9 @@ _CONTRAST = re.compile(r"[，,]\s*(?=(?:而(?![且是非后])|但(?!也)|然而|
 _CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
 # A sentence rejected whole is not rescued by its sides.
 _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report")
-# A "sentence" without a word or a digit is a stray mark the model copied ("——").
-_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$")
+# A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
+# alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer.
+_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{0,12}[：:]$")
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -49,7 +50,8 @@ def marker_numbers(text: str) -> list[int]:
 
 def answer_sentences(text: str) -> list[str]:
     text = _FOOTNOTE_MARK.sub("", text)
-    return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text) if not _WORDLESS.match(strip_markers(m.group(0)))]
+    return [m.group(0).strip() for m in _ANSWER_SENTENCE.finditer(text)
+            if not _WORDLESS.match(strip_markers(m.group(0)).strip())]
 
 
 def with_markers(sentence: str, numbers: Sequence[int]) -> str:

@@ -106,6 +106,12 @@ def test_answer_sentences_survive_abbreviations_and_drop_stray_marks():
         "Feng et al. argue that the EU is cautious [1].", "The U.S. relies on markets [2].", "二者不同。[3]"]
 
 
+def test_a_label_alone_is_no_sentence():
+    assert answer_sentences("资料来源：[4]") == []
+    assert answer_sentences("要点：\n一是术语不一致；[2]") == ["一是术语不一致；[2]"]
+    assert answer_sentences("Answer: 12 states signed it [1].") == ["Answer: 12 states signed it [1]."]
+
+
 def test_a_list_answer_is_judged_item_by_item():
     # the bundled model's answer to en-021, asked in Chinese: one sentence, one marker
     text = "弱点：一是术语不一致；二是风险分级方法易僵化；三是风险分级划定错误的代价较高。[2]"
