@@ -79,6 +79,8 @@ def _is_cover(sentence: str, source: Source) -> bool:
 
 # a figure's or table's credit line ("来源：奇安信科技集团股份有限公司 图 4 …"), no statement of the report's
 _CREDIT = re.compile(r"^\s*(?:资料)?来源[：:]|^\s*Source:\s")
+# what marks a sentence as the article's front matter whoever it names
+_FRONT = re.compile(r"作者简介|通讯作者|作者单位|关键词[：:]")
 
 
 def _is_front_matter(sentence: str, source: Source) -> bool:
@@ -89,10 +91,14 @@ def _is_front_matter(sentence: str, source: Source) -> bool:
     finding it reports ("中国信息通信研究院测算…")."""
     if _CREDIT.match(sentence):
         return True
+    front = bool(_FRONT.search(sentence))
     for author in source.authors:
         name = re.sub(r"[(（][^)）]*[)）]", "", author).strip()
-        if 2 <= len(name) <= 6 and all("\u4e00" <= c <= "\u9fff" or c == "·" for c in name) and (
-                "·" in name or len(name) <= 4) and name in sentence:
+        if not (2 <= len(name) <= 6 and all("\u4e00" <= c <= "\u9fff" or c == "·" for c in name)
+                and ("·" in name or len(name) <= 4)):
+            continue  # an organisation
+        # a two-character name may be a word too (高峰, "peak"): it marks front matter only beside a marker
+        if name in sentence and (len(name) >= 3 or front):
             return True
     return False
 

@@ -337,6 +337,9 @@ def test_a_byline_a_biography_or_a_credit_line_is_no_evidence():
     # another writer cited by name, and a finding of the report's own institute, are statements
     assert not _is_front_matter("鲁传颖等认为大国之间的竞争导致三重困境。", source("桂畅旎"))
     assert not _is_front_matter("中国信息通信研究院测算，2021年我国数字经济规模达到45.5万亿元。", source("中国信息通信研究院"))
+    # a two-character name that is also a word counts only in a sentence marked as front matter
+    assert not _is_front_matter("数据中心的用电高峰集中在夏季午后。", source("高峰"))
+    assert _is_front_matter("作者简介：高峰，北京大学法学院教授。", source("高峰"))
 
 
 def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
