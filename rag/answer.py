@@ -27,6 +27,7 @@ from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
+from rag.mentions import person_name
 from rag.prompts import load_prompt, refusal_text
 from rag.questions import expected_answer, validate_question
 from rag.quote_translation import QuoteTranslator
@@ -92,11 +93,7 @@ def _is_front_matter(sentence: str, source: Source) -> bool:
     if _CREDIT.match(sentence):
         return True
     front = bool(_FRONT.search(sentence))
-    for author in source.authors:
-        name = re.sub(r"[(（][^)）]*[)）]", "", author).strip()
-        if not (2 <= len(name) <= 6 and all("\u4e00" <= c <= "\u9fff" or c == "·" for c in name)
-                and ("·" in name or len(name) <= 4)):
-            continue  # an organisation
+    for name in filter(None, map(person_name, source.authors)):  # organisations give no name
         # a two-character name may be a word too (高峰, "peak"): it marks front matter only beside a marker
         if name in sentence and (len(name) >= 3 or front):
             return True

@@ -51,11 +51,20 @@ def _core_title(title: str) -> str:
     return core.casefold()
 
 
+def person_name(author: str) -> str | None:
+    """The Chinese name of an author who is a person: 2-4 Han characters ("严少华"), or a
+    transliterated name ("约翰·西曼 (John Seaman)" -> "约翰·西曼"); None for an organisation."""
+    han = _PARENTHESISED.sub("", author).strip()
+    if "·" in han:
+        return han if len(han) <= 6 and all(_HAN.match(c) or c == "·" for c in han) else None
+    return han if 2 <= len(han) <= 4 and all(_HAN.match(c) for c in han) else None
+
+
 def _surname(author: str) -> str | None:
     from pypinyin import lazy_pinyin
 
-    han = _PARENTHESISED.sub("", author).strip()
-    if not (2 <= len(han) <= 4) or not all(_HAN.match(c) for c in han):
+    han = person_name(author)
+    if han is None or "·" in han:
         return None  # an organisation, or a transliterated foreign name
     return lazy_pinyin(han[0])[0].capitalize()
 
