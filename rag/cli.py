@@ -227,6 +227,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question on stdout.")] = False,
     batch: Annotated[Optional[Path], typer.Option(help="JSONL file with a \"question\" per line; - for stdin.")] = None,
     mode: Annotated[Optional[str], typer.Option(help="generative (LLM) or extractive (quotes, no LLM).")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print each answer as Markdown with its sources and "
+                                           "quotes (for a memo), not streamed. 以Markdown输出（含来源与引文）。")] = False,
 ) -> None:
     """Answer with numbered citations (streams to the terminal). 回答问题并附编号引用。"""
     if mode:
@@ -237,7 +239,7 @@ def ask(
             events = engine.answerer.stream(record["question"])
             answer = None
             for event in events:
-                if not as_json:
+                if not as_json and not markdown:
                     _echo_stream(event)
                 if event.kind == "answer":
                     answer = event.answer
@@ -248,6 +250,10 @@ def ask(
             continue
         if as_json:
             _emit({**record, **answer.model_dump()})
+        elif markdown:
+            from rag.transcript import answer_markdown
+
+            typer.echo(answer_markdown(answer))
         else:
             _print_answer(answer)
 

@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
 from rag.feedback import FeedbackStore
@@ -134,6 +135,23 @@ def test_upload_a_file_then_ask_about_it(page, ui, tmp_path):
     ask(page, "蓝鲸市算法备案每件收费多少？")
     expect(page.locator("#zk-sources .zk-source").first).to_contain_text("蓝鲸市算法备案办法.txt")
     expect(last_answer(page)).to_contain_text("八百八十八元")
+
+    # the analyst takes the conversation away as Markdown: the answer with its report and quote
+    exported = download_export(page)
+    assert "## 问: 蓝鲸市算法备案每件收费多少？" in exported
+    assert "八百八十八元" in exported and "蓝鲸市算法备案办法.txt" in exported
+
+
+def download_export(page, tries: int = 20) -> str:
+    """Click the export button once it holds the file (it is filled right after the answer)."""
+    for _ in range(tries):
+        try:
+            with page.expect_download(timeout=3_000) as download:
+                page.click("#zk-export")
+            return open(download.value.path(), encoding="utf-8").read()
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError("the export button gave no file")
 
 
 def test_html_typed_into_the_chat_is_shown_as_text(page):

@@ -5,7 +5,9 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import tempfile  # noqa: E402
 import uuid  # noqa: E402
+from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -15,6 +17,7 @@ from rag.answer import Answerer  # noqa: E402
 from rag.errors import ZhikuError  # noqa: E402
 from rag.feedback import FeedbackStore  # noqa: E402
 from rag.records import Answer  # noqa: E402
+from rag.transcript import transcript_markdown  # noqa: E402
 from ui import render  # noqa: E402
 from ui.i18n import LANGUAGE_CHOICES, UILanguage, t  # noqa: E402
 from ui.upload import UPLOAD_SUFFIXES, store_upload  # noqa: E402
@@ -164,7 +167,17 @@ def build_app(engine) -> gr.Blocks:
         return "", t("feedback_thanks", language)
 
     def new_conversation(language: UILanguage):
-        return [], render.empty_panel(language), new_session(), ""
+        return [], render.empty_panel(language), new_session(), "", None
+
+    def export_conversation(session: dict, language: UILanguage):
+        """The conversation so far as a Markdown file, for the download button (None: nothing to export)."""
+        answers = [record["answer"] for _, record in sorted(session["answers"].items())]
+        if not answers:
+            return None
+        now = datetime.now()
+        path = Path(tempfile.mkdtemp(prefix="zhiku-export-")) / f"zhiku-{now:%Y%m%d-%H%M%S}.md"
+        path.write_text(transcript_markdown(answers, language, now), encoding="utf-8")
+        return str(path)
 
     def upload(file_path: str | None, language: UILanguage, progress=gr.Progress()):
         from ingest.pipeline import ingest
@@ -203,7 +216,7 @@ def build_app(engine) -> gr.Blocks:
             gr.update(label=t("feedback", language)), gr.update(label=t("feedback_comment", language)),
             gr.update(value=t("feedback_send", language)), f"### {t('reports', language)}",
             render.reports_table(engine.store.reports(), language), f"### {t('upload', language)}",
-            upload_hint(language), gr.update(value=t("upload_button", language)),
+            upload_hint(language), gr.update(value=t("upload_button", language)), gr.update(label=t("export", language)),
         )
 
     def upload_hint(language: UILanguage) -> str:
@@ -231,6 +244,7 @@ def build_app(engine) -> gr.Blocks:
                             mode = gr.Radio(mode_choices(lang0), value=engine.settings.answer_mode,
                                             label=t("mode", lang0), elem_id="zk-mode")
                             new_chat = gr.Button(t("new_chat", lang0), elem_id="zk-new")
+                            export = gr.DownloadButton(t("export", lang0), value=None, elem_id="zk-export")
                         report_filter = gr.Dropdown(report_choices(engine), multiselect=True, value=[],
                                                     label=t("report_filter", lang0), elem_id="zk-filter")
                         with gr.Accordion(t("feedback", lang0), open=False, elem_id="zk-feedback") as feedback_box:
@@ -252,19 +266,22 @@ def build_app(engine) -> gr.Blocks:
         ask_inputs = [question, session, language, mode, report_filter]
         ask_outputs = [chatbot, sources, session, question, ask]
         # retrieval runs concurrently; the LLM serialises generation behind its own lock
-        ask.click(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_name="ask")
-        question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_name=False)
+        # after each answer, the download button holds the conversation so far
+        ask.click(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_name="ask").then(
+            export_conversation, [session, language], [export], api_name=False)
+        question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_name=False).then(
+            export_conversation, [session, language], [export], api_name=False)
         chatbot.select(select_answer, [session, language], [sources, session], api_name=False)
         chatbot.like(rate, [session], None, api_name=False)
         send.click(comment, [comment_box, session, language], [comment_box, feedback_status], api_name="feedback")
-        new_chat.click(new_conversation, [language], [chatbot, sources, session, feedback_status], api_name=False)
+        new_chat.click(new_conversation, [language], [chatbot, sources, session, feedback_status, export], api_name=False)
         # ingest writes the index and starts its own worker processes: one upload at a time
         upload_button.click(upload, [file, language], [upload_status, reports_html, report_filter],
                             concurrency_limit=1, api_name=False)
         language.change(relabel, [language, session], [
             subtitle, chat_tab, corpus_tab, chatbot, question, ask, new_chat, language, mode, report_filter, sources,
             feedback_box, comment_box, send, reports_heading, reports_html, upload_heading, hint,
-            upload_button,
+            upload_button, export,
         ], api_name=False)
     return demo
 

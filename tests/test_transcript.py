@@ -1,0 +1,54 @@
+"""Answers exported as Markdown for a memo: every number resolves to its report and quote."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from rag.records import Answer, Citation, Evidence, Source
+from rag.transcript import answer_markdown, transcript_markdown
+
+SOURCE = Source(rank=1, score=0.9, report_id="r1", title="欧盟规则", title_en="EU rules", source="001.txt",
+                section="三、路径", text="前文。罚款最高3500万欧元。后文。另有规定。")
+OTHER = Source(rank=2, score=0.8, report_id="r2", title="标准报告", source="002.pdf", text="标准化很重要。")
+
+
+def cited(n: int, source: Source, quote: str) -> Citation:
+    return Citation(n=n, report_id=source.report_id, title=source.title, title_en=source.title_en, source=source.source,
+                    section=source.section, text=source.text, quote=quote)
+
+
+def test_a_written_answer_lists_its_sources_and_the_evidence_it_does_not_already_quote():
+    answer = Answer(question="What is the maximum fine?", language="en", answer="Fines reach 35 million euros. [1]",
+                    sources=[SOURCE, OTHER], citations=[cited(1, SOURCE, "罚款最高3500万欧元。")],
+                    evidence=[Evidence(n=1, quote="罚款最高3500万欧元。", score=0.9),
+                              Evidence(n=2, quote="标准化很重要。", score=0.5)])
+    md = answer_markdown(answer)
+    assert md.startswith("## Q: What is the maximum fine?")
+    assert "Fines reach 35 million euros. [1]" in md
+    assert "[1] 《欧盟规则》 (EU rules) · section: 三、路径 · 001.txt" in md
+    assert "> 罚款最高3500万欧元。" in md
+    # the cited quote is not repeated as evidence; the other source's evidence is listed under its number
+    assert md.count("罚款最高3500万欧元") == 1
+    assert "**Evidence from the reports" in md and "[2] 《标准报告》 · 002.pdf" in md and "> 标准化很重要。" in md
+
+
+def test_closest_passages_keep_their_lines_and_a_refusal_names_related_reports():
+    closest = Answer(question="罚款上限？", language="zh", status="closest", sources=[SOURCE],
+                     answer="资料中没有直接回答这个问题；最接近的原文：\n“罚款最高3500万欧元。” [1]",
+                     citations=[cited(1, SOURCE, "罚款最高3500万欧元。")],
+                     evidence=[Evidence(n=1, quote="罚款最高3500万欧元。", score=0.9)])
+    md = answer_markdown(closest)
+    assert md.startswith("## 问: 罚款上限？")
+    assert "最接近的原文：  \n“罚款最高3500万欧元。” [1]" in md  # a Markdown line break, not a run-on
+    assert "原文证据" not in md  # the quotes are the answer itself
+    refused = Answer(question="法国首都？", language="zh", status="refused", refused=True,
+                     answer="资料中没有相关信息。", related=[OTHER])
+    assert "可能相关的报告" in answer_markdown(refused) and "- 《标准报告》" in answer_markdown(refused)
+
+
+def test_a_transcript_holds_every_answer_in_order_under_one_title():
+    first = Answer(question="第一问", language="zh", answer="答一。")
+    second = Answer(question="Second?", language="en", answer="Answer two.")
+    md = transcript_markdown([first, second], "en", datetime(2026, 12, 4, 9, 30))
+    assert md.startswith("# Zhiku conversation\n\nExported: 2026-12-04 09:30")
+    assert md.index("## 问: 第一问") < md.index("## Q: Second?")
+    assert "(no answers yet)" in transcript_markdown([], "en")
