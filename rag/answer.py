@@ -255,6 +255,15 @@ class Answerer:
         best = scored.best if isinstance(scored, SentenceScores) else max(s for s, _, _ in scored)
         return round(0.6 * best + 0.4 * coverage, 4)
 
+    @staticmethod
+    def names_found(query: Query, sources: Sequence[Source]) -> bool:
+        """A question naming a report (by authors, publisher or title) whose passages were found is
+        on topic whatever its confidence: the user chose the report, and a refusal would hide what
+        it says. An English question's cosine with Chinese sentences runs low, lower still with
+        the authors' names in it, and answerable questions naming a report fell below the refusal
+        threshold; the model then answers, or the report's closest passages are shown."""
+        return any(s.report_id in query.reports for s in sources)
+
     def evidence(self, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source],
                  named: Sequence[str] = ()) -> list[Evidence]:
         """The best-scoring source sentences, verbatim, each once (neighbouring chunks overlap);
@@ -335,7 +344,7 @@ class Answerer:
                       mode=settings.answer_mode, models=self.engine.model_names(), confidence=confidence)
         if query.standalone != query.text:
             base.notice = f"{'检索问题' if query.language == 'zh' else 'Searched for'}: {query.standalone}"
-        if confidence < settings.min_confidence or not evidence:
+        if not evidence or (confidence < settings.min_confidence and not self.names_found(query, sources)):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
         if settings.answer_mode == "extractive":

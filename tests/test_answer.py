@@ -83,6 +83,19 @@ def test_off_topic_question_is_refused_in_its_language(engine):
     assert answer.related and not answer.citations
 
 
+def test_a_question_naming_a_found_report_is_not_refused_for_low_confidence(engine):
+    # an English question naming Chinese authors scores a low cosine against the report's sentences
+    named = "What trade-off do Feng et al. identify for countries on the security-oriented path?"
+    gathered = engine.answerer.gather(named)
+    assert gathered.confidence < engine.settings.min_confidence, "the premise: below the refusal threshold"
+    assert Answerer.names_found(gathered.query, gathered.sources)
+    answer = extractive(engine).ask(named)
+    assert not answer.refused and answer.citations
+    assert all(c.report_id == "feng-global-ai-governance-landscape" for c in answer.citations[:1])
+    # naming nothing, an off-topic question is still refused
+    assert extractive(engine).ask("What is the capital of France?").refused
+
+
 def test_generative_answers_stream_sources_first_and_are_checked(engine):
     kinds, answer, evidence = [], None, None
     for event in engine.answerer.stream(FINE_QUESTION):
