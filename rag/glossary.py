@@ -79,12 +79,6 @@ class Glossary:
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
 
-    def english_for(self, text: str) -> list[tuple[str, str]]:
-        """(Chinese as written in `text`, preferred English) for each glossary term a Chinese text
-        names, for a translator to use the glossary's English ("全球南方" came out as "South Pole")."""
-        return [(zh, term.en[0]) for term in self.expand(text).terms
-                if (zh := next((z for z in term.zh if z in text), None))]
-
     def chinese_for(self, name: str) -> tuple[str, ...]:
         """The Chinese forms of the term whose English is `name` as a whole ("AI Office" →
         人工智能办公室), not of terms that are only words of it."""

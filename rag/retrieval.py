@@ -259,9 +259,6 @@ class Retriever:
         """The index of the names (authors, publishers) by which a question can name a report."""
         return self._catalog_view()[2]
 
-    def mentioned_reports(self, question: str) -> list[str]:
-        return self.mentions.find(question)
-
     def allowed_reports(
         self,
         report_ids: Sequence[str] | None = None,
@@ -306,17 +303,6 @@ class Retriever:
             self._catalog = (version, reports, ReportMentions(reports.values()))
         return self._catalog
 
-    def expand_context(self, source: Source, neighbours: int | None = None) -> str:
-        """The hit with its neighbouring chunks in the same report, overlap removed, so the
-        answer step can read a passage that was cut mid-argument."""
-        radius = self.settings.context_neighbours if neighbours is None else neighbours
-        hit = self.store.chunks([source.chunk_id])
-        if not hit:
-            return source.text
-        chunk = hit[0]
-        around = self.store.neighbour_chunks(chunk.report_id, chunk.ordinal - radius, chunk.ordinal + radius)
-        return join_adjacent(around)
-
     # -- helpers -----------------------------------------------------------------------------
     def _weigh_other_language(self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
         """Chunks in another language than their report (its translated front matter) count
@@ -354,8 +340,8 @@ class Retriever:
             sources.append(
                 Source(
                     rank=len(sources) + 1,
-                    # The answer step's refusal gate compares this with min_relevance, so it is
-                    # the dense (cosine) similarity of the embedded query, whatever ranked the chunk.
+                    # the dense (cosine) similarity of the embedded query, whatever ranked the chunk:
+                    # comparable across questions, unlike a fused rank score
                     score=round(similarity.get(cid, 0.0), 4),
                     report_id=chunk.report_id,
                     title=report.title if report else chunk.report_id,
@@ -415,23 +401,6 @@ def spread_across_reports(
         per_report[report] = per_report.get(report, 0) + 1
         picked.append((cid, score))
     return picked
-
-
-def join_adjacent(chunks: Sequence[Chunk]) -> str:
-    """Texts of consecutive chunks with the overlap between neighbours said once. The overlap
-    is found in the texts, not the offsets, because chunk texts are stripped of edge spaces."""
-    text = ""
-    for chunk in chunks:
-        overlap = _overlap(text, chunk.text)
-        text += chunk.text[overlap:] if overlap else ("\n" if text else "") + chunk.text
-    return text
-
-
-def _overlap(left: str, right: str, longest: int = 600, shortest: int = 8) -> int:
-    for n in range(min(len(left), len(right), longest), shortest - 1, -1):
-        if left.endswith(right[:n]):
-            return n
-    return 0
 
 
 def _passes(report: Report, venue: str | None, date_from: str | None, date_to: str | None) -> bool:

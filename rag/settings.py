@@ -78,7 +78,6 @@ class ZhikuSettings(BaseSettings):
     top_k: int = Field(6, description="Chunks given to the answer step")
     context_budget_tokens: int = Field(400, description="Tokens of compressed source text the LLM reads "
                                        "(evals/bench_answer.py --budgets measures the trade-off)")
-    min_relevance: float = Field(0.78, description="Below this dense similarity of the best hit, refuse")
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
                                   "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
                                   "measured by evals.probe_confidence)")
@@ -94,8 +93,8 @@ class ZhikuSettings(BaseSettings):
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 
-    # evals.compare_retrieval on the dev set, default pipeline, recall@5 zh/en: 350/60 chars
-    # 0.851/0.789, 600/100 0.905/0.803, 800/120 0.860/0.789 (800 chars also pass e5's 512 tokens).
+    # a chunk holds a paragraph or two of argument; shorter ones cut it, longer ones blur its
+    # vector (the sizes compared: evals/EXPERIMENTS.md, "numbers moved out of code comments")
     chunk_chars: int = 600
     chunk_overlap_chars: int = 100
 
@@ -107,7 +106,7 @@ class ZhikuSettings(BaseSettings):
     query_expansion: bool = Field(True, description="Add glossary translations of the question's terms to both arms")
     expansion_weights: dict[str, float] = Field(
         # Chinese questions already use the corpus's words; their English glossary variants
-        # only pulled in off-topic chunks (dev set recall@5 0.892 -> 0.905 without them).
+        # only pull in off-topic chunks
         {"en": 2.0, "zh": 0.0},
         description="BM25 weight of glossary words relative to the question's own, by question language",
     )
@@ -125,7 +124,8 @@ class ZhikuSettings(BaseSettings):
     cross_lingual_weights: dict[str, float] = Field(
         {"en": 0.5, "zh": 0.0},
         description="RRF weight of the cross-lingual dense arm relative to the other arms, by question language "
-        "(dev set: it lifts English R@5 0.68 -> 0.79 and only costs Chinese, so zh is 0 and skips the embedding)",
+        "(the small preset's USE arm: it helps English questions over Chinese reports and costs Chinese ones, so zh "
+        "is 0 and skips the embedding)",
     )
     sentence_embedder: Literal["main", "cross_lingual", "none"] = Field(
         "main", description="Which embedder gives every sentence of a chunk its own vector at ingest: the main one "
@@ -148,7 +148,6 @@ class ZhikuSettings(BaseSettings):
     comparison_sides: bool = Field(True, description="For a question naming two or more reports, each one's passage "
                                    "holding its sentence nearest the question is placed right after the top hit")
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
-    context_neighbours: int = Field(1, description="Chunks either side of a hit given as its context")
 
     @classmethod
     def settings_customise_sources(

@@ -79,10 +79,6 @@ class Store:
         """The sentence arm holds several vectors per chunk, under "<chunk id>#<n>"."""
         return arm is not None and arm == self.settings.sentence_arm_id
 
-    @property
-    def vector_store(self):
-        return self.arm_store(self.settings.embedder_id)
-
     def arm_store(self, arm: str | None = None):
         """The ChromaVectorStore of one vector arm (default: the main embedder's)."""
         arm = arm or self.settings.embedder_id
@@ -152,14 +148,6 @@ class Store:
         # value: versions read on two threads never compare equal by accident.
         conn = self._db
         return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
-
-    def neighbour_chunks(self, report_id: str, first: int, last: int) -> list[Chunk]:
-        """Chunks of one report with ordinal in [first, last], in reading order."""
-        rows = self._db.execute(
-            "SELECT record FROM chunks WHERE report_id=? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-            (report_id, first, last),
-        )
-        return [Chunk.model_validate_json(r) for (r,) in rows]
 
     def chunk_vectors(self, ids: Sequence[str], arm: str | None = None) -> dict[str, list[float]]:
         if not ids:

@@ -100,7 +100,7 @@ def test_a_small_count_written_in_digits_is_checked_even_against_a_list():
 
 
 def test_a_span_of_years_holds_no_count_of_things():
-    # dev set en-002: "10 standards" was held by "十多年来" in Seaman's report, a sentence away
+    # "10 standards" must not be held by "十多年来" ("for over ten years") a sentence away
     decade = "十多年来，中国在国际标准制定上的参与度一直在显著增长。"
     assert "十多年来" in "".join(CORPUS["000"].split())
     assert missing_figures("ISO/IEC JTC 1/SC 42 has published 10 standards.", decade)

@@ -80,8 +80,8 @@ def test_sentence_arm_holds_every_sentence_and_finds_chunks_by_their_best_senten
 
 
 def test_english_question_reaches_chinese_evidence_through_the_sentence_arm(engine):
-    # en-011 (UNESCO's recommendation: 193 countries, under a quarter cooperating): one
-    # sentence of a long chunk holds both figures; no chunk-level arm ranks it in the top 10
+    # a question whose answer is one sentence of a long chunk (UNESCO's recommendation: 193
+    # countries, under a quarter cooperating): no chunk-level arm ranks that chunk in the top 10
     question = next(q for q in load_questions(DEV_PATH) if q.id == "en-011")
     default = zhiku_search(engine)(question.question, 5)
     without = zhiku_search(engine, sentences=False)(question.question, 5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rag.glossary import GLOSSARY_PATH, Glossary, default_glossary
 from rag.lexical import default_tokenizer, standard_ids
 from rag.records import Chunk
-from rag.retrieval import fuse, join_adjacent, spread_across_reports
+from rag.retrieval import fuse, spread_across_reports
 
 
 def test_tokenizer_keeps_standard_ids_whole():
@@ -84,12 +84,6 @@ def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
     assert glossary.english_terms("Fines reach 35 million euros [1].") == "Fines reach 35 million euros [1]."
 
 
-def test_a_chinese_answer_gets_the_glossarys_english_for_its_terms():
-    pairs = default_glossary().english_for("全球南方国家在《人工智能法案》的制定中缺少话语权。")
-    assert ("全球南方", "Global South") in pairs and ("人工智能法案", "AI Act") in pairs
-    assert default_glossary().english_for("今天天气很好。") == []
-
-
 def test_glossary_file_is_well_formed(tmp_path):
     terms = Glossary.load(GLOSSARY_PATH).terms
     assert len(terms) > 100
@@ -124,12 +118,6 @@ def test_spread_across_reports_lets_a_second_report_in_without_losing_a_clear_wi
     assert spread_across_reports(close, chunks, k=2, decay=0.95) == spread_across_reports(close, chunks, k=5, decay=0.95)[:2]
 
 
-def test_join_adjacent_says_the_overlap_once():
-    left = _chunk("x1", "A", 1, "欧盟寻求规则型领导地位的核心目标是维护数字主权。")
-    right = _chunk("x2", "A", 2, "是维护数字主权。技术研发水平不足是硬伤。")
-    assert join_adjacent([left, right]) == "欧盟寻求规则型领导地位的核心目标是维护数字主权。技术研发水平不足是硬伤。"
-    apart = _chunk("x3", "A", 3, "全新段落")
-    assert join_adjacent([left, apart]).endswith("数字主权。\n全新段落")
 
 
 def test_bm25_weight_follows_the_language_of_the_reports_a_filter_searches(tmp_path, fresh_settings):

@@ -113,7 +113,7 @@ def test_a_label_alone_is_no_sentence():
 
 
 def test_a_list_answer_is_judged_item_by_item():
-    # the bundled model's answer to en-021, asked in Chinese: one sentence, one marker
+    # a list the bundled model wrote as one sentence with one marker: each item is a claim of its own
     text = "弱点：一是术语不一致；二是风险分级方法易僵化；三是风险分级划定错误的代价较高。[2]"
     assert answer_sentences(text) == ["弱点：一是术语不一致；", "二是风险分级方法易僵化；", "三是风险分级划定错误的代价较高。[2]"]
 
