@@ -19,7 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
     "question_placeholder": {"zh": "用中文或英文提问……", "en": "Ask in Chinese or English…"},
     "ask": {"zh": "提问", "en": "Ask"},
     "new_chat": {"zh": "新对话", "en": "New conversation"},
-    "export": {"zh": "导出对话（Markdown）", "en": "Export conversation (Markdown)"},
+    "export": {"zh": "导出对话", "en": "Export chat"},
     "examples": {"zh": "示例问题", "en": "Example questions"},
     "settings": {"zh": "设置", "en": "Settings"},
     "interface_language": {"zh": "界面语言", "en": "Interface language"},
