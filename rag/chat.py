@@ -66,6 +66,7 @@ class Conversation:
 
     engine: Any
     history: list[tuple[str, str]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
 
     def stream(self, question: str, report_ids: Sequence[str] | None = None):
         for event in self.engine.answerer.stream(question, report_ids, history=self.history):
@@ -75,3 +76,4 @@ class Conversation:
 
     def remember(self, answer: Answer) -> None:
         self.history.append((answer.question, answer.answer))
+        self.answers.append(answer)

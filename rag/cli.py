@@ -287,9 +287,13 @@ def _print_answer(answer) -> None:
 @app.command()
 def chat(
     mode: Annotated[Optional[str], typer.Option(help="generative (LLM) or extractive (quotes, no LLM).")] = None,
+    save: Annotated[Optional[Path], typer.Option(help="Keep the conversation in this Markdown file, with each "
+                                                "answer's sources and quotes (rewritten after every answer). "
+                                                "将对话保存为Markdown文件。")] = None,
 ) -> None:
     """Chat in the terminal; follow-ups ("那美国呢？") keep the context. 终端对话，可追问。"""
     from rag.chat import Conversation
+    from rag.transcript import transcript_markdown
 
     if mode:
         _settings().answer_mode = mode
@@ -307,6 +311,9 @@ def chat(
                 _echo_stream(event)
                 if event.kind == "answer":
                     _print_answer(event.answer)
+            if save is not None and conversation.answers:  # after every answer: an interrupted session keeps what it had
+                save.write_text(transcript_markdown(conversation.answers, conversation.answers[0].language),
+                                encoding="utf-8")
         except ZhikuError as exc:
             typer.echo(exc.bilingual(), err=True)
 

@@ -52,3 +52,18 @@ def test_a_transcript_holds_every_answer_in_order_under_one_title():
     assert md.startswith("# Zhiku conversation\n\nExported: 2026-12-04 09:30")
     assert md.index("## 问: 第一问") < md.index("## Q: Second?")
     assert "(no answers yet)" in transcript_markdown([], "en")
+
+
+def test_a_terminal_chat_is_saved_as_markdown_after_each_answer(corpus_data_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    saved = tmp_path / "chat.md"
+    question = "欧盟《人工智能法案》将人工智能系统分为哪几个风险等级？"
+    result = CliRunner().invoke(app, ["--data-dir", str(corpus_data_dir), "chat", "--mode", "extractive",
+                                      "--save", str(saved)], input=f"{question}\n\n")
+    assert result.exit_code == 0, result.output
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith("# Zhiku 智库对话记录") and f"## 问: {question}" in text
+    assert "**来源**" in text and "\n> " in text  # its sources, each with the quoted passage
