@@ -77,6 +77,7 @@ def test_chinese_question_streams_a_cited_answer_and_a_chip_opens_the_highlighte
 def test_english_interface_and_question_with_feedback(page, ui):
     page.locator("#zk-language label").filter(has_text="English").click()
     expect(page.locator("#zk-ask")).to_have_text("Ask")
+    expect(page.locator("#zk-export")).to_contain_text("Export chat")
     expect(page.get_by_role("tab", name="Corpus")).to_be_visible()
     choose_mode(page, "extractive")
     ask(page, EN_QUESTION)
