@@ -45,8 +45,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "other-language-full": {"other_language_weight": 1.0},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
-    "budget-800": {"context_budget_tokens": 800},
-    "budget-1500": {"context_budget_tokens": 1500},
+    # the budget is read in generative mode only, whatever the preset says
+    "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},
+    "budget-1500": {"answer_mode": "generative", "context_budget_tokens": 1500},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

@@ -344,11 +344,14 @@ class Answerer:
                       mode=settings.answer_mode, models=self.engine.model_names(), confidence=confidence)
         if query.standalone != query.text:
             base.notice = f"{'检索问题' if query.language == 'zh' else 'Searched for'}: {query.standalone}"
-        if not evidence or (confidence < settings.min_confidence and not self.names_found(query, sources)):
+        # below the threshold only a report the question names keeps the question from a refusal,
+        # and its quotes are then no answer of their own: only the closest passages
+        weak = confidence < settings.min_confidence
+        if not evidence or (weak and not self.names_found(query, sources)):
             yield AnswerEvent("answer", answer=self._refusal(base, timings, ms()))
             return
         if settings.answer_mode == "extractive":
-            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms()))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=weak))
             return
 
         excerpts = self.compressor.compress(query.standalone, sources, settings.context_budget_tokens, scored=scored)
@@ -361,14 +364,14 @@ class Answerer:
         try:
             text = yield from self._generate(prompt, timings, ms)
         except ZhikuError as exc:
-            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language)))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
         except Exception as exc:  # connection errors from an OpenAI-compatible server, timeouts
             error = LLMUnavailableError(
                 f"The LLM could not answer ({type(exc).__name__}: {exc}); showing quoted passages instead.",
                 f"大模型无法回答（{type(exc).__name__}：{exc}），改为展示原文摘录。",
             )
-            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language)))
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language), closest=weak))
             return
         timings["generate"] = ms()
         if query.language == "en":
@@ -489,7 +492,8 @@ class Answerer:
     def _quotes(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None,
                 closest: bool = False) -> Answer:
         """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
-        the model found no answer in them, so they are introduced as the closest passages."""
+        the model found no answer in them, or only the report the question names keeps them on
+        topic, so they are introduced as the closest passages."""
         lines, checks, citations = [], [], {}
         for item in base.evidence:
             source = base.sources[item.n - 1]
@@ -503,6 +507,6 @@ class Answerer:
         return base.model_copy(update={
             "answer": f"{CLOSEST[base.language]}\n{text}" if closest else text,
             "status": "closest" if closest else "answered", "citations": [citations[n] for n in sorted(citations)],
-            "sentences": checks, "mode": "generative" if closest else "extractive",
+            "sentences": checks, "mode": "generative" if closest and base.mode == "generative" else "extractive",
             "notice": notice or base.notice, "timings_ms": {**timings, "total": total},
         })

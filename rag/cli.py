@@ -231,6 +231,8 @@ def ask(
                                            "quotes (for a memo), not streamed. 以Markdown输出（含来源与引文）。")] = False,
 ) -> None:
     """Answer with numbered citations (streams to the terminal). 回答问题并附编号引用。"""
+    if as_json and markdown:
+        raise typer.BadParameter("choose --json or --markdown, not both. --json 与 --markdown 只能选一个。")
     if mode:
         _settings().answer_mode = mode
     engine = _engine()
@@ -295,6 +297,9 @@ def chat(
     from rag.chat import Conversation
     from rag.transcript import transcript_markdown
 
+    if save is not None and (save.is_dir() or not save.parent.is_dir()):
+        raise typer.BadParameter(f"--save needs a file in an existing folder: {save}. --save 需要一个已存在文件夹中的文件路径。")
+
     if mode:
         _settings().answer_mode = mode
     conversation = Conversation(_engine())
@@ -316,6 +321,8 @@ def chat(
                                 encoding="utf-8")
         except ZhikuError as exc:
             typer.echo(exc.bilingual(), err=True)
+        except OSError as exc:  # the conversation goes on; the file could not be written
+            typer.echo(f"Could not save the conversation to {save}: {exc}. 无法保存对话到 {save}：{exc}", err=True)
 
 
 @app.command()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rag.citations import CITATION_MARK
 from rag.records import Answer, Citation
 from rag.script import single_line
 
@@ -22,8 +23,15 @@ LABELS = {
 }
 
 
+def _plain(text: str) -> str:
+    """A passage on one line (a line break would end the quote or heading), without the report's
+    own footnote marks: "[3]" would read as a citation of source 3. Left unescaped otherwise, so
+    the file reads as the report wrote it when pasted into a memo."""
+    return single_line(CITATION_MARK.sub("", text))
+
+
 def _quote(text: str) -> str:
-    return "> " + single_line(text)
+    return "> " + _plain(text)
 
 
 def _source_line(n: int, title: str, title_en: str | None, section: str, file: str, language: str) -> str:
@@ -36,9 +44,9 @@ def answer_markdown(answer: Answer) -> str:
     """One answer: the question as a heading, the answer as shown, then its sources in order of
     their numbers; the evidence quoted under a written answer is listed too, since the chat shows it."""
     language = answer.language
-    lines = [f"## {LABELS['question'][language]}: {single_line(answer.question)}", ""]
+    lines = [f"## {LABELS['question'][language]}: {_plain(answer.question)}", ""]
     if answer.notice:
-        lines += [f"*{LABELS['notice'][language]}: {answer.notice}*", ""]
+        lines += [f"*{LABELS['notice'][language]}: {_plain(answer.notice)}*", ""]
     # the answer's own line breaks (a closest passage, its marked translation) kept as Markdown breaks
     lines += [answer.answer.strip().replace("\n", "  \n"), ""]
     cited: dict[int, Citation] = {c.n: c for c in answer.citations}
@@ -49,7 +57,7 @@ def answer_markdown(answer: Answer) -> str:
             lines += [_source_line(n, c.title, c.title_en, c.section, c.source, language), "", _quote(c.quote or c.text), ""]
     shown_with_answer = answer.status == "answered" and answer.mode == "generative"
     # the evidence a source above already quotes is not listed twice
-    evidence = [e for e in answer.evidence if not (e.n in cited and single_line(e.quote) in single_line(cited[e.n].quote))]
+    evidence = [e for e in answer.evidence if not (e.n in cited and _plain(e.quote) in _plain(cited[e.n].quote))]
     if shown_with_answer and evidence:
         lines += [f"**{LABELS['evidence'][language]}**", ""]
         for item in evidence:

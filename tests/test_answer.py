@@ -92,8 +92,11 @@ def test_a_question_naming_a_found_report_is_not_refused_for_low_confidence(engi
     answer = extractive(engine).ask(named)
     assert not answer.refused and answer.citations
     assert all(c.report_id == "feng-global-ai-governance-landscape" for c in answer.citations[:1])
-    # naming nothing, an off-topic question is still refused
+    # naming nothing, an off-topic question is still refused; naming a report, it gets that
+    # report's closest passages, never its quotes as an answer
     assert extractive(engine).ask("What is the capital of France?").refused
+    bananas = extractive(engine).ask("What do Feng et al. say about the price of bananas?")
+    assert bananas.status in ("closest", "refused") and bananas.mode == "extractive"
 
 
 def test_generative_answers_stream_sources_first_and_are_checked(engine):

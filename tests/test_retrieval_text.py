@@ -118,8 +118,6 @@ def test_spread_across_reports_lets_a_second_report_in_without_losing_a_clear_wi
     assert spread_across_reports(close, chunks, k=2, decay=0.95) == spread_across_reports(close, chunks, k=5, decay=0.95)[:2]
 
 
-
-
 def test_bm25_weight_follows_the_language_of_the_reports_a_filter_searches(tmp_path, fresh_settings):
     """An English report picked by filter in a mostly Chinese index: its English words match,
     so an English question over it keeps BM25 at full weight."""

@@ -1,6 +1,7 @@
 """Answers exported as Markdown for a memo: every number resolves to its report and quote."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rag.records import Answer, Citation, Evidence, Source
@@ -67,3 +68,26 @@ def test_a_terminal_chat_is_saved_as_markdown_after_each_answer(corpus_data_dir,
     text = saved.read_text(encoding="utf-8")
     assert text.startswith("# Zhiku 智库对话记录") and f"## 问: {question}" in text
     assert "**来源**" in text and "\n> " in text  # its sources, each with the quoted passage
+
+
+def test_a_reports_own_footnote_marks_are_not_exported_as_citations():
+    answer = Answer(question="罚款？", language="zh", answer="最高3500万欧元。[1]", sources=[SOURCE],
+                    citations=[cited(1, SOURCE, "罚款最高3500万欧元。[3]")],
+                    evidence=[Evidence(n=1, quote="罚款最高3500万欧元。", score=0.9)])
+    md = answer_markdown(answer)
+    assert "> 罚款最高3500万欧元。\n" in md and "[3]" not in md
+    assert md.count("罚款最高3500万欧元") == 1  # the evidence is the cited quote: listed once
+
+
+def test_ask_takes_json_or_markdown_not_both(tmp_path):
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    def flat(text: str) -> str:  # the error box wraps its lines
+        return re.sub(r"[\s│]", "", text)
+
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "ask", "--json", "--markdown", "问题"])
+    assert result.exit_code == 2 and "--json与--markdown只能选一个" in flat(result.output)
+    saved = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "chat", "--save", str(tmp_path / "no" / "chat.md")])
+    assert saved.exit_code == 2 and "已存在文件夹" in flat(saved.output)

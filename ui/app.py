@@ -98,6 +98,7 @@ def build_app(engine) -> gr.Blocks:
     engine.retriever.retrieve("warm-up", k=1)
     answerers = mode_answerers(engine)
     feedback = FeedbackStore(engine.settings)
+    export_dir = Path(tempfile.mkdtemp(prefix="zhiku-export-"))
 
     def mode_choices(language: UILanguage) -> list[tuple[str, str]]:
         return [(t("mode_generative", language), "generative"), (t("mode_extractive", language), "extractive")]
@@ -170,13 +171,14 @@ def build_app(engine) -> gr.Blocks:
         return [], render.empty_panel(language), new_session(), "", None
 
     def export_conversation(session: dict, language: UILanguage):
-        """The conversation so far as a Markdown file, for the download button (None: nothing to export)."""
-        answers = [record["answer"] for _, record in sorted(session["answers"].items())]
-        if not answers:
+        """The conversation so far as a Markdown file, for the download button (None: nothing to
+        export). One file per conversation, named by its first answer's key and rewritten after
+        each answer, so a long session does not leave a file per answer behind."""
+        records = [record for _, record in sorted(session["answers"].items())]
+        if not records:
             return None
-        now = datetime.now()
-        path = Path(tempfile.mkdtemp(prefix="zhiku-export-")) / f"zhiku-{now:%Y%m%d-%H%M%S}.md"
-        path.write_text(transcript_markdown(answers, language, now), encoding="utf-8")
+        path = export_dir / f"zhiku-chat-{records[0]['key'][:12]}.md"
+        path.write_text(transcript_markdown([r["answer"] for r in records], language, datetime.now()), encoding="utf-8")
         return str(path)
 
     def upload(file_path: str | None, language: UILanguage, progress=gr.Progress()):
