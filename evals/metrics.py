@@ -206,7 +206,7 @@ def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Map
     }
     if answer.refused:
         return scores
-    if answer.mode == "generative" and answer.status == "answered":
+    if answer.written:
         from rag.language import detect_language
 
         scores["language_ok"] = detect_language(answer.answer) == question.lang

@@ -275,7 +275,7 @@ def _print_answer(answer) -> None:
     typer.echo("\n")
     if answer.notice:
         typer.echo(f"! {answer.notice}")
-    typer.echo(f"✓ {answer.answer}" if answer.status == "answered" and answer.mode == "generative"
+    typer.echo(f"✓ {answer.answer}" if answer.written
                else f"── {answer.answer}")
     for check in answer.dropped:
         typer.echo(f"? dropped 未采用: {check.text} ({'; '.join(check.reasons) or 'unsupported 无出处'})")

@@ -142,3 +142,9 @@ class Answer(BaseModel):
         if self.refused and self.status == "answered":
             self.status = "refused"
         return self
+
+    @property
+    def written(self) -> bool:
+        """The model's checked synthesis (not quotes, closest passages or a refusal): the evidence
+        chosen before it is shown under it, and it is judged for its language."""
+        return self.mode == "generative" and self.status == "answered"

@@ -55,10 +55,9 @@ def answer_markdown(answer: Answer) -> str:
         for n in sorted(cited):
             c = cited[n]
             lines += [_source_line(n, c.title, c.title_en, c.section, c.source, language), "", _quote(c.quote or c.text), ""]
-    shown_with_answer = answer.status == "answered" and answer.mode == "generative"
     # the evidence a source above already quotes is not listed twice
     evidence = [e for e in answer.evidence if not (e.n in cited and _plain(e.quote) in _plain(cited[e.n].quote))]
-    if shown_with_answer and evidence:
+    if answer.written and evidence:
         lines += [f"**{LABELS['evidence'][language]}**", ""]
         for item in evidence:
             source = answer.sources[item.n - 1] if 1 <= item.n <= len(answer.sources) else None

@@ -102,7 +102,7 @@ def answer_markdown(answer: Answer, msg_index: int, language: UILanguage) -> str
         body = f"<em>⚠ {escape(answer.notice)}</em>\n\n{body}"
     if any_unsupported:
         body += f"\n\n<small>{t('unsupported_legend', language)}</small>"
-    if answer.mode == "generative" and answer.status == "answered" and answer.evidence:
+    if answer.written and answer.evidence:
         # the synthesis stands on these sentences: the analyst sees them without opening a source
         body += "\n\n" + evidence_markdown(answer.evidence, msg_index, language)
     return body
