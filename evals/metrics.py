@@ -10,6 +10,8 @@ Definitions (the report cites them):
   of a supported sentence counts unless it alone fails to support the sentence while the
   sentence's other citations still do; citations of unsupported sentences never count.
 * cited-evidence rate: share of the gold evidence strings found in the cited chunks' text.
+* shown-evidence rate: the same over the chunks the answer cites and those its evidence quotes
+  come from: the reader sees both, each quote with its source's number, under the answer.
 * correctness: character ROUGE-L F (zh) or unigram F1 (en; ROUGE-1 F over multiset token
   overlap is exactly SQuAD's token F1) against the reference answer, and the share of the
   reference's figures the answer states at the same magnitude (rag.figures).
@@ -218,5 +220,7 @@ def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Map
     scores["faithfulness"] = faithfulness(answer.answer, passages, judge)
     if answerable:
         scores["cited_evidence"] = cited_evidence_rate(question.evidence, list(passages.values()))
+        quoted = {e.n: answer.sources[e.n - 1].text for e in answer.evidence if 1 <= e.n <= len(answer.sources)}
+        scores["shown_evidence"] = cited_evidence_rate(question.evidence, list(({**quoted, **passages}).values()))
         scores.update(correctness(answer.answer, question.answer, question.lang))
     return scores

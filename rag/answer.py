@@ -384,7 +384,7 @@ class Answerer:
                 except Exception as exc:
                     log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
-                                  getattr(self.engine.retriever, "mentions", None))
+                                  getattr(self.engine.retriever, "mentions", None), {e.n for e in evidence})
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit

@@ -8,7 +8,7 @@ is flagged.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rag.figures import with_source_figures
@@ -74,11 +74,12 @@ class CheckedSentence:
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                    mentions: ReportMentions | None = None) -> list[CheckedSentence]:
+                    mentions: ReportMentions | None = None, quoted: Collection[int] = ()) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
-    passage that names it too."""
+    passage that names it too. `quoted`: the numbers of the sources the evidence quotes shown
+    with the answer come from."""
     # the reports each passage belongs to (its own, and those it names), read once per answer
     owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
@@ -119,6 +120,11 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
+        if kept:
+            # The evidence was chosen before the answer as what bears on the question; a sentence
+            # it holds cites it too, so the reader is sent to every quoted passage the sentence
+            # rests on, not only to the one the small model named (it names one of two passages it drew on).
+            kept = sorted({*kept, *(n for n in quoted if n in verdicts and verdicts[n].supported)})
         if attributed and len(parts) > 1:
             kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
@@ -181,9 +187,10 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) ->
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                 mentions: ReportMentions | None = None) -> tuple[str, list[Citation], list[SentenceCheck]]:
+                 mentions: ReportMentions | None = None, quoted: Collection[int] = ()
+                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
-    checked = check_sentences(answer, sources, judge, question, mentions)
+    checked = check_sentences(answer, sources, judge, question, mentions, quoted)
     text, citations = assemble(checked, sources)
     return text, citations, [s.check for s in checked]
 

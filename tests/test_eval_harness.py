@@ -177,3 +177,25 @@ def test_mixed_script_and_restating_count_the_answers_own_words_not_its_quotes()
     asked = "截至2025年6月，CEN/CLC JTC 21发布了多少项人工智能标准？"
     assert not restates_question("截至2025年6月，CEN/CLC JTC 21发布了15项人工智能标准。[1]", asked)
     assert restates_question("截至2025年6月，CEN/CLC JTC 21发布了人工智能标准。[1]", asked)
+
+
+def test_shown_evidence_counts_the_evidence_quotes_beside_the_cited_passages(offline_judge):
+    from evals.metrics import answer_scores
+    from evals.questions import EvalQuestion
+    from rag.records import Evidence, Source
+
+    def source(n: int, text: str) -> Source:
+        return Source(rank=n, score=0.5, report_id=f"r{n}", title="t", source="s", text=text, chunk_id=f"c{n}")
+
+    sources = [source(1, FINE_PASSAGE), source(2, UNRELATED_PASSAGE)]
+    question = EvalQuestion(id="q", lang="zh", question="罚款上限和联合实验室数量各是多少？", type="fact", answer="3500万欧元；50家",
+                            evidence=["最高 3500 万欧元", "联合实验室建设在2023年底已超过50家"])
+    cited = Citation(n=1, report_id="r1", title="t", source="s", text=FINE_PASSAGE, quote="3500 万欧元", chunk_id="c1")
+    answer = Answer(question=question.question, language="zh", answer="罚款最高3500万欧元。[1]", citations=[cited],
+                    sources=sources, evidence=[Evidence(n=2, quote=UNRELATED_PASSAGE, score=0.6, chunk_id="c2")])
+    scores = answer_scores(answer, question, offline_judge, {"c1": FINE_PASSAGE, "c2": UNRELATED_PASSAGE})
+    # the answer cites one of the two passages that hold the evidence; its quotes show the other
+    assert scores["cited_evidence"] == 0.5
+    assert scores["shown_evidence"] == 1.0
+    answer.evidence = []
+    assert answer_scores(answer, question, offline_judge, {"c1": FINE_PASSAGE})["shown_evidence"] == 0.5
