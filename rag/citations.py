@@ -2,8 +2,8 @@
 
 Each sentence is judged against every source (rag.support): citations that support it stay,
 the source that holds it most closely is cited too (a sentence citing the wrong source moves to
-it), markers pointing to nothing go, and a sentence no source supports keeps no citation and
-is flagged.
+it), and so is each source of the answer's evidence quotes that holds it; markers pointing to
+nothing go, and a sentence no source supports keeps no citation and is flagged.
 """
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ class CheckedSentence:
     text: str
     check: SentenceCheck
     verdicts: dict[int, Verdict]
+    # of those sources, the ones cited only because an evidence quote comes from them
+    from_evidence: frozenset[int] = frozenset()
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
@@ -120,11 +122,12 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        if kept:
-            # The evidence was chosen before the answer as what bears on the question; a sentence
-            # it holds cites it too, so the reader is sent to every quoted passage the sentence
-            # rests on, not only to the one the small model named (it names one of two passages it drew on).
-            kept = sorted({*kept, *(n for n in quoted if n in verdicts and verdicts[n].supported)})
+        # The evidence quotes shown with the answer were chosen, before it was written, as what
+        # bears on the question: a kept sentence also cites each source a quote comes from whose
+        # passage the judge finds holds it (judged on the whole passage, as every citation is).
+        # The small model tends to name one source for what two passages hold.
+        added = frozenset(n for n in quoted if n in verdicts and verdicts[n].supported and n not in kept)
+        kept = sorted([*kept, *added])
         if attributed and len(parts) > 1:
             kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
@@ -139,7 +142,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
+        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept},
+                                       added.intersection(kept)))
     return checked
 
 

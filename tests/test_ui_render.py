@@ -23,6 +23,18 @@ def test_checker_offsets_pick_the_right_occurrence_and_bad_offsets_are_ignored()
     assert '<mark class="zk-highlight">风险</mark>。风险' in render.highlighted_passage(text, "风险", "zh", (1, 4))
 
 
+def test_a_cited_passage_marks_the_evidence_quoted_from_it_too():
+    text = "欧盟将风险分为四级。高风险系统须评估。罚款最高3500万欧元。"
+    answer = Answer(question="q", language="zh", answer="罚款最高3500万欧元。[1]",
+                    citations=[citation(1, text, "罚款最高3500万欧元。", quote_start=19, quote_end=31)],
+                    evidence=[Evidence(n=1, quote="欧盟将风险分为四级。", score=0.8, quote_start=0, quote_end=10),
+                              Evidence(n=1, quote="bad offsets", score=0.7, quote_start=20, quote_end=99)])
+    html = render.answer_panel(answer, {}, 0, "zh")
+    assert '<mark class="zk-highlight">欧盟将风险分为四级。</mark>高风险系统须评估。<mark class="zk-highlight">罚款最高3500万欧元。</mark>' in html
+    # overlapping spans are marked once
+    assert render.highlighted_passage("甲乙丙丁戊", "乙丙", "zh", (1, 3), [(2, 4)]).count("<mark") == 1
+
+
 def test_quote_found_across_pdf_line_breaks():
     html = render.highlighted_passage("欧盟将风险\n分为四级，并分别监管。", "风险分为四级", "zh")
     assert '<mark class="zk-highlight">风险\n分为四级</mark>' in html

@@ -30,8 +30,10 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     return match.span() if match else None
 
 
-def highlighted_passage(text: str, quote: str, language: UILanguage, offsets: tuple[int, int] = (0, 0)) -> str:
-    """offsets: where the citation checker says the quote sits; trusted only when they match the text."""
+def highlighted_passage(text: str, quote: str, language: UILanguage, offsets: tuple[int, int] = (0, 0),
+                        also: Sequence[tuple[int, int]] = ()) -> str:
+    """offsets: where the citation checker says the quote sits; trusted only when they match the text.
+    `also`: more spans of the text to mark (the evidence quoted from this passage)."""
     start, end = offsets
     span = (start, end) if end > start and text[start:end] == quote else find_quote(text, quote)
     if span is None:
@@ -40,9 +42,17 @@ def highlighted_passage(text: str, quote: str, language: UILanguage, offsets: tu
         return (f'<div class="zk-note">{t("quote_not_located", language)}</div>'
                 f'<blockquote class="zk-quote"><mark>{escape(quote)}</mark></blockquote>'
                 f'<div class="zk-passage">{escape(text)}</div>')
-    start, end = span
-    return (f'<div class="zk-passage">{escape(text[:start])}<mark class="zk-highlight">{escape(text[start:end])}</mark>'
-            f'{escape(text[end:])}</div>')
+    merged: list[list[int]] = []
+    for start, end in sorted([span, *((a, b) for a, b in also if 0 <= a < b <= len(text))]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    html, at = [], 0
+    for start, end in merged:
+        html += [escape(text[at:start]), f'<mark class="zk-highlight">{escape(text[start:end])}</mark>']
+        at = end
+    return f'<div class="zk-passage">{"".join(html)}{escape(text[at:])}</div>'
 
 
 def chip(msg_index: int, n: int) -> str:
@@ -143,8 +153,10 @@ def answer_panel(answer: Answer, reports: Mapping[str, Report], msg_index: int, 
     if answer.notice:
         parts.append(f'<div class="zk-note">⚠ {escape(answer.notice)}</div>')
     for c in answer.citations:
+        # the evidence quoted from a cited passage is marked in it too: its chip opens this card
+        quoted = [(e.quote_start, e.quote_end) for e in answer.evidence if e.n == c.n]
         parts.append(_source_card(c.n, c.title, c.title_en, c.section, c.source,
-                                  highlighted_passage(c.text, c.quote, language, (c.quote_start, c.quote_end)),
+                                  highlighted_passage(c.text, c.quote, language, (c.quote_start, c.quote_end), quoted),
                                   reports.get(c.report_id), language,
                                   open_=focus is None or focus == c.n))
     # evidence from sources the answer does not cite: its chips under the answer open these
