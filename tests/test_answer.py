@@ -64,14 +64,14 @@ def test_a_sentence_cites_the_quoted_passages_that_hold_it(engine):
              "“一带一路”沿线国家的联合实验室建设在2023年底已超过50家，技术转移中心9个。"]
     sources = [Source(rank=n, score=0.5, report_id=f"r{n}", title="t", source="s", text=t, chunk_id=f"c{n}")
                for n, t in enumerate(texts, 1)]
-    answer = f"{texts[0]}[1]"
-    # without evidence quotes the sentence cites the passage it copies
-    assert check_answer(answer, sources, engine.answerer.judge)[2][0].citations == [1]
-    _, citations, checks = check_answer(answer, sources, engine.answerer.judge, quoted=[2, 3])
-    # the second passage, quoted as evidence, holds the sentence too; the unrelated quote does not
+    # the sentence is closest to the second passage, and cites it; the first holds it too
+    answer = "违反禁令的公司最高被罚3500万欧元或上一财年全球总营收额7%。[2]"
+    assert check_answer(answer, sources, engine.answerer.judge)[2][0].citations == [2]
+    # the first passage, quoted as evidence, is cited too; the unrelated quote is not
+    _, citations, checks = check_answer(answer, sources, engine.answerer.judge, quoted=[1, 3])
     assert checks[0].citations == [1, 2] and [c.n for c in citations] == [1, 2]
     _, _, checks = check_answer(answer, sources, engine.answerer.judge, quoted=[3])
-    assert checks[0].citations == [1]
+    assert checks[0].citations == [2]
     # a sentence no passage holds gains no citation from the evidence
     _, _, checks = check_answer("美国对此罚款50亿美元。[1]", sources, engine.answerer.judge, quoted=[2])
     assert not checks[0].supported and checks[0].citations == []
