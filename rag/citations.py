@@ -129,7 +129,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         added = frozenset(n for n in quoted if n in verdicts and verdicts[n].supported and n not in kept)
         kept = sorted([*kept, *added])
         if attributed and len(parts) > 1:
-            kept = sorted(attributed)  # a passage of each report the sentence names
+            kept, added = sorted(attributed), frozenset()  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
@@ -142,8 +142,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept},
-                                       added.intersection(kept)))
+        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}, added))
     return checked
 
 
