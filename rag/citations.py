@@ -2,13 +2,13 @@
 
 Each sentence is judged against every source (rag.support): citations that support it stay,
 the source that holds it most closely is cited too (a sentence citing the wrong source moves to
-it), and so is each source of the answer's evidence quotes that holds it; markers pointing to
-nothing go, and a sentence no source supports keeps no citation and is flagged.
+it), markers pointing to nothing go, and a sentence no source supports keeps no citation and
+is flagged.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.figures import with_source_figures
@@ -71,17 +71,14 @@ class CheckedSentence:
     text: str
     check: SentenceCheck
     verdicts: dict[int, Verdict]
-    # of those sources, the ones cited only because an evidence quote comes from them
-    from_evidence: frozenset[int] = frozenset()
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                    mentions: ReportMentions | None = None, quoted: Collection[int] = ()) -> list[CheckedSentence]:
+                    mentions: ReportMentions | None = None) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
-    passage that names it too. `quoted`: the numbers of the sources the evidence quotes shown
-    with the answer come from."""
+    passage that names it too."""
     # the reports each passage belongs to (its own, and those it names), read once per answer
     owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
@@ -122,14 +119,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        # The evidence quotes shown with the answer were chosen, before it was written, as what
-        # bears on the question: a kept sentence also cites each source a quote comes from whose
-        # passage the judge finds holds it (judged on the whole passage, as every citation is).
-        # The small model tends to name one source for what two passages hold.
-        added = frozenset(n for n in quoted if n in verdicts and verdicts[n].supported and n not in kept)
-        kept = sorted([*kept, *added])
         if attributed and len(parts) > 1:
-            kept, added = sorted(attributed), frozenset()  # a passage of each report the sentence names
+            kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
@@ -142,7 +133,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}, added))
+        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
     return checked
 
 
@@ -190,10 +181,9 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) ->
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                 mentions: ReportMentions | None = None, quoted: Collection[int] = ()
-                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+                 mentions: ReportMentions | None = None) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
-    checked = check_sentences(answer, sources, judge, question, mentions, quoted)
+    checked = check_sentences(answer, sources, judge, question, mentions)
     text, citations = assemble(checked, sources)
     return text, citations, [s.check for s in checked]
 
