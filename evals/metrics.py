@@ -221,6 +221,6 @@ def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Map
     if answerable:
         scores["cited_evidence"] = cited_evidence_rate(question.evidence, list(passages.values()))
         quoted = {e.n: answer.sources[e.n - 1].text for e in answer.evidence if 1 <= e.n <= len(answer.sources)}
-        scores["shown_evidence"] = cited_evidence_rate(question.evidence, list(({**quoted, **passages}).values()))
+        scores["shown_evidence"] = cited_evidence_rate(question.evidence, list((quoted | passages).values()))
         scores.update(correctness(answer.answer, question.answer, question.lang))
     return scores
