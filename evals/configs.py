@@ -48,6 +48,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the budget is read in generative mode only, whatever the preset says
     "budget-800": {"answer_mode": "generative", "context_budget_tokens": 800},
     "budget-1500": {"answer_mode": "generative", "context_budget_tokens": 1500},
+    # how much the model reads: the budget of compressed text, the excerpts' score gap and count
+    "read-600": {"answer_mode": "generative", "context_budget_tokens": 600},
+    "read-600-wide": {"answer_mode": "generative", "context_budget_tokens": 600, "excerpt_gap": 0.2, "max_excerpts": 4},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

@@ -45,8 +45,6 @@ CLOSEST = {"en": "The reports do not say this directly; the closest passages:",
 log = logging.getLogger(__name__)
 TRANSLATION_MARK = {"en": "(Machine translation)", "zh": "（机器翻译）"}
 
-EXCERPT_SCORE_GAP = 0.1
-MAX_EXCERPTS = 3
 # Quoted sentences after the best must bear on the question at least this much (sentence score, 0-1).
 EVIDENCE_MIN_SCORE = 0.3
 
@@ -139,14 +137,14 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
-def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named: Sequence[str] = ()
-                     ) -> list[tuple[int, Excerpt]]:
+def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named: Sequence[str] = (),
+                     gap: float = 0.1, most: int = 3) -> list[tuple[int, Excerpt]]:
     """The excerpts the model reads, numbered by their source's place in the answer's sources.
-    A small model drifts to a weaker excerpt read beside the strong one: it gets close seconds only,
-    and the best excerpt of each report the question names (`named`), since a comparison read
-    from one side is answered from one side."""
+    A small model drifts to a weaker excerpt read beside the strong one: it gets the `most` excerpts
+    within `gap` of the best only, and the best excerpt of each report the question names
+    (`named`), since a comparison read from one side is answered from one side."""
     top = max(e.best for e in excerpts)
-    chosen = [e for e in excerpts if e.best >= top - EXCERPT_SCORE_GAP][:MAX_EXCERPTS]
+    chosen = [e for e in excerpts if e.best >= top - gap][:most]
     for report_id in named if len(named) >= 2 else ():
         if not any(e.source.report_id == report_id for e in chosen) and (
                 best := max((e for e in excerpts if e.source.report_id == report_id), key=lambda e: e.best, default=None)):
@@ -314,6 +312,14 @@ class Answerer:
         return Gathered(query, sources, scored, self.evidence(scored, sources, query.reports),
                         self.confidence(query, scored, sources))
 
+    def reading(self, gathered: Gathered) -> list[tuple[int, Excerpt]]:
+        """The excerpts the model reads, numbered by source: the best sentences within the
+        context budget, from the sources whose best sentence is close to the best one."""
+        settings, query = self.settings, gathered.query
+        excerpts = self.compressor.compress(query.standalone, gathered.sources, settings.context_budget_tokens,
+                                            scored=gathered.scored)
+        return focused_excerpts(excerpts, gathered.sources, query.reports, settings.excerpt_gap, settings.max_excerpts)
+
     def gather(self, question: str, report_ids: Sequence[str] | None = None) -> Gathered:
         """Query, retrieval and evidence in one call (the evals' and tests' way in; `stream`
         runs the same steps with an event between them)."""
@@ -354,8 +360,7 @@ class Answerer:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=weak))
             return
 
-        excerpts = self.compressor.compress(query.standalone, sources, settings.context_budget_tokens, scored=scored)
-        numbered = focused_excerpts(excerpts, sources, query.reports)
+        numbered = self.reading(gathered)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
         prompt = load_prompt("answer", query.language).format(

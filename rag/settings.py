@@ -78,6 +78,10 @@ class ZhikuSettings(BaseSettings):
     top_k: int = Field(6, description="Chunks given to the answer step")
     context_budget_tokens: int = Field(400, description="Tokens of compressed source text the LLM reads "
                                        "(evals/bench_answer.py --budgets measures the trade-off)")
+    excerpt_gap: float = Field(0.1, description="The model reads the excerpts whose best sentence scores within "
+                               "this of the best excerpt's: a small model drifts to a weak excerpt read beside a strong one")
+    max_excerpts: int = Field(3, description="At most this many excerpts are read (the reports a question names "
+                              "add their best one each)")
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
                                   "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
                                   "measured by evals.probe_confidence)")

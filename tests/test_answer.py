@@ -557,6 +557,18 @@ def test_a_comparison_is_read_from_each_named_report():
     assert [n for n, _ in focused_excerpts(excerpts, sources, ["a", "b"])] == [1, 3]
 
 
+def test_the_excerpts_read_follow_the_gap_and_count_settings():
+    """A wider gap lets a weaker excerpt in, up to the count; the count caps the excerpts read."""
+    from rag.compression import Excerpt
+
+    sources = _two_reports()
+    excerpts = [Excerpt(s, s.text, [], best) for s, best in zip(sources, (0.9, 0.75, 0.6), strict=False)]
+    assert [n for n, _ in focused_excerpts(excerpts, sources)] == [1]
+    assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.2)] == [1, 2]
+    assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.4)] == [1, 2, 3]
+    assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.4, most=2)] == [1, 2]
+
+
 def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
     """The model answered from report a only: report b, which the question also names, is quoted
     from its evidence sentence, cited, and (for an English reader) rendered as a marked translation."""
