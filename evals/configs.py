@@ -51,10 +51,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # how much the model reads: the budget of compressed text, the excerpts' score gap and count
     "read-600": {"answer_mode": "generative", "context_budget_tokens": 600},
     "read-600-wide": {"answer_mode": "generative", "context_budget_tokens": 600, "excerpt_gap": 0.2, "max_excerpts": 4},
-    # the answer prompt asking for every source a sentence draws on (prompts/answer_multi_*.txt)
-    "cite-all": {"answer_mode": "generative", "answer_prompt": "answer_multi"},
-    "cite-all-wide": {"answer_mode": "generative", "answer_prompt": "answer_multi", "context_budget_tokens": 600,
-                      "excerpt_gap": 0.2, "max_excerpts": 4},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

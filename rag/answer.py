@@ -363,7 +363,7 @@ class Answerer:
         numbered = self.reading(gathered)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
-        prompt = load_prompt(settings.answer_prompt, query.language).format(
+        prompt = load_prompt("answer", query.language).format(
             sources=format_excerpts(numbered, english=query.language == "en"), question=query.standalone, terms=terms)
         timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
         try:

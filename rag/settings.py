@@ -82,7 +82,6 @@ class ZhikuSettings(BaseSettings):
                                "this of the best excerpt's: a small model drifts to a weak excerpt read beside a strong one")
     max_excerpts: int = Field(3, description="At most this many excerpts are read (the reports a question names "
                               "add their best one each)")
-    answer_prompt: str = Field("answer", description="The answer prompt's template: prompts/<name>_<language>.txt")
     min_confidence: float = Field(0.25, description="Refuse below this retrieval confidence (rag.answer: the best "
                                   "stretched cosine of the question with a source sentence, 0.25 = cosine 0.40; "
                                   "measured by evals.probe_confidence)")
