@@ -42,16 +42,16 @@ def main() -> None:
     engines = {name: engine_for(base, name) for name in configs}
     questions = [q for q in load_questions(args.questions)
                  if q.type != "unanswerable" and (args.split is None or q.split == args.split)]
-    rows: dict[str, list[tuple[str, float, float]]] = {name: [] for name in [*configs, "sources", "evidence quotes"]}
+    rows: dict[str, list[tuple[str, float, float]]] = {name: [] for name in configs}
+    rows["sources"], rows["evidence quotes"] = [], []
     for q in track(questions, description="reading 阅读"):
         for name, engine in engines.items():
             gathered = engine.answerer.gather(q.question)
-            if not gathered.sources:
-                continue
-            read = engine.answerer.reading(gathered)
+            # a question with no evidence is refused before the model reads anything: it reads no gold
+            read = engine.answerer.reading(gathered) if gathered.evidence else []
             rows[name].append((q.lang, share(q.evidence, [e.text for _, e in read]),
-                               estimate_tokens(format_excerpts(read))))
-            if name == configs[0]:  # retrieval and evidence do not depend on the reading knobs
+                               estimate_tokens(format_excerpts(read, english=q.lang == "en"))))
+            if name == configs[0]:  # the first config's retrieval and evidence (the rows' label says so)
                 rows["sources"].append((q.lang, share(q.evidence, [s.text for s in gathered.sources]), 0))
                 rows["evidence quotes"].append((q.lang, share(q.evidence, [e.quote for e in gathered.evidence]), 0))
     table = Table(title=f"gold evidence in what the model reads ({args.questions.name}"
@@ -64,7 +64,8 @@ def main() -> None:
             mine = [held for language, held, _ in got if language == lang]
             cells.append(f"{statistics.mean(mine):.3f} (n={len(mine)})" if mine else "–")
         tokens = [t for _, _, t in got]
-        table.add_row(name, *cells, f"{statistics.median(tokens):.0f}" if name in engines and tokens else "")
+        label = name if name in engines else f"{name} ({configs[0]})"
+        table.add_row(label, *cells, f"{statistics.median(tokens):.0f}" if name in engines and tokens else "")
     Console().print(table)
 
 

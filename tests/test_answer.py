@@ -562,11 +562,23 @@ def test_the_excerpts_read_follow_the_gap_and_count_settings():
     from rag.compression import Excerpt
 
     sources = _two_reports()
-    excerpts = [Excerpt(s, s.text, [], best) for s, best in zip(sources, (0.9, 0.75, 0.6), strict=False)]
+    excerpts = [Excerpt(s, s.text, [], best) for s, best in zip(sources, (0.9, 0.75, 0.6), strict=True)]
     assert [n for n, _ in focused_excerpts(excerpts, sources)] == [1]
     assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.2)] == [1, 2]
     assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.4)] == [1, 2, 3]
     assert [n for n, _ in focused_excerpts(excerpts, sources, gap=0.4, most=2)] == [1, 2]
+
+    # the answer step reads with its settings' gap and count
+    from types import SimpleNamespace
+
+    from rag.answer import Gathered
+    from rag.records import Query
+    from rag.settings import load_settings
+
+    answerer = Answerer(SimpleNamespace(settings=load_settings().model_copy(update={"excerpt_gap": 0.4, "max_excerpts": 2})))
+    answerer.__dict__["compressor"] = SimpleNamespace(compress=lambda *args, **kwargs: excerpts)
+    gathered = Gathered(Query(text="q", language="zh", standalone="q"), sources, [], [], 1.0)
+    assert [n for n, _ in answerer.reading(gathered)] == [1, 2]
 
 
 def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
