@@ -18,16 +18,12 @@ from rich.progress import track
 from rich.table import Table
 
 from evals.questions import load_questions
-from evals.retrieval_metrics import evidence_found
+from evals.retrieval_metrics import evidence_share
 from evals.runner import engine_for
 from rag.answer import format_excerpts
 from rag.compression import estimate_tokens
 from rag.engine import Engine
 from rag.settings import load_settings
-
-
-def share(evidence: list[str], texts: list[str]) -> float:
-    return sum(evidence_found(e, texts) for e in evidence) / len(evidence)
 
 
 def main() -> None:
@@ -49,11 +45,11 @@ def main() -> None:
             gathered = engine.answerer.gather(q.question)
             # a question with no evidence is refused before the model reads anything: it reads no gold
             read = engine.answerer.reading(gathered) if gathered.evidence else []
-            rows[name].append((q.lang, share(q.evidence, [e.text for _, e in read]),
+            rows[name].append((q.lang, evidence_share(q.evidence, [e.text for _, e in read]),
                                estimate_tokens(format_excerpts(read, english=q.lang == "en"))))
             if name == configs[0]:  # the first config's retrieval and evidence (the rows' label says so)
-                rows["sources"].append((q.lang, share(q.evidence, [s.text for s in gathered.sources]), 0))
-                rows["evidence quotes"].append((q.lang, share(q.evidence, [e.quote for e in gathered.evidence]), 0))
+                rows["sources"].append((q.lang, evidence_share(q.evidence, [s.text for s in gathered.sources]), 0))
+                rows["evidence quotes"].append((q.lang, evidence_share(q.evidence, [e.quote for e in gathered.evidence]), 0))
     table = Table(title=f"gold evidence in what the model reads ({args.questions.name}"
                         f"{', ' + args.split if args.split else ''})")
     for column in ("read from", "zh", "en", "tokens p50"):

@@ -343,7 +343,7 @@ class Answerer:
         yield AnswerEvent("sources", sources=sources)
 
         gathered = self.weigh(query, sources)
-        scored, evidence, confidence = gathered.scored, gathered.evidence, gathered.confidence
+        evidence, confidence = gathered.evidence, gathered.confidence
         timings["evidence"] = ms()
         yield AnswerEvent("evidence", evidence=evidence)
         base = Answer(question=query.text, language=query.language, answer="", sources=sources, evidence=evidence,
