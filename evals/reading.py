@@ -1,6 +1,6 @@
 """What the model reads: for each answerable question of a split, the share of its gold evidence
 found in the excerpts the answer step gives the model, per eval config (evals/configs.py), beside
-the share in the sources and in the evidence quotes, and the excerpts' estimated tokens (what the
+the share in the sources and in each config's evidence quotes, and the excerpts' estimated tokens (what the
 model's first token waits on: the prompt is read at about 100 tokens/s on two cores). No LLM.
 
     python -m evals.reading --questions evals/datasets/dev.jsonl --config default --config read-600-wide
@@ -39,7 +39,8 @@ def main() -> None:
     questions = [q for q in load_questions(args.questions)
                  if q.type != "unanswerable" and (args.split is None or q.split == args.split)]
     rows: dict[str, list[tuple[str, float, float]]] = {name: [] for name in configs}
-    rows["sources"], rows["evidence quotes"] = [], []
+    rows["sources"] = []
+    rows.update({f"evidence quotes ({name})": [] for name in configs})
     for q in track(questions, description="reading 阅读"):
         for name, engine in engines.items():
             gathered = engine.answerer.gather(q.question)
@@ -47,9 +48,9 @@ def main() -> None:
             read = engine.answerer.reading(gathered) if gathered.evidence else []
             rows[name].append((q.lang, evidence_share(q.evidence, [e.text for _, e in read]),
                                estimate_tokens(format_excerpts(read, english=q.lang == "en"))))
-            if name == configs[0]:  # the first config's retrieval and evidence (the rows' label says so)
+            rows[f"evidence quotes ({name})"].append((q.lang, evidence_share(q.evidence, [e.quote for e in gathered.evidence]), 0))
+            if name == configs[0]:  # the first config's retrieval (the row's label says so)
                 rows["sources"].append((q.lang, evidence_share(q.evidence, [s.text for s in gathered.sources]), 0))
-                rows["evidence quotes"].append((q.lang, evidence_share(q.evidence, [e.quote for e in gathered.evidence]), 0))
     table = Table(title=f"gold evidence in what the model reads ({args.questions.name}"
                         f"{', ' + args.split if args.split else ''})")
     for column in ("read from", "zh", "en", "tokens p50"):
@@ -60,7 +61,7 @@ def main() -> None:
             mine = [held for language, held, _ in got if language == lang]
             cells.append(f"{statistics.mean(mine):.3f} (n={len(mine)})" if mine else "–")
         tokens = [t for _, _, t in got]
-        label = name if name in engines else f"{name} ({configs[0]})"
+        label = f"{name} ({configs[0]})" if name == "sources" else name
         table.add_row(label, *cells, f"{statistics.median(tokens):.0f}" if name in engines and tokens else "")
     Console().print(table)
 

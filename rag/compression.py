@@ -8,6 +8,7 @@ Sentences that read as instructions to the assistant are never kept (rag.injecti
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,11 +77,33 @@ def usable_sentences(text: str) -> list[tuple[int, int]]:
             if not reads_as_instruction(text[a:b])]
 
 
-def term_coverage(terms: Sequence[str], text: str) -> float:
+def term_coverage(terms: Sequence[str], text: str, weights: Sequence[float] | None = None) -> float:
+    """The share of `terms` the text holds, each counted by its weight (default 1)."""
     if not terms:
         return 0.0
     haystack = normalise(text).lower()
-    return sum(normalise(t).lower() in haystack for t in terms) / len(terms)
+    weights = weights or [1.0] * len(terms)
+    held = sum(w for t, w in zip(terms, weights, strict=True) if normalise(t).lower() in haystack)
+    return held / sum(weights) if sum(weights) else 0.0
+
+
+def term_rarity(terms: Sequence[str], texts: Sequence[str]) -> list[float]:
+    """Each term's inverse frequency among `texts` (the candidate sentences), log(1 + n / (1 + df)):
+    computed over the sentences being ranked, so it needs no corpus statistics and weighs a term by
+    how well it tells these candidates apart."""
+    haystacks = [normalise(t).lower() for t in texts]
+    return [math.log(1 + len(haystacks) / (1 + sum(normalise(term).lower() in h for h in haystacks))) for term in terms]
+
+
+def with_context(scores: SentenceScores, weight: float) -> SentenceScores:
+    """Each sentence's score plus `weight` times its better neighbour's in the same source."""
+    if not weight:
+        return scores
+    by_place = {(i, j): score for score, i, j in scores}
+    mixed = SentenceScores((score + weight * max(by_place.get((i, j - 1), 0.0), by_place.get((i, j + 1), 0.0)), i, j)
+                           for score, i, j in scores)
+    mixed.on_topic = scores.on_topic
+    return mixed
 
 
 class Compressor:
@@ -94,7 +117,8 @@ class Compressor:
     stored_band = (0.3, 0.7)
 
     def __init__(self, judge: SupportJudge, cross_lingual: BaseEmbedding | None = None,
-                 lexical_weight: float = 0.35, max_embedded: int = 14, stored=None, rank_weight: float = 0.0):
+                 lexical_weight: float = 0.35, max_embedded: int = 14, stored=None, rank_weight: float = 0.0,
+                 context_weight: float = 0.0, rarity: bool = False):
         """`stored`: the sentence vectors the main embedder built at ingest
         (rag.components.sentence_vectors.StoredSentenceVectors); when the sources have them,
         they alone give the semantic score, in either language."""
@@ -104,13 +128,15 @@ class Compressor:
         self.max_embedded = max_embedded
         self.stored = stored
         self.rank_weight = rank_weight
+        self.context_weight = context_weight  # rag/settings.py sentence_context_weight
+        self.rarity = rarity  # rag/settings.py term_rarity
 
     def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
                         language: str | None = None, expects: str | None = None) -> SentenceScores:
         """(score, source index, sentence index) for every sentence of every source (in rank order),
         `rank_weight / rank` of its source added: the sentence's cosine and terms, then retrieval's
         fused rank, which holds BM25, the chunk's whole context and the reports a question names."""
-        scores = self._sentence_scores(question, sources, terms, language, expects)
+        scores = with_context(self._sentence_scores(question, sources, terms, language, expects), self.context_weight)
         scores.best = max((score for score, _, _ in scores), default=0.0)
         if self.rank_weight:
             ranked = SentenceScores((score + self.rank_weight / (i + 1), i, j) for score, i, j in scores)
@@ -129,7 +155,8 @@ class Compressor:
         spans = [usable_sentences(s.text) for s in sources]
         sentences = [(i, j, source.text[a:b]) for i, (source, sp) in enumerate(zip(sources, spans))
                      for j, (a, b) in enumerate(sp)]
-        lexical = [term_coverage(terms, text) for _, _, text in sentences]
+        weights = term_rarity(terms, [text for _, _, text in sentences]) if self.rarity else None
+        lexical = [term_coverage(terms, text, weights) for _, _, text in sentences]
         if expects:
             # no sentence without such a figure answers the question: it counts as much as half its terms
             weight, asked = max(1.0, len(terms) / 2), stated_figures(question)

@@ -382,6 +382,30 @@ def test_a_question_asking_for_a_figure_prefers_sentences_holding_a_new_one():
     assert not holds_expected("成立于2024年", "date", stated_figures("What did the office do after 2024年?"))
 
 
+def test_a_term_every_candidate_holds_weighs_less_than_a_rare_one():
+    from rag.compression import term_coverage, term_rarity
+
+    sentences = ["欧盟人工智能法案规定罚款。", "欧盟人工智能办公室成立。", "欧盟设立沙盒，罚款另计。", "欧盟的标准化组织。"]
+    terms = ["欧盟", "罚款"]
+    weights = term_rarity(terms, sentences)
+    assert weights[0] < weights[1]  # 欧盟 is in every sentence, 罚款 in two
+    # unweighted, a sentence holding only the common term scores as much as one holding only the rare one
+    assert term_coverage(terms, "欧盟办公室") == term_coverage(terms, "罚款上限") == 0.5
+    assert term_coverage(terms, "欧盟办公室", weights) < 0.5 < term_coverage(terms, "罚款上限", weights)
+    assert term_coverage(terms, "欧盟的罚款", weights) == 1.0 and term_coverage([], "欧盟") == 0.0
+
+
+def test_a_sentence_gains_a_share_of_its_better_neighbours_score_in_its_own_source():
+    from rag.compression import SentenceScores, with_context
+
+    scores = SentenceScores([(0.2, 0, 0), (0.8, 0, 1), (0.1, 0, 2), (0.4, 1, 0)])
+    scores.on_topic = 0.7
+    mixed = with_context(scores, 0.5)
+    assert [round(s, 3) for s, _, _ in mixed] == [0.6, 0.9, 0.5, 0.4]  # source 1's sentence has no neighbour
+    assert [(i, j) for _, i, j in mixed] == [(i, j) for _, i, j in scores] and mixed.on_topic == 0.7
+    assert with_context(scores, 0.0) is scores
+
+
 def test_a_sentences_score_adds_its_sources_retrieval_rank_and_leaves_the_topic_alone(engine, fine_sources):
     sources, _ = fine_sources
     terms = engine.answerer.query(FINE_QUESTION).terms
