@@ -51,8 +51,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # how much the model reads: the budget of compressed text, the excerpts' score gap and count
     "read-600": {"answer_mode": "generative", "context_budget_tokens": 600},
     "read-600-wide": {"answer_mode": "generative", "context_budget_tokens": 600, "excerpt_gap": 0.2, "max_excerpts": 4},
-    # the sentence scorer (rag/settings.py): a neighbour's score, key terms by rarity among the candidates
-    "sentence-context": {"sentence_context_weight": 0.3, "term_rarity": True},
+    # the sentence scorer (rag/settings.py) without a neighbour's score and with every key term counted alike
+    "no-sentence-context": {"sentence_context_weight": 0.0, "term_rarity": False},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

@@ -78,17 +78,20 @@ def _is_cover(sentence: str, source: Source) -> bool:
 
 # a figure's or table's credit line ("来源：奇安信科技集团股份有限公司 图 4 …"), no statement of the report's
 _CREDIT = re.compile(r"^\s*(?:资料)?来源[：:]|^\s*Source:\s")
+# a rights notice ("本白皮书版权属于…", "转载、摘编…应注明来源", "All rights reserved"): boilerplate of the
+# publisher, not a statement of the report, however well it matches a question naming the publisher
+_NOTICE = re.compile(r"版\s*权\s*(?:声\s*明|属\s*于|所\s*有(?![者人]))|转载、摘编|违反上述声明|All rights reserved|trademarks? of", re.I)
 # what marks a sentence as the article's front matter whoever it names
 _FRONT = re.compile(r"作者简介|通讯作者|作者单位|关键词[：:]")
 
 
 def _is_front_matter(sentence: str, source: Source) -> bool:
-    """A byline, an author's biography or a credit line: the sentence names a person who wrote
+    """A byline, an author's biography, a credit line or a rights notice: the sentence names a person who wrote
     its own report ("作者简介：严少华，复旦大学…", "…标准化 约翰·西曼1 编者按：…"), or credits a figure's
     source. It matches a question naming the report by its authors, and says nothing on the
     subject. Organisations are left out: a report's own institute is often the subject of a
     finding it reports ("中国信息通信研究院测算…")."""
-    if _CREDIT.match(sentence):
+    if _CREDIT.match(sentence) or _NOTICE.search(sentence):
         return True
     front = bool(_FRONT.search(sentence))
     for name in filter(None, map(person_name, source.authors)):  # organisations give no name

@@ -2,7 +2,8 @@
 
 The bundled model reads ~60 prompt tokens/s on 2 cores, so every sentence it reads costs
 time before the first word. Sentences are ranked by embedding similarity to the question
-plus the share of the question's key terms they hold; the best are kept with a neighbour
+plus the share of the question's key terms they hold (rare terms counting more) and a share
+of their better neighbour's score; the best are kept with a neighbour
 each side ("a little surrounding text") until the budget is spent, in their original order.
 Sentences that read as instructions to the assistant are never kept (rag.injection).
 """

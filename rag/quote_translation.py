@@ -9,6 +9,7 @@ in the wrong language, or empty, is left out rather than shown half done.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ from llama_index.core.llms import LLM
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt
-from rag.script import replace_outside_quotes, single_line, untranslated, untranslated_runs
+from rag.script import mixed_script_words, replace_outside_quotes, single_line, untranslated, untranslated_runs
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,18 @@ class QuoteTranslator:
         ("widen the global digital鸿沟" -> "… digital divide"), each rendered once and cached, outside
         quoted titles and bracketed glosses (those may stay Chinese); a text with more is left for
         the checker to drop (it is no English answer), which also bounds the calls to two."""
-        runs = untranslated_runs(text)
+        # a run glued to an English word ("…and极低 risk") is no quoted title even inside quotes
+        glued = [run for word in mixed_script_words(text) for run in re.findall(r"[\u3400-\u9fff]+", word)]
+        runs = list(dict.fromkeys([*untranslated_runs(text), *glued]))
         if not runs or len(runs) > max_terms:
             return text
         for run in sorted(runs, key=len, reverse=True):
             if english := self.translate(run, "en"):
-                text = replace_outside_quotes(text, run, english.rstrip(".").strip())
-        return text
+                english = english.rstrip(".").strip()
+                text = replace_outside_quotes(text, run, english)
+                if run in glued:
+                    text = re.sub(rf"(?<=[A-Za-z]){run}|{run}(?=[A-Za-z])", f" {english} ", text)
+        return re.sub(r"[ \t]{2,}", " ", text)
 
     def translate(self, quote: str, language: str) -> str | None:
         key = (quote, language)

@@ -88,11 +88,11 @@ class ZhikuSettings(BaseSettings):
     source_rank_weight: float = Field(0.1, description="source_rank_weight / (rank of the sentence's source) is added to its score: "
                                       "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
                                       "the chunk's context, the reports a question names)")
-    sentence_context_weight: float = Field(0.0, description="This share of a sentence's better neighbour's score is "
+    sentence_context_weight: float = Field(0.3, description="This share of a sentence's better neighbour's score is "
                                            "added to its own: an answer often spans a claim and the sentence beside it "
                                            "(its figure, its example), and a lone sentence matching the question's words "
                                            "with nothing on topic around it is less likely the passage")
-    term_rarity: bool = Field(False, description="Key terms count in a sentence's lexical score by how few of the "
+    term_rarity: bool = Field(True, description="Key terms count in a sentence's lexical score by how few of the "
                               "sources' sentences hold them (inverse sentence frequency): a term every candidate "
                               "holds (the report's subject) tells none of them apart")
     evidence_sentences: int = Field(3, description="Source sentences chosen as evidence: shown before the model "

@@ -350,6 +350,14 @@ def test_a_byline_a_biography_or_a_credit_line_is_no_evidence():
     assert _is_front_matter("中国和欧盟的人工智能技术标准化 约翰·西曼1 编者按：中国和欧盟是全球人工智能治理的重要参与者。",
                             source("约翰·西曼 (John Seaman)"))
     assert _is_front_matter("来源：奇安信科技集团股份有限公司 图 4 基于属性的数据动态授权机制", source("中国信息通信研究院"))
+    # a rights notice, in Chinese or English, is the publisher's boilerplate
+    assert _is_front_matter("转载、摘编或利用其它方式使用本报告文字或者观点的，应注明“来源：中国信息通信研究院和奇安信科技集团股份有限公司”。",
+                            source("中国信息通信研究院"))
+    assert _is_front_matter("版 权 声 明 本报告版权属于中国信息通信研究院，并受法律保护。", source())
+    assert _is_front_matter("© 2022 Cisco and/or its affiliates. All rights reserved.", source())
+    # a statement about copyright is a statement
+    assert not _is_front_matter("生成式人工智能训练数据的版权归属问题尚无定论。", source())
+    assert not _is_front_matter("使用受保护的作品训练模型，须取得版权所有者的许可。", source())
     # another writer cited by name, and a finding of the report's own institute, are statements
     assert not _is_front_matter("鲁传颖等认为大国之间的竞争导致三重困境。", source("桂畅旎"))
     assert not _is_front_matter("中国信息通信研究院测算，2021年我国数字经济规模达到45.5万亿元。", source("中国信息通信研究院"))
@@ -446,6 +454,9 @@ def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     assert not untranslated(mended), mended
     assert mended.startswith("The report warns that this could widen the global digital ") and "鸿沟" not in mended
     assert mended.endswith("[1] under 《数据安全法》.")  # a quoted title may stay Chinese
+    # a word glued to English inside quotes is no quoted title: it is put into English too
+    listed = translator.mend('The Act defines four tiers: "unacceptable risk, high risk, limited risk, and极低 risk." [1]')
+    assert not untranslated(listed) and "极低" not in listed and listed.endswith('risk." [1]'), listed
     # a sentence that is mostly Chinese is no English answer to mend: the checker drops it
     mostly = "The report says 欧盟采取了基于风险的方法，将人工智能系统分为四个等级，并禁止不可接受风险的系统，同时对高风险系统提出要求"
     assert translator.mend(mostly) == mostly
