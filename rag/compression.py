@@ -83,7 +83,7 @@ def term_coverage(terms: Sequence[str], text: str, weights: Sequence[float] | No
     if not terms:
         return 0.0
     haystack = normalise(text).lower()
-    weights = weights or [1.0] * len(terms)
+    weights = [1.0] * len(terms) if weights is None else weights
     held = sum(w for t, w in zip(terms, weights, strict=True) if normalise(t).lower() in haystack)
     return held / sum(weights) if sum(weights) else 0.0
 
@@ -91,9 +91,11 @@ def term_coverage(terms: Sequence[str], text: str, weights: Sequence[float] | No
 def term_rarity(terms: Sequence[str], texts: Sequence[str]) -> list[float]:
     """Each term's inverse frequency among `texts` (the candidate sentences), log(1 + n / (1 + df)):
     computed over the sentences being ranked, so it needs no corpus statistics and weighs a term by
-    how well it tells these candidates apart."""
+    how well it tells these candidates apart. A term no candidate holds weighs as one held once:
+    it tells none apart, and as the rarest of all it would shrink every sentence's share."""
     haystacks = [normalise(t).lower() for t in texts]
-    return [math.log(1 + len(haystacks) / (1 + sum(normalise(term).lower() in h for h in haystacks))) for term in terms]
+    return [math.log(1 + len(haystacks) / (1 + max(1, sum(normalise(term).lower() in h for h in haystacks))))
+            for term in terms]
 
 
 def with_context(scores: SentenceScores, weight: float) -> SentenceScores:
@@ -103,7 +105,7 @@ def with_context(scores: SentenceScores, weight: float) -> SentenceScores:
     by_place = {(i, j): score for score, i, j in scores}
     mixed = SentenceScores((score + weight * max(by_place.get((i, j - 1), 0.0), by_place.get((i, j + 1), 0.0)), i, j)
                            for score, i, j in scores)
-    mixed.on_topic = scores.on_topic
+    mixed.on_topic, mixed.best = scores.on_topic, scores.best
     return mixed
 
 
@@ -137,8 +139,10 @@ class Compressor:
         """(score, source index, sentence index) for every sentence of every source (in rank order),
         `rank_weight / rank` of its source added: the sentence's cosine and terms, then retrieval's
         fused rank, which holds BM25, the chunk's whole context and the reports a question names."""
-        scores = with_context(self._sentence_scores(question, sources, terms, language, expects), self.context_weight)
-        scores.best = max((score for score, _, _ in scores), default=0.0)
+        own = self._sentence_scores(question, sources, terms, language, expects)
+        # how on topic the best sentence is by itself: a topic signal, before its neighbours or rank
+        own.best = max((score for score, _, _ in own), default=0.0)
+        scores = with_context(own, self.context_weight)
         if self.rank_weight:
             ranked = SentenceScores((score + self.rank_weight / (i + 1), i, j) for score, i, j in scores)
             ranked.on_topic, ranked.best = scores.on_topic, scores.best

@@ -55,8 +55,10 @@ class QuoteTranslator:
         ("widen the global digital鸿沟" -> "… digital divide"), each rendered once and cached, outside
         quoted titles and bracketed glosses (those may stay Chinese); a text with more is left for
         the checker to drop (it is no English answer), which also bounds the calls to two."""
-        # a run glued to an English word ("…and极低 risk") is no quoted title even inside quotes
-        glued = [run for word in mixed_script_words(text) for run in re.findall(r"[\u3400-\u9fff]+", word)]
+        # a run glued to an English word ("…and极低 risk") is no quoted title even inside plain
+        # quotes; inside 《》 it is part of a title and stays
+        glued = [run for word in mixed_script_words(re.sub(r"《[^》]*》", " ", text))
+                 for run in re.findall(r"[\u3400-\u9fff]+", word)]
         runs = list(dict.fromkeys([*untranslated_runs(text), *glued]))
         if not runs or len(runs) > max_terms:
             return text
@@ -64,9 +66,11 @@ class QuoteTranslator:
             if english := self.translate(run, "en"):
                 english = english.rstrip(".").strip()
                 text = replace_outside_quotes(text, run, english)
-                if run in glued:
-                    text = re.sub(rf"(?<=[A-Za-z]){run}|{run}(?=[A-Za-z])", f" {english} ", text)
-        return re.sub(r"[ \t]{2,}", " ", text)
+                if run in glued:  # spaced only on the side of the Latin word it was glued to
+                    text = re.sub(rf"(?<=[A-Za-z]){run}(?=[A-Za-z])", lambda _: f" {english} ", text)
+                    text = re.sub(rf"(?<=[A-Za-z]){run}", lambda _: f" {english}", text)
+                    text = re.sub(rf"{run}(?=[A-Za-z])", lambda _: f"{english} ", text)
+        return text
 
     def translate(self, quote: str, language: str) -> str | None:
         key = (quote, language)

@@ -96,7 +96,8 @@ class Evidence(BaseModel):
 
     n: int = Field(description="the source's number in Answer.sources, as cited [n]")
     quote: str
-    score: float = Field(description="sentence score (embedding similarity and key-term coverage, 0-1)")
+    score: float = Field(description="sentence score: embedding similarity and key-term coverage (0-1), plus a share "
+                                     "of its better neighbour's and its source's retrieval rank, so it may pass 1")
     chunk_id: str = ""
     report_id: str = ""
     title: str = ""

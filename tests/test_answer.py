@@ -265,7 +265,9 @@ def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e
     questions = [q for q in load_questions(HELDOUT) if q.lang == "en" and q.type != "unanswerable" and q.split == "tune"]
     old = Answerer(engine)
     old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual,
-                                            rank_weight=engine.settings.source_rank_weight)
+                                            rank_weight=engine.settings.source_rank_weight,
+                                            context_weight=engine.settings.sentence_context_weight,
+                                            rarity=engine.settings.term_rarity)
 
     def held(answerer) -> int:
         found = 0
@@ -358,6 +360,8 @@ def test_a_byline_a_biography_or_a_credit_line_is_no_evidence():
     # a statement about copyright is a statement
     assert not _is_front_matter("生成式人工智能训练数据的版权归属问题尚无定论。", source())
     assert not _is_front_matter("使用受保护的作品训练模型，须取得版权所有者的许可。", source())
+    assert not _is_front_matter("AI生成内容的版权属于使用者还是开发者，各国规定不一。", source())
+    assert not _is_front_matter("Counterfeit sellers infringe the trademarks of established brands.", source())
     # another writer cited by name, and a finding of the report's own institute, are statements
     assert not _is_front_matter("鲁传颖等认为大国之间的竞争导致三重困境。", source("桂畅旎"))
     assert not _is_front_matter("中国信息通信研究院测算，2021年我国数字经济规模达到45.5万亿元。", source("中国信息通信研究院"))
@@ -397,6 +401,8 @@ def test_a_term_every_candidate_holds_weighs_less_than_a_rare_one():
     terms = ["欧盟", "罚款"]
     weights = term_rarity(terms, sentences)
     assert weights[0] < weights[1]  # 欧盟 is in every sentence, 罚款 in two
+    # a term no candidate holds weighs as one held once, not most of all
+    assert term_rarity(["罚款", "沙盒", "GPAI"], sentences)[1:] == [term_rarity(["沙盒"], sentences)[0]] * 2
     # unweighted, a sentence holding only the common term scores as much as one holding only the rare one
     assert term_coverage(terms, "欧盟办公室") == term_coverage(terms, "罚款上限") == 0.5
     assert term_coverage(terms, "欧盟办公室", weights) < 0.5 < term_coverage(terms, "罚款上限", weights)
@@ -457,6 +463,7 @@ def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     # a word glued to English inside quotes is no quoted title: it is put into English too
     listed = translator.mend('The Act defines four tiers: "unacceptable risk, high risk, limited risk, and极低 risk." [1]')
     assert not untranslated(listed) and "极低" not in listed and listed.endswith('risk." [1]'), listed
+    assert "  " not in listed and " and极低" not in listed
     # a sentence that is mostly Chinese is no English answer to mend: the checker drops it
     mostly = "The report says 欧盟采取了基于风险的方法，将人工智能系统分为四个等级，并禁止不可接受风险的系统，同时对高风险系统提出要求"
     assert translator.mend(mostly) == mostly
