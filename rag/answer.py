@@ -80,8 +80,9 @@ def _is_cover(sentence: str, source: Source) -> bool:
 _CREDIT = re.compile(r"^\s*(?:资料)?来源[：:]|^\s*Source:\s")
 # a rights notice ("本白皮书版权属于…", "转载、摘编…应注明来源", "All rights reserved"): boilerplate of the
 # publisher, not a statement of the report, however well it matches a question naming the publisher
-_NOTICE = re.compile(r"版\s*权\s*声\s*明|本(?:报告|白皮书|书|文|刊)(?:的)?版\s*权\s*(?:属于|归)|版\s*权\s*所\s*有\s*(?:[©，,：:]|$)"
-                     r"|转载、摘编|违反上述声明|All rights reserved|are (?:registered )?trademarks", re.I)
+_NOTICE = re.compile(r"版\s*权\s*声\s*明|本(?:报告|白皮书|书|文|刊)(?:的)?版\s*权\s*(?:属于|归)"
+                     r"|版\s*权\s*所\s*有\s*(?:[©，,：:。！!]|翻印|侵权|$)|转载、摘编|违反上述声明|All rights reserved"
+                     r"|\b(?:is an?|are) (?:registered )?trademarks?(?: or [\w ]+)? of", re.I)
 # what marks a sentence as the article's front matter whoever it names
 _FRONT = re.compile(r"作者简介|通讯作者|作者单位|关键词[：:]")
 

@@ -24,6 +24,21 @@ from rag.script import mixed_script_words, replace_outside_quotes, single_line, 
 log = logging.getLogger(__name__)
 
 
+def _unglue(text: str, run: str, english: str) -> str:
+    """`run`, a whole Chinese run glued to a Latin word, put into `english` outside 《》 titles,
+    spaced only on the side of the Latin word it was glued to."""
+    han = "\u3400-\u9fff"
+    glued = re.compile(rf"(?<![{han}])(?P<left>(?<=[A-Za-z]))?{run}(?![{han}])(?P<right>(?=[A-Za-z]))?")
+
+    def put(match: re.Match) -> str:
+        if match.group("left") is None and match.group("right") is None:
+            return match.group(0)  # standing apart: replace_outside_quotes decides
+        return f"{' ' if match.group('left') is not None else ''}{english}{' ' if match.group('right') is not None else ''}"
+
+    pieces = re.split(r"(《[^》]*》)", text)
+    return "".join(piece if piece.startswith("《") else glued.sub(put, piece) for piece in pieces)
+
+
 class QuoteTranslator:
     def __init__(self, llm: LLM, cache_size: int = 512):
         self.llm = llm
@@ -66,10 +81,8 @@ class QuoteTranslator:
             if english := self.translate(run, "en"):
                 english = english.rstrip(".").strip()
                 text = replace_outside_quotes(text, run, english)
-                if run in glued:  # spaced only on the side of the Latin word it was glued to
-                    text = re.sub(rf"(?<=[A-Za-z]){run}(?=[A-Za-z])", lambda _: f" {english} ", text)
-                    text = re.sub(rf"(?<=[A-Za-z]){run}", lambda _: f" {english}", text)
-                    text = re.sub(rf"{run}(?=[A-Za-z])", lambda _: f"{english} ", text)
+                if run in glued:
+                    text = _unglue(text, run, english)
         return text
 
     def translate(self, quote: str, language: str) -> str | None:

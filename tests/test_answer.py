@@ -357,11 +357,13 @@ def test_a_byline_a_biography_or_a_credit_line_is_no_evidence():
                             source("中国信息通信研究院"))
     assert _is_front_matter("版 权 声 明 本报告版权属于中国信息通信研究院，并受法律保护。", source())
     assert _is_front_matter("© 2022 Cisco and/or its affiliates. All rights reserved.", source())
+    assert _is_front_matter("中国信息通信研究院版权所有。", source()) and _is_front_matter("Cisco is a registered trademark of Cisco.", source())
     # a statement about copyright is a statement
     assert not _is_front_matter("生成式人工智能训练数据的版权归属问题尚无定论。", source())
     assert not _is_front_matter("使用受保护的作品训练模型，须取得版权所有者的许可。", source())
     assert not _is_front_matter("AI生成内容的版权属于使用者还是开发者，各国规定不一。", source())
     assert not _is_front_matter("Counterfeit sellers infringe the trademarks of established brands.", source())
+    assert not _is_front_matter("Both names are trademarks widely recognised in the market.", source())
     # another writer cited by name, and a finding of the report's own institute, are statements
     assert not _is_front_matter("鲁传颖等认为大国之间的竞争导致三重困境。", source("桂畅旎"))
     assert not _is_front_matter("中国信息通信研究院测算，2021年我国数字经济规模达到45.5万亿元。", source("中国信息通信研究院"))
@@ -463,7 +465,11 @@ def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     # a word glued to English inside quotes is no quoted title: it is put into English too
     listed = translator.mend('The Act defines four tiers: "unacceptable risk, high risk, limited risk, and极低 risk." [1]')
     assert not untranslated(listed) and "极低" not in listed and listed.endswith('risk." [1]'), listed
-    assert "  " not in listed and " and极低" not in listed
+    assert "  " not in listed
+    # spaced on the Latin side only; a title in 《》 and a longer Chinese run are left whole
+    assert translator.mend('It lists "and极低." [1]').endswith('" [1]') and " ." not in translator.mend('It lists "and极低." [1]')
+    titled = translator.mend("See 《GDPR合规指南》 where firms need GDPR合规 now.")
+    assert "《GDPR合规指南》" in titled and "合规 now" not in titled, titled
     # a sentence that is mostly Chinese is no English answer to mend: the checker drops it
     mostly = "The report says 欧盟采取了基于风险的方法，将人工智能系统分为四个等级，并禁止不可接受风险的系统，同时对高风险系统提出要求"
     assert translator.mend(mostly) == mostly
