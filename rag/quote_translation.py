@@ -9,7 +9,6 @@ in the wrong language, or empty, is left out rather than shown half done.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 
@@ -19,24 +18,9 @@ from llama_index.core.llms import LLM
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt
-from rag.script import mixed_script_words, replace_outside_quotes, single_line, untranslated, untranslated_runs
+from rag.script import glued_runs, replace_glued, replace_outside_quotes, single_line, untranslated, untranslated_runs
 
 log = logging.getLogger(__name__)
-
-
-def _unglue(text: str, run: str, english: str) -> str:
-    """`run`, a whole Chinese run glued to a Latin word, put into `english` outside 《》 titles,
-    spaced only on the side of the Latin word it was glued to."""
-    han = "\u3400-\u9fff"
-    glued = re.compile(rf"(?<![{han}])(?P<left>(?<=[A-Za-z]))?{run}(?![{han}])(?P<right>(?=[A-Za-z]))?")
-
-    def put(match: re.Match) -> str:
-        if match.group("left") is None and match.group("right") is None:
-            return match.group(0)  # standing apart: replace_outside_quotes decides
-        return f"{' ' if match.group('left') is not None else ''}{english}{' ' if match.group('right') is not None else ''}"
-
-    pieces = re.split(r"(《[^》]*》)", text)
-    return "".join(piece if piece.startswith("《") else glued.sub(put, piece) for piece in pieces)
 
 
 class QuoteTranslator:
@@ -70,10 +54,7 @@ class QuoteTranslator:
         ("widen the global digital鸿沟" -> "… digital divide"), each rendered once and cached, outside
         quoted titles and bracketed glosses (those may stay Chinese); a text with more is left for
         the checker to drop (it is no English answer), which also bounds the calls to two."""
-        # a run glued to an English word ("…and极低 risk") is no quoted title even inside plain
-        # quotes; inside 《》 it is part of a title and stays
-        glued = [run for word in mixed_script_words(re.sub(r"《[^》]*》", " ", text))
-                 for run in re.findall(r"[\u3400-\u9fff]+", word)]
+        glued = glued_runs(text)
         runs = list(dict.fromkeys([*untranslated_runs(text), *glued]))
         if not runs or len(runs) > max_terms:
             return text
@@ -82,7 +63,7 @@ class QuoteTranslator:
                 english = english.rstrip(".").strip()
                 text = replace_outside_quotes(text, run, english)
                 if run in glued:
-                    text = _unglue(text, run, english)
+                    text = replace_glued(text, run, english)
         return text
 
     def translate(self, quote: str, language: str) -> str | None:

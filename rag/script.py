@@ -43,6 +43,27 @@ def untranslated_runs(sentence: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r"[\u3400-\u9fff]+", _QUOTED.sub(" ", sentence))))
 
 
+def glued_runs(sentence: str) -> list[str]:
+    """The Chinese runs glued to an English word ("…and极低 risk"), inside plain quotes too (a glued
+    word is no quoted title) but not inside a 《》 title."""
+    words = mixed_script_words(re.sub(r"《[^》]*》", " ", sentence))
+    return list(dict.fromkeys(run for word in words for run in re.findall(r"[\u3400-\u9fff]+", word)))
+
+
+def replace_glued(text: str, chinese: str, english: str) -> str:
+    """`chinese`, a whole run glued to a Latin word, put into `english` outside 《》 titles, spaced
+    only on the side of the Latin word it was glued to."""
+    glued = re.compile(rf"(?<![\u3400-\u9fff])(?P<left>(?<=[A-Za-z]))?{chinese}(?![\u3400-\u9fff])(?P<right>(?=[A-Za-z]))?")
+
+    def put(match: re.Match) -> str:
+        if match.group("left") is None and match.group("right") is None:
+            return match.group(0)  # standing apart: replace_outside_quotes decides
+        return f"{' ' if match.group('left') is not None else ''}{english}{' ' if match.group('right') is not None else ''}"
+
+    pieces = re.split(r"(《[^》]*》)", text)
+    return "".join(piece if piece.startswith("《") else glued.sub(put, piece) for piece in pieces)
+
+
 def replace_outside_quotes(text: str, chinese: str, english: str) -> str:
     """`chinese` put into `english` wherever it stands outside a quoted title or bracketed gloss,
     spaced from the words beside it and not from the punctuation after it."""

@@ -264,10 +264,7 @@ def test_stored_sentence_vectors_choose_english_questions_evidence_better_than_e
     # on the held-out tune split (evals/EXPERIMENTS.md, session 13: 14 of its 15 spans against 12)
     questions = [q for q in load_questions(HELDOUT) if q.lang == "en" and q.type != "unanswerable" and q.split == "tune"]
     old = Answerer(engine)
-    old.__dict__["compressor"] = Compressor(old.judge, engine.scorer_cross_lingual,
-                                            rank_weight=engine.settings.source_rank_weight,
-                                            context_weight=engine.settings.sentence_context_weight,
-                                            rarity=engine.settings.term_rarity)
+    old.__dict__["compressor"] = Compressor.from_settings(old.judge, engine.settings, engine.scorer_cross_lingual)
 
     def held(answerer) -> int:
         found = 0
