@@ -53,6 +53,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "read-600-wide": {"answer_mode": "generative", "context_budget_tokens": 600, "excerpt_gap": 0.2, "max_excerpts": 4},
     # the sentence scorer (rag/settings.py) without a neighbour's score and with every key term counted alike
     "no-sentence-context": {"sentence_context_weight": 0.0, "term_rarity": False},
+    # a citation quotes only the stretch supporting one answer sentence best (before session 26)
+    "single-window-quotes": {"citation_quote_chars": 0},
+    # an evidence quote is one sentence, never joined with its neighbour (before session 26); the
+    # default joins a neighbour scoring 0.8 of the sentence, these at other shares
+    "no-evidence-pairs": {"evidence_neighbour_share": 0.0},
+    "evidence-pairs-0.9": {"evidence_neighbour_share": 0.9},
+    "evidence-pairs-0.7": {"evidence_neighbour_share": 0.7},
     "top-k-3": {"top_k": 3},
     "top-k-10": {"top_k": 10},
 }

@@ -1,7 +1,8 @@
 """What the model reads: for each answerable question of a split, the share of its gold evidence
 found in the excerpts the answer step gives the model, per eval config (evals/configs.py), beside
-the share in the sources and in each config's evidence quotes, and the excerpts' estimated tokens (what the
-model's first token waits on: the prompt is read at about 100 tokens/s on two cores). No LLM.
+the share in the sources and in each config's evidence quotes, and the excerpts' and the quotes'
+estimated tokens (what the model's first token waits on: the prompt is read at about 100 tokens/s on
+two cores; what the reader reads before the answer). No LLM.
 
     python -m evals.reading --questions evals/datasets/dev.jsonl --config default --config read-600-wide
     python -m evals.reading --data-dir .zhiku/corpus2 --questions evals/datasets/corpus2.jsonl --split tune \\
@@ -48,7 +49,8 @@ def main() -> None:
             read = engine.answerer.reading(gathered) if gathered.evidence else []
             rows[name].append((q.lang, evidence_share(q.evidence, [e.text for _, e in read]),
                                estimate_tokens(format_excerpts(read, english=q.lang == "en"))))
-            rows[f"evidence quotes ({name})"].append((q.lang, evidence_share(q.evidence, [e.quote for e in gathered.evidence]), 0))
+            rows[f"evidence quotes ({name})"].append((q.lang, evidence_share(q.evidence, [e.quote for e in gathered.evidence]),
+                                                      estimate_tokens("".join(e.quote for e in gathered.evidence))))
             if name == configs[0]:  # the first config's retrieval (the row's label says so)
                 rows["sources"].append((q.lang, evidence_share(q.evidence, [s.text for s in gathered.sources]), 0))
     table = Table(title=f"gold evidence in what the model reads ({args.questions.name}"
@@ -62,7 +64,7 @@ def main() -> None:
             cells.append(f"{statistics.mean(mine):.3f} (n={len(mine)})" if mine else "–")
         tokens = [t for _, _, t in got]
         label = f"{name} ({configs[0]})" if name == "sources" else name
-        table.add_row(label, *cells, f"{statistics.median(tokens):.0f}" if name in engines and tokens else "")
+        table.add_row(label, *cells, f"{statistics.median(tokens):.0f}" if name != "sources" and tokens else "")
     Console().print(table)
 
 

@@ -26,6 +26,8 @@ METRICS: dict[str, str] = {
     "citation_recall": "citation recall 引用召回 (ALCE)",
     "citation_precision": "citation precision 引用精确 (ALCE)",
     "cited_evidence": "cited-evidence rate 引用含证据",
+    "cited_quote_evidence": "cited quotes hold the evidence 引文摘句含证据",
+    "cited_quote_chars": "characters per cited quote 引文摘句字数",
     "shown_evidence": "evidence in cited or quoted passages 引用或摘录含证据",
     "citations_valid": "citations valid 引用有效",
     "refusal_correct": "unanswerable refused or 'not said directly' 无答案题处理正确",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evals.report import METRICS, aggregate
 
-SHOWN = ["recall@5", "mrr", "false_refusal", "closest_only", "refusal_correct", "language_ok", "cited_evidence", "shown_evidence",
+SHOWN = ["recall@5", "mrr", "false_refusal", "closest_only", "refusal_correct", "language_ok", "cited_evidence", "cited_quote_evidence", "cited_quote_chars", "shown_evidence",
          "citations_valid",
          "key_facts", "figures_matched", "mixed_script", "restates_question", "total_ms"]
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for
+from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for, quote_stretch
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
@@ -113,6 +113,11 @@ def _is_prose(sentence: str) -> bool:
             and not any(line[-1] in "。！？；.!?;" for line in lines)):
         return False
     return len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= 8 or len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 6
+
+
+def _quotable(text: str, source: Source) -> bool:
+    """May stand as evidence: prose, not the report's cover, a byline, a credit or a rights notice."""
+    return _is_prose(text) and not _is_cover(text, source) and not _is_front_matter(text, source)
 
 
 @dataclass
@@ -273,33 +278,71 @@ class Answerer:
         when the question names several reports, also the best sentence of each named report
         that has none among them (a comparison needs both sides on screen)."""
         spans = [usable_sentences(s.text) for s in sources]  # as sentence_scores indexes them
-        chosen, seen = [], set()
+        by_place = {(i, j): score for score, i, j in scored}
+        chosen, seen, used = [], set(), set()
         ranked = sorted(scored, reverse=True)
+
+        def item(score: float, i: int, j: int) -> Evidence | None:
+            text = sources[i].text
+
+            def free(k: int) -> bool:  # not quoted yet, from this chunk or an overlapping one
+                return (i, k) not in used and normalise(text[slice(*spans[i][k])]) not in seen
+
+            if not free(j):
+                return None
+            k = self._neighbour(score, i, j, spans[i], by_place, free, sources[i])
+            for places in ([j, k], [j]) if k is not None else ([j],):  # the pair may be too long
+                span = (min(spans[i][p][0] for p in places), max(spans[i][p][1] for p in places))
+                if got := self._evidence_item(score, sources[i], i, span, seen):
+                    used.update((i, p) for p in places)
+                    seen.update(normalise(text[slice(*spans[i][p])]) for p in places)
+                    return got
+            return None
+
         for score, i, j in ranked:
             # a question past the refusal threshold is on topic: its best sentence is evidence
             # even when its words are not the question's (an English question's key terms are
             # its names only, so its best sentences score on meaning alone)
             if (score < EVIDENCE_MIN_SCORE and chosen) or len(chosen) >= self.settings.evidence_sentences:
                 break
-            if item := self._evidence_item(score, sources[i], i, spans[i][j], seen):
-                chosen.append(item)
+            if got := item(score, i, j):
+                chosen.append(got)
         for report_id in named if len(named) >= 2 else ():
             if any(e.report_id == report_id for e in chosen):
                 continue
             for score, i, j in ranked:
-                if sources[i].report_id == report_id and (item := self._evidence_item(score, sources[i], i, spans[i][j], seen)):
-                    chosen.append(item)
+                if sources[i].report_id == report_id and (got := item(score, i, j)):
+                    chosen.append(got)
                     break
         return chosen
 
+    def _neighbour(self, score: float, i: int, j: int, spans: Sequence[tuple[int, int]],
+                   by_place: dict[tuple[int, int], float], free: Callable[[int], bool], source: Source) -> int | None:
+        """The neighbouring sentence an evidence quote of sentence j takes in, if any: an answer
+        often spans a claim and the sentence beside it (its figure, its reason). The better
+        neighbour joins when it scores at least `evidence_neighbour_share` of j's score (both as
+        the scorer ranks them, each with a share of its own neighbour's score and its source's
+        rank, so the ratio runs closer to 1 than their own scores'), is not quoted yet, is evidence
+        on its own (prose, no cover or byline) and follows j with nothing between them in the text
+        (a sentence left out as an instruction to the assistant stays out)."""
+        share = self.settings.evidence_neighbour_share
+        neighbours = [k for k in (j - 1, j + 1) if 0 <= k < len(spans) and free(k)]
+        if share <= 0 or not neighbours:
+            return None
+        k = max(neighbours, key=lambda k: by_place.get((i, k), 0.0))
+        first, second = sorted([spans[j], spans[k]])
+        if (by_place.get((i, k), 0.0) >= share * score and not source.text[first[1]:second[0]].strip()
+                and _quotable(source.text[slice(*spans[k])], source)):
+            return k
+        return None
+
     @staticmethod
     def _evidence_item(score: float, source: Source, i: int, span: tuple[int, int], seen: set[str]) -> Evidence | None:
-        """The sentence at `span` of `source` as evidence, unless it is no prose, the report's
-        cover, a byline or credit, or already chosen (`seen`, updated)."""
+        """The sentence (or two neighbouring sentences) at `span` of `source` as evidence, unless
+        it is no prose, the report's cover, a byline or credit, or already chosen (`seen`, updated)."""
         a, b = span
         text = source.text[a:b]
-        if (not _is_prose(text) or _is_cover(text, source) or _is_front_matter(text, source)
-                or (key := normalise(text)) in seen):
+        if not _quotable(text, source) or (key := normalise(text)) in seen:
             return None
         seen.add(key)
         return Evidence(n=i + 1, quote=CITATION_MARK.sub("", text).strip(), score=round(score, 4),
@@ -405,7 +448,7 @@ class Answerer:
                 timings["translate"] = ms()
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
             return
-        answer_text, citations = assemble(shown, sources)
+        answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
         if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
                                             deadline=started + settings.translate_until_s):
@@ -504,19 +547,20 @@ class Answerer:
         """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
         the model found no answer in them, or only the report the question names keeps them on
         topic, so they are introduced as the closest passages."""
-        lines, checks, citations = [], [], {}
+        lines, checks, spans = [], [], {}
         for item in base.evidence:
-            source = base.sources[item.n - 1]
             lines.append(f"“{single_line(item.quote)}” [{item.n}]")
             if item.translation:
                 lines.append(f"{TRANSLATION_MARK[base.language]} {item.translation}")
             checks.append(SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True))
-            citations.setdefault(item.n, citation_for(item.n, source, Verdict(1.0, True, item.quote_start,
-                                                                              item.quote_end)))
+            spans.setdefault(item.n, []).append((item.quote_start, item.quote_end))
+        # a source quoted twice is cited once, its quote holding both where they lie close together
+        citations = [citation_for(n, base.sources[n - 1], Verdict(1.0, True, *quote_stretch(
+            spans[n], spans[n][0], self.settings.citation_quote_chars))) for n in sorted(spans)]
         text = "\n".join(lines)
         return base.model_copy(update={
             "answer": f"{CLOSEST[base.language]}\n{text}" if closest else text,
-            "status": "closest" if closest else "answered", "citations": [citations[n] for n in sorted(citations)],
+            "status": "closest" if closest else "answered", "citations": citations,
             "sentences": checks, "mode": "generative" if closest and base.mode == "generative" else "extractive",
             "notice": notice or base.notice, "timings_ms": {**timings, "total": total},
         })

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.figures import with_source_figures
 from rag.language import detect_language
 from rag.mentions import ReportMentions
 from rag.records import Citation, SentenceCheck, Source
+from rag.settings import ZhikuSettings
 from rag.support import (SupportJudge, Verdict, latin_names, normalise, restates_question, states_something,
                          strip_markers)
 
@@ -167,17 +168,31 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
     return held if len(held) >= 2 else {}
 
 
-def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source]) -> tuple[str, list[Citation]]:
-    """The answer text of these sentences and one citation per cited source, quoting the
-    stretch of it that supports a sentence best."""
-    best_quote: dict[int, Verdict] = {}
+def quote_stretch(spans: Sequence[tuple[int, int]], best: tuple[int, int], limit: int) -> tuple[int, int]:
+    """One quote for several stretches of a source: from the first to the last when that is at
+    most `limit` characters long (a reader who opens the citation finds all the answer takes from
+    it), else `best`."""
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    return (start, end) if end - start <= limit else best
+
+
+def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source],
+             quote_chars: int = ZhikuSettings.model_fields["citation_quote_chars"].default) -> tuple[str, list[Citation]]:
+    """The answer text of these sentences and one citation per cited source, quoting the stretch
+    that holds every sentence citing it when it is at most `quote_chars` long, not only the one
+    the answer copies most literally; else (or with 0) the stretch supporting one sentence best."""
+    windows: dict[int, list[Verdict]] = {}
     for sentence in sentences:
         for n, verdict in sentence.verdicts.items():
-            if n not in best_quote or (verdict.score, verdict.closeness) > (best_quote[n].score, best_quote[n].closeness):
-                best_quote[n] = verdict
+            windows.setdefault(n, []).append(verdict)
+    citations = []
+    for n in sorted(windows):
+        best = max(windows[n], key=lambda v: (v.score, v.closeness))
+        start, end = quote_stretch([(v.start, v.end) for v in windows[n]], (best.start, best.end), quote_chars)
+        citations.append(citation_for(n, sources[n - 1], replace(best, start=start, end=end)))
     texts = [s.text for s in sentences]
     joiner = "" if any("\u4e00" <= ch <= "\u9fff" for ch in "".join(texts)[:40]) else " "
-    return joiner.join(texts), [citation_for(n, sources[n - 1], best_quote[n]) for n in sorted(best_quote)]
+    return joiner.join(texts), citations
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",

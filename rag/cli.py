@@ -265,7 +265,7 @@ def _echo_stream(event) -> None:
     if event.kind == "evidence" and event.evidence:
         typer.secho("evidence 证据:", fg="bright_black", err=True)
         for item in event.evidence:
-            typer.secho(f"  “{single_line(item.quote)[:200]}” [{item.n}]", fg="bright_black", err=True)
+            typer.secho(f"  “{single_line(item.quote)}” [{item.n}]", fg="bright_black", err=True)
     if event.kind == "token":
         sys.stdout.write(event.delta)
         sys.stdout.flush()
@@ -280,7 +280,7 @@ def _print_answer(answer) -> None:
     for check in answer.dropped:
         typer.echo(f"? dropped 未采用: {check.text} ({'; '.join(check.reasons) or 'unsupported 无出处'})")
     for c in answer.citations:
-        typer.echo(f"[{c.n}] 《{c.title}》 {c.section}  ({c.source})\n    {c.quote[:200]}")
+        typer.echo(f"[{c.n}] 《{c.title}》 {c.section}  ({c.source})\n    {single_line(c.quote)}")
     for s in answer.related:
         typer.echo(f"related 相关: 《{s.title}》 {s.text[:120]}")
     typer.echo(f"({answer.timings_ms})")

@@ -92,7 +92,8 @@ class Query(BaseModel):
 
 
 class Evidence(BaseModel):
-    """A verbatim source sentence chosen as bearing on the question, before the model writes anything."""
+    """A verbatim source sentence (with its neighbour, where that scores nearly as high) chosen as
+    bearing on the question, before the model writes anything."""
 
     n: int = Field(description="the source's number in Answer.sources, as cited [n]")
     quote: str

@@ -197,5 +197,10 @@ def test_shown_evidence_counts_the_evidence_quotes_beside_the_cited_passages(off
     # the answer cites one of the two passages that hold the evidence; its quotes show the other
     assert scores["cited_evidence"] == 0.5
     assert scores["shown_evidence"] == 1.0
+    # the quote a reader sees highlighted holds the figure only, not the gold span around it
+    assert scores["cited_quote_evidence"] == 0.0 and scores["cited_quote_chars"] == len("3500 万欧元")
+    cited.quote = "最高 3500 万欧元"
+    assert answer_scores(answer, question, offline_judge, {"c1": FINE_PASSAGE, "c2": UNRELATED_PASSAGE})[
+        "cited_quote_evidence"] == 0.5
     answer.evidence = []
     assert answer_scores(answer, question, offline_judge, {"c1": FINE_PASSAGE})["shown_evidence"] == 0.5

@@ -73,6 +73,8 @@ class XLlamaCppLLM(CustomLLM):
             "max_tokens": kwargs.get("max_tokens", self.num_output),
             "temperature": kwargs.get("temperature", self.temperature),
             "stream": stream,
+            # llama.cpp's constrained output: a caller that parses the reply can hold it to a JSON schema
+            **({"json_schema": kwargs["json_schema"]} if "json_schema" in kwargs else {}),
         }
 
     @llm_chat_callback()
