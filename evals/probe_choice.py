@@ -18,8 +18,9 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from evals.questions import load_questions
 from evals.retrieval_metrics import evidence_share
-from rag.compression import usable_sentences
+from rag.answer import Answerer
 from rag.engine import Engine
+from rag.records import Evidence
 from rag.settings import load_settings
 
 PROMPT = """Question: {question}
@@ -30,19 +31,13 @@ Numbered sentences from reports:
 Which of these sentences state the answer to the question (or part of it)? Choose only sentences that directly answer it, not ones that only share its topic. Reply with JSON: {{"ids": [...]}} (an empty list if none answers it)."""
 
 
-def candidates(engine: Engine, question: str, n: int) -> tuple[list, list]:
-    """The scorer's n best quotable sentences, and its evidence quotes."""
-    answerer = engine.answerer
-    gathered = answerer.gather(question)
-    spans = [usable_sentences(s.text) for s in gathered.sources]
-    seen: set[str] = set()
-    chosen = []
-    for score, i, j in sorted(gathered.scored, reverse=True):
-        if item := answerer._evidence_item(score, gathered.sources[i], i, spans[i][j], seen):
-            chosen.append(item)
-        if len(chosen) >= n:
-            break
-    return chosen, gathered.evidence
+def candidates(engine: Engine, question: str, n: int) -> tuple[list[Evidence], list[Evidence]]:
+    """The scorer's n best quotable sentences (single sentences, as the evidence step picks
+    them, past its score floor), and its evidence quotes."""
+    gathered = engine.answerer.gather(question)
+    wide = Answerer(engine)
+    wide.settings = engine.settings.model_copy(update={"evidence_sentences": n, "evidence_neighbour_share": 0.0})
+    return wide.evidence(gathered.scored, gathered.sources, gathered.query.reports), gathered.evidence
 
 
 def main() -> None:
