@@ -219,12 +219,12 @@ def answer_scores(answer: Answer, question: Any, judge: Judge, stored_texts: Map
     passages = {c.n: c.text for c in answer.citations}
     scores.update(citation_scores(cited_sentences(answer), passages, judge))
     scores["faithfulness"] = faithfulness(answer.answer, passages, judge)
+    if answer.citations:  # a longer quote holds more by construction: its length is read beside it
+        scores["cited_quote_chars"] = statistics.fmean(len(c.quote) for c in answer.citations)
     if answerable:
         scores["cited_evidence"] = cited_evidence_rate(question.evidence, list(passages.values()))
         # what a reader sees highlighted when opening a citation, not the whole chunk
         scores["cited_quote_evidence"] = cited_evidence_rate(question.evidence, [c.quote for c in answer.citations])
-    if answer.citations:  # a longer quote holds more by construction: its length is read beside it
-        scores["cited_quote_chars"] = statistics.fmean(len(c.quote) for c in answer.citations)
         quoted = {e.n: answer.sources[e.n - 1].text for e in answer.evidence if 1 <= e.n <= len(answer.sources)}
         scores["shown_evidence"] = cited_evidence_rate(question.evidence, list((quoted | passages).values()))
         scores.update(correctness(answer.answer, question.answer, question.lang))

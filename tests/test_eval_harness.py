@@ -204,3 +204,8 @@ def test_shown_evidence_counts_the_evidence_quotes_beside_the_cited_passages(off
         "cited_quote_evidence"] == 0.5
     answer.evidence = []
     assert answer_scores(answer, question, offline_judge, {"c1": FINE_PASSAGE})["shown_evidence"] == 0.5
+    # an unanswerable question has no evidence and no reference facts to score, cited or not
+    unanswerable = question.model_copy(update={"type": "unanswerable", "evidence": [], "answer": "语料未提供该信息。"})
+    scores = answer_scores(answer, unanswerable, offline_judge, {"c1": FINE_PASSAGE})
+    assert not {"cited_evidence", "cited_quote_evidence", "shown_evidence", "key_facts", "overlap"} & scores.keys()
+    assert scores["refusal_correct"] is False and scores["cited_quote_chars"] == len("最高 3500 万欧元")
