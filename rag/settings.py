@@ -88,9 +88,10 @@ class ZhikuSettings(BaseSettings):
     source_rank_weight: float = Field(0.1, description="source_rank_weight / (rank of the sentence's source) is added to its score: "
                                       "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
                                       "the chunk's context, the reports a question names)")
-    citation_quote_chars: int = Field(300, ge=0, description="A citation quotes the stretch of its source holding every "
-                                      "answer sentence that cites it when that stretch is at most this long (0: the "
-                                      "stretch supporting one sentence best); 300 is the longest evidence quote's length, a short paragraph")
+    citation_quote_chars: int = Field(300, ge=0, description="A citation quotes the stretch of its source holding "
+                                      "every answer sentence that cites it when that stretch is at most this long (0: "
+                                      "the stretch supporting one sentence best); 300 is the longest evidence quote's "
+                                      "length, a short paragraph")
     sentence_context_weight: float = Field(0.3, description="This share of a sentence's better neighbour's score is "
                                            "added to its own: an answer often spans a claim and the sentence beside it "
                                            "(its figure, its example), and a lone sentence matching the question's words "
@@ -98,9 +99,10 @@ class ZhikuSettings(BaseSettings):
     term_rarity: bool = Field(True, description="Key terms count in a sentence's lexical score by how few of the "
                               "sources' sentences hold them (inverse sentence frequency): a term every candidate "
                               "holds (the report's subject) tells none of them apart")
-    evidence_neighbour_share: float = Field(0.8, ge=0, description="An evidence quote takes in its better neighbouring "
-                                            "sentence when that scores at least this share of its score, as the scorer "
-                                            "ranks both (0: never): an answer often spans a claim and the sentence beside it")
+    evidence_neighbour_share: float = Field(0.8, ge=0, description="An evidence quote takes in its better "
+                                            "neighbouring sentence when that scores at least this share of its score, "
+                                            "as the scorer ranks both (0: never): an answer often spans a claim and the "
+                                            "sentence beside it")
     evidence_sentences: int = Field(3, description="Evidence quotes (a source sentence, or two neighbouring) chosen: "
                                     "shown before the model writes, quoted by an extractive answer or when the model "
                                     "finds no answer")
