@@ -162,6 +162,14 @@ def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], nam
     return [(sources.index(e.source) + 1, e) for e in sorted(chosen, key=lambda e: e.source.rank)]
 
 
+def evidence_spans(evidence: Sequence[Evidence]) -> dict[int, list[tuple[int, int]]]:
+    """Where each source's evidence quotes sit in its text, by source number."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for item in evidence:
+        spans.setdefault(item.n, []).append((item.quote_start, item.quote_end))
+    return spans
+
+
 @cache
 def _not_found_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """NOT_FOUND and the whole refusal sentences, normalised once: the stream checks every token."""
@@ -437,7 +445,8 @@ class Answerer:
                 except Exception as exc:
                     log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
-                                  getattr(self.engine.retriever, "mentions", None))
+                                  getattr(self.engine.retriever, "mentions", None),
+                                  evidence_spans(evidence) if settings.cite_evidence_passages else None)
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit
@@ -450,13 +459,16 @@ class Answerer:
             return
         answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
-        if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
-                                            deadline=started + settings.translate_until_s):
+        # a report is left out of a comparison when no sentence cites it but through an evidence
+        # quote: a sentence about one side may be held by the other side's passage too
+        own = {sources[n - 1].chunk_id for s in shown for n in s.verdicts if n not in s.from_evidence}
+        if other_sides := self._other_sides(query, base, own, deadline=started + settings.translate_until_s):
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
-            # a side is quoted only from a chunk the answer does not cite, so its source is new
-            citations = sorted([*citations, *(c for _, c in quoted)], key=lambda c: c.n)
+            # a side's source may be cited already, through an evidence quote: one citation each
+            known = {c.n for c in citations}
+            citations = sorted([*citations, *(c for _, c in quoted if c.n not in known)], key=lambda c: c.n)
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
