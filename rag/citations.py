@@ -2,8 +2,8 @@
 
 Each sentence is judged against every source (rag.support): citations that support it stay,
 the source that holds it most closely is cited too (a sentence citing the wrong source moves to
-it), and so is each source of the answer's evidence quotes whose quote holds it as strongly as
-the cited source does; markers pointing to nothing go, and a sentence no source supports keeps no citation
+it), and so is each source whose passage holds it, as strongly as the cited source, in the
+evidence quote shown from it under the answer; markers pointing to nothing go, and a sentence no source supports keeps no citation
 and is flagged.
 """
 from __future__ import annotations
@@ -131,13 +131,15 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         # the sentence, as strongly as the cited source does. Merely "supported" anywhere in the
         # passage is not enough: the judge's bar, lenient enough to keep a citation the model
         # chose, adds passages on the topic only (evals/EXPERIMENTS.md, sessions 23 and 27).
+        # (With nothing kept no source supports the sentence, so nothing is added either.)
         floor = max((verdicts[n].score for n in kept), default=1.0)
         added = frozenset(n for n, spans in (quoted or {}).items() if n in verdicts and n not in kept
                           and verdicts[n].supported and verdicts[n].score >= floor
                           and any(verdicts[n].start < b and a < verdicts[n].end for a, b in spans))
         kept = sorted([*kept, *added])
         if attributed and len(parts) > 1:
-            kept = sorted(attributed)  # a passage of each report the sentence names
+            # a passage of each report the sentence names, chosen by the attribution, not the evidence
+            kept, added = sorted(attributed), frozenset()
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
