@@ -646,6 +646,10 @@ def test_a_view_is_held_only_by_the_report_a_sentence_names(engine):
     checks = check_answer("姜伟与张猛、崔丽都建议完善数据知识产权登记制度。[1]", both_hold, engine.answerer.judge,
                           mentions=named)[2]
     assert checks[0].supported and checks[0].citations == [1, 2]
+    # those citations are the attribution's own choice, not ones an evidence quote added
+    checked = check_sentences("姜伟与张猛、崔丽都建议完善数据知识产权登记制度。[1]", both_hold, engine.answerer.judge,
+                              mentions=named, quoted={2: [(0, len(shared["zhang"]))]})
+    assert sorted(checked[0].verdicts) == [1, 2] and not checked[0].from_evidence
     sides = "姜伟建议加快制定人工智能基本法，而张猛、崔丽建议完善数据知识产权登记制度。[1]"
     assert check_answer(sides, sources, engine.answerer.judge, mentions=named)[2][0].citations == [1, 2]
 
