@@ -55,8 +55,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-sentence-context": {"sentence_context_weight": 0.0, "term_rarity": False},
     # a citation quotes only the stretch supporting one answer sentence best (before session 26)
     "single-window-quotes": {"citation_quote_chars": 0},
-    # citations the model and the closest-source rule choose only (rag/settings.py cite_evidence_passages)
-    "no-evidence-citations": {"cite_evidence_passages": False},
     # an evidence quote is one sentence, never joined with its neighbour (before session 26); the
     # default joins a neighbour scoring 0.8 of the sentence, these at other shares
     "no-evidence-pairs": {"evidence_neighbour_share": 0.0},

@@ -162,14 +162,6 @@ def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], nam
     return [(sources.index(e.source) + 1, e) for e in sorted(chosen, key=lambda e: e.source.rank)]
 
 
-def evidence_spans(evidence: Sequence[Evidence]) -> dict[int, list[tuple[int, int]]]:
-    """Where each source's evidence quotes sit in its text, by source number."""
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for item in evidence:
-        spans.setdefault(item.n, []).append((item.quote_start, item.quote_end))
-    return spans
-
-
 @cache
 def _not_found_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """NOT_FOUND and the whole refusal sentences, normalised once: the stream checks every token."""
@@ -445,8 +437,7 @@ class Answerer:
                 except Exception as exc:
                     log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
-                                  getattr(self.engine.retriever, "mentions", None),
-                                  evidence_spans(evidence) if settings.cite_evidence_passages else None)
+                                  getattr(self.engine.retriever, "mentions", None))
         shown = shown_sentences(checked, query.language)
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit
@@ -459,23 +450,13 @@ class Answerer:
             return
         answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
-        # a compared report's passage counts as cited only when a sentence cites it other than through
-        # an evidence quote: a sentence about one side may be held by the other side's passage too
-        own = {sources[n - 1].chunk_id for s in shown for n in s.verdicts if n not in s.from_evidence}
-        if other_sides := self._other_sides(query, base, own, deadline=started + settings.translate_until_s):
+        if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
+                                            deadline=started + settings.translate_until_s):
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
-            # a side's source may be cited already, through an evidence quote: one citation, its quote
-            # holding the side's quote too where the two lie close together (else the side's alone)
-            by_n = {c.n: c for c in citations}
-            for _, side in quoted:
-                if (have := by_n.get(side.n)) is not None:
-                    span = quote_stretch([(have.quote_start, have.quote_end), (side.quote_start, side.quote_end)],
-                                         (side.quote_start, side.quote_end), settings.citation_quote_chars)
-                    side = citation_for(side.n, sources[side.n - 1], Verdict(1.0, True, *span))
-                by_n[side.n] = side
-            citations = sorted(by_n.values(), key=lambda c: c.n)
+            # a side is quoted only from a chunk the answer does not cite, so its source is new
+            citations = sorted([*citations, *(c for _, c in quoted)], key=lambda c: c.n)
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
@@ -483,9 +464,9 @@ class Answerer:
     def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
                      ) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:
         """For a question naming several reports, the side the answer left out: each named report
-        whose best evidence sentence the answer does not cite (`cited`: the chunk ids its sentences
-        cite other than only through an evidence quote) is quoted with it (and, in the other
-        language, rendered as a marked translation). The quote is the report's own words, so it needs no check; a comparison the model answered from one
+        whose best evidence sentence the answer does not cite (`cited`: the chunk ids it cites) is
+        quoted with it (and, in the other language, rendered as a marked translation). The quote
+        is the report's own words, so it needs no check; a comparison the model answered from one
         side, or gave one view to both sides of, is then shown from both reports' own words."""
         if len(query.reports) < 2:
             return []
@@ -566,12 +547,13 @@ class Answerer:
         """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
         the model found no answer in them, or only the report the question names keeps them on
         topic, so they are introduced as the closest passages."""
-        lines, checks, spans = [], [], evidence_spans(base.evidence)
+        lines, checks, spans = [], [], {}
         for item in base.evidence:
             lines.append(f"“{single_line(item.quote)}” [{item.n}]")
             if item.translation:
                 lines.append(f"{TRANSLATION_MARK[base.language]} {item.translation}")
             checks.append(SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True))
+            spans.setdefault(item.n, []).append((item.quote_start, item.quote_end))
         # a source quoted twice is cited once, its quote holding both where they lie close together
         citations = [citation_for(n, base.sources[n - 1], Verdict(1.0, True, *quote_stretch(
             spans[n], spans[n][0], self.settings.citation_quote_chars))) for n in sorted(spans)]

@@ -2,14 +2,13 @@
 
 Each sentence is judged against every source (rag.support): citations that support it stay,
 the source that holds it most closely is cited too (a sentence citing the wrong source moves to
-it), and so is each source whose passage holds it, as strongly as the cited source, in the
-evidence quote shown from it under the answer; markers pointing to nothing go, and a sentence no source supports keeps no citation
-and is flagged.
+it), markers pointing to nothing go, and a sentence no source supports keeps no citation and
+is flagged.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rag.figures import with_source_figures
@@ -73,18 +72,14 @@ class CheckedSentence:
     text: str
     check: SentenceCheck
     verdicts: dict[int, Verdict]
-    # of those sources, the ones cited only because an evidence quote comes from them
-    from_evidence: frozenset[int] = frozenset()
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                    mentions: ReportMentions | None = None, quoted: Mapping[int, Sequence[tuple[int, int]]] | None = None
-                    ) -> list[CheckedSentence]:
+                    mentions: ReportMentions | None = None) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
-    passage that names it too. `quoted`: the evidence quotes shown with the answer, as the
-    (start, end) spans of each source number they come from."""
+    passage that names it too."""
     # the reports each passage belongs to (its own, and those it names), read once per answer
     owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
@@ -125,21 +120,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        # The evidence quotes shown with the answer were chosen, before it was written, as what
-        # bears on the question, and the small model names one source for what two passages hold:
-        # a kept sentence also cites each source whose evidence quote is where its passage holds
-        # the sentence, as strongly as the cited source does. Merely "supported" anywhere in the
-        # passage is not enough: the judge's bar, lenient enough to keep a citation the model
-        # chose, adds passages on the topic only (evals/EXPERIMENTS.md, sessions 23 and 27).
-        # (With nothing kept no source supports the sentence, so nothing is added either.)
-        floor = max((verdicts[n].score for n in kept), default=1.0)
-        added = frozenset(n for n, spans in (quoted or {}).items() if n in verdicts and n not in kept
-                          and verdicts[n].supported and verdicts[n].score >= floor
-                          and any(verdicts[n].start < b and a < verdicts[n].end for a, b in spans))
-        kept = sorted([*kept, *added])
         if attributed and len(parts) > 1:
-            # a passage of each report the sentence names, chosen by the attribution, not the evidence
-            kept, added = sorted(attributed), frozenset()
+            kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
             # a comparison sentence draws each side from its own passage
@@ -152,8 +134,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if kept and detect_language(claim) == "en":
             # the model read amounts converted to English (answer.format_excerpts): give back the report's own form
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
-        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept},
-                                       added.intersection(kept)))
+        checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
     return checked
 
 
@@ -215,10 +196,9 @@ def assemble(sentences: Sequence[CheckedSentence], sources: Sequence[Source],
 
 
 def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                 mentions: ReportMentions | None = None, quoted: Mapping[int, Sequence[tuple[int, int]]] | None = None
-                 ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+                 mentions: ReportMentions | None = None) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with corrected markers, one citation per supporting source, and per-sentence checks."""
-    checked = check_sentences(answer, sources, judge, question, mentions, quoted)
+    checked = check_sentences(answer, sources, judge, question, mentions)
     text, citations = assemble(checked, sources)
     return text, citations, [s.check for s in checked]
 

@@ -88,8 +88,6 @@ class ZhikuSettings(BaseSettings):
     source_rank_weight: float = Field(0.1, description="source_rank_weight / (rank of the sentence's source) is added to its score: "
                                       "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
                                       "the chunk's context, the reports a question names)")
-    cite_evidence_passages: bool = Field(True, description="An answer sentence also cites each source whose "
-                                         "evidence quote is where that passage holds it, as strongly as the source it cites")
     citation_quote_chars: int = Field(300, ge=0, description="A citation quotes the stretch of its source holding "
                                       "every answer sentence that cites it when that stretch is at most this long (0: "
                                       "the stretch supporting one sentence best); 300 is the longest evidence quote's "
