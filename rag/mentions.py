@@ -2,7 +2,8 @@
 
 Readers of a report collection ask about a work by its authors or publisher; neither arm can
 use that, because an author's name rarely sits in the passage that answers. The catalog holds
-authors in Chinese, so English surnames come from pypinyin; names in parentheses
+authors in Chinese, so English surnames come from pypinyin, and so do the pinyin forms of an
+organisation's short name ("奇安信科技集团股份有限公司" -> "Qi An Xin"); names in parentheses
 ("约翰·西曼 (John Seaman)", "世界互联网大会 (World Internet Conference)") give English forms and
 acronyms (WIC). Matching is by hand: no library maps bibliographic mentions to records.
 """
@@ -60,6 +61,30 @@ def person_name(author: str) -> str | None:
     return han if 2 <= len(han) <= 4 and all(_HAN.match(c) for c in han) else None
 
 
+# Words that end an organisation's name without telling it apart: "奇安信科技集团股份有限公司" is
+# asked about as "奇安信". Longer words first, so the longest generic tail is taken off.
+_GENERIC_TAIL = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|股份|公司|集团|科技|技术|商业治理研究院|研究院|研究所|研究中心"
+    r"|中心|实验室|协会|学会|委员会)+$")
+
+
+def _short_names(organisation: str) -> list[str]:
+    """The short names an organisation is asked about by: a name in 《》 ("《财经》商业治理研究院" ->
+    "财经") and the name without its generic tail ("奇安信科技集团股份有限公司" -> "奇安信"), each of
+    2-4 Han characters, since a longer remainder ("中国信息通信") is a description, not a name."""
+    outside = _PARENTHESISED.sub("", organisation).strip()
+    names = re.findall(r"《([^》]+)》", outside) + [_GENERIC_TAIL.sub("", outside)]
+    return [n for n in dict.fromkeys(names) if 2 <= len(n) <= 4 and all(_HAN.match(c) for c in n)]
+
+
+def _romanised(name: str) -> str:
+    """A pattern for a short Chinese name in pinyin as English texts write it: "奇安信" matches
+    "Qi An Xin", "Qianxin" and "Qi-An-Xin"; "财经" matches "Caijing"."""
+    from pypinyin import lazy_pinyin
+
+    return "(?i:" + r"[\s\-‐–]?".join(re.escape(syllable) for syllable in lazy_pinyin(name)) + ")"
+
+
 def _surname(author: str) -> str | None:
     from pypinyin import lazy_pinyin
 
@@ -75,9 +100,13 @@ class ReportMentions:
         reports_list = list(reports)
         for report in reports_list:
             for field in [*report.authors, report.venue or ""]:
-                names = _chinese_names(field) + _english_names(field)
+                # Chinese names are kept as text, English ones as regular expressions
+                names = _chinese_names(field) + [re.escape(name) for name in _english_names(field)]
                 if field in report.authors and (surname := _surname(field)):
-                    names.append(surname)
+                    names.append(re.escape(surname))
+                if field in report.authors and person_name(field) is None:
+                    short = _short_names(field)
+                    names += short + [_romanised(name) for name in short]
                 for name in names:
                     owners.setdefault(name, set()).add(report.id)
         # a name shared by two reports (two authors surnamed Li) points at neither
@@ -89,9 +118,7 @@ class ReportMentions:
                 if len(core := _core_title(title)) >= 4:
                     cores.setdefault(core, set()).add(report.id)
         self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
-        self._english = [
-            (re.compile(rf"\b{re.escape(name)}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)
-        ]
+        self._english = [(re.compile(rf"\b{name}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)]
 
     def _spans(self, question: str) -> list[tuple[int, int, str]]:
         """(start, end, report id) of every name of a report in the question."""

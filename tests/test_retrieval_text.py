@@ -63,6 +63,23 @@ def test_a_report_is_named_by_its_title_without_its_column_or_bracketed_year():
     assert mentions.find("《网络数据安全管理条例》如何规定？") == []  # retrieval's mentions stay authors and publishers
 
 
+def test_an_organisation_is_found_by_its_short_name_and_its_pinyin():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    mentions = ReportMentions([
+        Report(id="qax", title="甲", authors=["中国信息通信研究院", "奇安信科技集团股份有限公司"], source="a.pdf"),
+        Report(id="caijing", title="乙", authors=["《财经》商业治理研究院"], source="b.pdf"),
+        Report(id="caict", title="丙", authors=["中国信息通信研究院"], source="c.pdf")])
+    assert mentions.find("CAICT与奇安信报告如何看待匿名化？") == ["qax"]
+    assert mentions.find("What does the CAICT–Qi An Xin report expect?") == ["qax"]
+    assert mentions.find("How do Qianxin and the Caijing report differ?") == ["qax", "caijing"]
+    assert mentions.find("《财经》的报告如何评价隐私计算？") == ["caijing"]
+    # a name two reports share points at neither; a long remainder is a description, not a name
+    assert mentions.find("中国信息通信研究院怎么看？") == []
+    assert mentions.find("What does Qiantang say?") == []
+
+
 def test_what_a_text_says_of_each_report_it_names():
     from rag.mentions import ReportMentions
     from rag.records import Report
