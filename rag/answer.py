@@ -180,6 +180,21 @@ def says_not_found(text: str) -> bool:
     return any(phrase in lowered for phrase in _not_found_forms()[0])
 
 
+def rests_on_evidence(shown: Sequence[CheckedSentence], sources: Sequence[Source], evidence: Sequence[Evidence]) -> bool:
+    """Whether some shown sentence cites a source of the evidence quotes, or a chunk of the same
+    report overlapping one (neighbouring chunks share text)."""
+    quoted = [sources[e.n - 1] for e in evidence if 1 <= e.n <= len(sources)]
+    for sentence in shown:
+        for n in sentence.check.citations:
+            if not 1 <= n <= len(sources):
+                continue
+            cited = sources[n - 1]
+            if any(q.chunk_id == cited.chunk_id or (q.report_id == cited.report_id and q.start < cited.end
+                                                    and cited.start < q.end) for q in quoted):
+                return True
+    return False
+
+
 def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[CheckedSentence]:
     """The sentences fit to show as an answer: held by a source, not a "not found" aside, and,
     in an English answer, with no Chinese left untranslated (an English reader cannot use it)."""
@@ -439,6 +454,13 @@ class Answerer:
         checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
                                   getattr(self.engine.retriever, "mentions", None))
         shown = shown_sentences(checked, query.language)
+        if shown and settings.answer_on_evidence and not rests_on_evidence(shown, sources, evidence):
+            # the model wrote from passages the scorer did not find to bear on the question: on
+            # held-out questions such answers were mostly wrong or empty, while the quotes held the answer
+            log.info("the answer cites none of the evidence's sources; showing the closest passages")
+            for sentence in shown:
+                sentence.check.reasons.append("cites no source of the evidence 未引用证据所在的来源")
+            shown = []
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
