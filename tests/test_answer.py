@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from evals.questions import DEV_PATH, load_questions, normalise_for_match
-from rag.answer import CLOSEST, TRANSLATION_MARK, Answerer, focused_excerpts, may_become_not_found, says_not_found, shown_sentences
+from rag.answer import (CLOSEST, TRANSLATION_MARK, Answerer, focused_excerpts, may_become_not_found, rests_on_evidence,
+                        says_not_found, shown_sentences)
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_answer, check_sentences
-from rag.records import Answer, SentenceCheck
+from rag.records import Answer, Evidence, SentenceCheck, Source
 from rag.script import single_line, untranslated
 import numpy as np
 
@@ -140,6 +141,8 @@ def test_generative_answers_stream_sources_first_and_are_checked(engine):
         assert s.supported == bool(s.citations)
     for c in answer.citations:
         assert c.text[c.quote_start:c.quote_end] == c.quote
+    # a written answer rests on the evidence shown before it
+    assert {c.n for c in answer.citations} & {e.n for e in evidence}
     assert "first_token" in answer.timings_ms
 
 
@@ -212,6 +215,23 @@ def test_a_bare_figure_need_not_find_every_name_of_its_question_in_the_passage(e
     _, _, checks = check_answer(f"The JTC 1 committee has published 37 standards [{holding[0]}].", sources,
                                 engine.answerer.judge, question)
     assert not checks[0].supported
+
+
+def test_an_answer_rests_on_the_evidence_when_it_cites_an_evidence_source_or_an_overlapping_chunk():
+    def source(n: int, report: str, start: int, end: int) -> Source:
+        return Source(rank=n, score=0.5, report_id=report, title="报告", source=f"{report}.txt", text="x" * (end - start),
+                      chunk_id=f"{report}-{start}", start=start, end=end)
+
+    def cites(*ns: int) -> list[CheckedSentence]:
+        return [CheckedSentence("句子。", SentenceCheck(text="句子。", citations=list(ns), supported=True), {})]
+
+    sources = [source(1, "a", 0, 500), source(2, "a", 450, 900), source(3, "a", 2000, 2500), source(4, "b", 0, 500)]
+    evidence = [Evidence(n=1, quote="x", score=1.0, chunk_id="a-0", report_id="a")]
+    assert rests_on_evidence(cites(1), sources, evidence)
+    assert rests_on_evidence(cites(3, 2), sources, evidence)  # chunk 2 overlaps the evidence's chunk
+    assert not rests_on_evidence(cites(3), sources, evidence)  # same report, elsewhere
+    assert not rests_on_evidence(cites(4), sources, evidence)  # another report at the same offsets
+    assert not rests_on_evidence(cites(9), sources, evidence)
 
 
 def test_not_found_is_never_streamed_and_gives_way_to_the_closest_passages(engine):
