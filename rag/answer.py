@@ -189,8 +189,8 @@ def rests_on_evidence(shown: Sequence[CheckedSentence], sources: Sequence[Source
             if not 1 <= n <= len(sources):
                 continue
             cited = sources[n - 1]
-            if any(q.chunk_id == cited.chunk_id or (q.report_id == cited.report_id and q.start < cited.end
-                                                    and cited.start < q.end) for q in quoted):
+            if any(q is cited or (q.chunk_id and q.chunk_id == cited.chunk_id) or (
+                    q.report_id == cited.report_id and q.start < cited.end and cited.start < q.end) for q in quoted):
                 return True
     return False
 
@@ -459,7 +459,7 @@ class Answerer:
             # held-out questions such answers were mostly wrong or empty, while the quotes held the answer
             log.info("the answer cites none of the evidence's sources; showing the closest passages")
             for sentence in shown:
-                sentence.check.reasons.append("cites no source of the evidence 未引用证据所在的来源")
+                sentence.check.reasons.append("cites no source of the evidence")
             shown = []
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit

@@ -79,10 +79,24 @@ def _short_names(organisation: str) -> list[str]:
 
 def _romanised(name: str) -> str:
     """A pattern for a short Chinese name in pinyin as English texts write it: "奇安信" matches
-    "Qi An Xin", "Qianxin" and "Qi-An-Xin"; "财经" matches "Caijing"."""
+    "Qi An Xin", "Qianxin", "Qi-An-Xin" and "Qi'anxin"; "财经" matches "Caijing"."""
     from pypinyin import lazy_pinyin
 
-    return "(?i:" + r"[\s\-‐–]?".join(re.escape(syllable) for syllable in lazy_pinyin(name)) + ")"
+    syllables = [re.escape(s).replace("v", "(?:v|u|ü)") for s in lazy_pinyin(name)]  # 吕: lv, lu, lü
+    return "(?i:" + r"[\s\-\u2010-\u2015\u2212'’]{0,2}".join(syllables) + ")"
+
+
+# A short name is part of longer names and words too (财经 in 上海财经大学): it names its report only
+# where it stands as a word, at the text's edge, beside a non-Han character or one of these
+# particles ("CAICT与奇安信报告", "据奇安信", "《财经》的报告").
+_BEFORE = "与和及、的据对在同跟"
+_AFTER = "报的等与和及、发认指称提在公集研白对将也则所"
+_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
+
+
+def _standing(name: str) -> str:
+    return (rf"(?:(?<=[{_BEFORE}])|(?<![{_HAN_CLASS}])){re.escape(name)}"
+            rf"(?=[{_AFTER}]|[^{_HAN_CLASS}]|$)")
 
 
 def _surname(author: str) -> str | None:
@@ -96,41 +110,34 @@ def _surname(author: str) -> str | None:
 
 class ReportMentions:
     def __init__(self, reports: Iterable[Report]):
+        # every name is kept as a regular expression: Chinese names as text, English ones between
+        # word boundaries, an organisation's short name only where it stands as a word
         owners: dict[str, set[str]] = {}
         reports_list = list(reports)
         for report in reports_list:
             for field in [*report.authors, report.venue or ""]:
-                # Chinese names are kept as text, English ones as regular expressions
-                names = _chinese_names(field) + [re.escape(name) for name in _english_names(field)]
+                patterns = [re.escape(name) for name in _chinese_names(field)]
+                patterns += [rf"\b{re.escape(name)}\b" for name in _english_names(field)]
                 if field in report.authors and (surname := _surname(field)):
-                    names.append(re.escape(surname))
+                    patterns.append(rf"\b{re.escape(surname)}\b")
                 if field in report.authors and person_name(field) is None:
                     short = _short_names(field)
-                    names += short + [_romanised(name) for name in short]
-                for name in names:
-                    owners.setdefault(name, set()).add(report.id)
+                    patterns += [_standing(name) for name in short] + [rf"\b{_romanised(name)}\b" for name in short]
+                for pattern in patterns:
+                    owners.setdefault(pattern, set()).add(report.id)
         # a name shared by two reports (two authors surnamed Li) points at neither
-        unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1}
-        self._chinese = [(name, rid) for name, rid in unique.items() if _HAN.search(name)]
+        self._names = [(re.compile(pattern), ids.pop()) for pattern, ids in owners.items() if len(ids) == 1]
         cores: dict[str, set[str]] = {}
         for report in reports_list:
             for title in filter(None, (report.title, report.title_en)):
                 if len(core := _core_title(title)) >= 4:
                     cores.setdefault(core, set()).add(report.id)
         self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
-        self._english = [(re.compile(rf"\b{name}\b"), rid) for name, rid in unique.items() if not _HAN.search(name)]
 
     def _spans(self, question: str) -> list[tuple[int, int, str]]:
         """(start, end, report id) of every name of a report in the question."""
-        found: list[tuple[int, int, str]] = []
-        for name, report_id in self._chinese:
-            start = question.find(name)
-            while start >= 0:
-                found.append((start, start + len(name), report_id))
-                start = question.find(name, start + len(name))
-        for pattern, report_id in self._english:
-            found += [(m.start(), m.end(), report_id) for m in pattern.finditer(question)]
-        return sorted(found)
+        return sorted((m.start(), m.end(), report_id) for pattern, report_id in self._names
+                      for m in pattern.finditer(question))
 
     def match(self, question: str) -> tuple[list[str], str]:
         """The report ids named in the question (in order of first mention), and the question

@@ -114,7 +114,7 @@ class SentenceCheck(BaseModel):
     citations: list[int] = Field(default_factory=list)
     support: float = 0.0
     supported: bool = False
-    reasons: list[str] = Field(default_factory=list, description="why the best source does not support it")
+    reasons: list[str] = Field(default_factory=list, description="why the sentence is not shown: why its best source does not support it, or why the answer it belongs to was dropped")
 
 
 class Answer(BaseModel):

@@ -75,9 +75,15 @@ def test_an_organisation_is_found_by_its_short_name_and_its_pinyin():
     assert mentions.find("What does the CAICT–Qi An Xin report expect?") == ["qax"]
     assert mentions.find("How do Qianxin and the Caijing report differ?") == ["qax", "caijing"]
     assert mentions.find("《财经》的报告如何评价隐私计算？") == ["caijing"]
-    # a name two reports share points at neither; a long remainder is a description, not a name
+    assert mentions.find("What does Qi'anxin say?") == ["qax"]
+    # a short name inside a longer name or word names nothing
+    assert mentions.find("上海财经大学的学者怎么看？") == [] and mentions.find("中南财经政法大学法学院") == []
+    assert mentions.find("What does Qianxinyu say?") == []
+    # a name two reports share points at neither
     assert mentions.find("中国信息通信研究院怎么看？") == []
-    assert mentions.find("What does Qiantang say?") == []
+    # a remainder of more than four characters is a description, not a name
+    solo = ReportMentions([Report(id="tc", title="甲", authors=["全国信息安全标准化技术委员会"], source="a.pdf")])
+    assert solo.find("全国信息安全标准化的报告") == [] and solo.find("全国信息安全标准化技术委员会的报告") == ["tc"]
 
 
 def test_what_a_text_says_of_each_report_it_names():
