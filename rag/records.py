@@ -114,7 +114,8 @@ class SentenceCheck(BaseModel):
     citations: list[int] = Field(default_factory=list)
     support: float = 0.0
     supported: bool = False
-    reasons: list[str] = Field(default_factory=list, description="why the sentence is not shown: why its best source does not support it, or why the answer it belongs to was dropped")
+    reasons: list[str] = Field(default_factory=list, description="why the sentence is not shown: why its best source "
+                               "does not support it, or why the answer it belongs to was dropped")
 
 
 class Answer(BaseModel):
