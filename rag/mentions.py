@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from rag.records import Report
 
 _PARENTHESISED = re.compile(r"[(（]([^)）]+)[)）]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
+_HAN = re.compile(f"[{_HAN_CLASS}]")
 
 
 def _chinese_names(text: str) -> list[str]:
@@ -91,7 +92,6 @@ def _romanised(name: str) -> str:
 # particles ("CAICT与奇安信报告", "据奇安信", "《财经》的报告").
 _BEFORE = "与和及、的据对在同跟"
 _AFTER = "报的等与和及、发认指称提在公集研白对将也则所"
-_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
 
 
 def _standing(name: str) -> str:
