@@ -27,7 +27,8 @@ class Figure:
     raw: str
     currency: str = ""  # "eur", "usd", "cny" when the amount names one
     # "year" for a span of years (十多年, 7 years): it counts time, not things, so "十多年来"
-    # does not hold "10 standards"
+    # does not hold "10 standards"; "age" for a person's age (16周岁, 16 years old), which is
+    # neither a span of years nor a count
     unit: str = ""
 
 
@@ -70,6 +71,8 @@ STANDARD_ID = re.compile(
 )
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 _YEARS_AFTER = re.compile(r"\s*[多余+]?\s*(?:年(?!代)|-?years?\b)", re.I)
+_AGE_AFTER = re.compile(r"\s*(?:周岁|岁|-?years?[\s-]+old\b|-?years?\s+of\s+age\b)", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:aged|age\s+of|ages?)\s*$", re.I)
 # list numbering "1）", "2)" and footnote marks are no figures
 _LIST_NUMBER = re.compile(r"(?<![\d.,])\d{1,2}\s*[）)]")
 
@@ -137,6 +140,8 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def _duration(m: re.Match) -> str:
+    if _AGE_AFTER.match(m.string, m.end()) or _AGE_BEFORE.search(m.string, 0, m.start()):
+        return "age"
     return "year" if _YEARS_AFTER.match(m.string, m.end()) else ""
 
 

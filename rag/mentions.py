@@ -108,6 +108,16 @@ def _surname(author: str) -> str | None:
     return lazy_pinyin(han[0])[0].capitalize()
 
 
+def _full_names(author: str) -> list[str]:
+    """Patterns for a Chinese author's whole name in pinyin, in either order ("李欣倩" -> "Li
+    Xinqian", "Xinqian Li"): "Cui Li" is 崔丽, and its "Li" is no mention of an author surnamed Li."""
+    surname = _surname(author)
+    if surname is None:
+        return []
+    given = _romanised(person_name(author)[1:])
+    return [rf"\b{surname}\s+{given}\b", rf"\b{given}\s+{surname}\b"]
+
+
 class ReportMentions:
     def __init__(self, reports: Iterable[Report]):
         # every name is kept as a regular expression: Chinese names as text, English ones between
@@ -119,14 +129,15 @@ class ReportMentions:
                 patterns = [re.escape(name) for name in _chinese_names(field)]
                 patterns += [rf"\b{re.escape(name)}\b" for name in _english_names(field)]
                 if field in report.authors and (surname := _surname(field)):
-                    patterns.append(rf"\b{re.escape(surname)}\b")
+                    patterns += [rf"\b{re.escape(surname)}\b", *_full_names(field)]
                 if field in report.authors and person_name(field) is None:
                     short = _short_names(field)
                     patterns += [_standing(name) for name in short] + [rf"\b{_romanised(name)}\b" for name in short]
                 for pattern in patterns:
                     owners.setdefault(pattern, set()).add(report.id)
-        # a name shared by two reports (two authors surnamed Li) points at neither
-        self._names = [(re.compile(pattern), ids.pop()) for pattern, ids in owners.items() if len(ids) == 1]
+        # a name shared by two reports (two authors surnamed Li) points at neither (None), yet
+        # still covers the shorter names inside it (see _spans)
+        self._names = [(re.compile(pattern), ids.pop() if len(ids) == 1 else None) for pattern, ids in owners.items()]
         cores: dict[str, set[str]] = {}
         for report in reports_list:
             for title in filter(None, (report.title, report.title_en)):
@@ -135,9 +146,12 @@ class ReportMentions:
         self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
 
     def _spans(self, question: str) -> list[tuple[int, int, str]]:
-        """(start, end, report id) of every name of a report in the question."""
-        return sorted((m.start(), m.end(), report_id) for pattern, report_id in self._names
-                      for m in pattern.finditer(question))
+        """(start, end, report id) of every name of a report in the question. A name inside a
+        longer name found there is part of it, not a mention of its own ("Li" in "Cui Li")."""
+        found = {(m.start(), m.end(), report_id) for pattern, report_id in self._names
+                 for m in pattern.finditer(question) if m.end() > m.start()}
+        return sorted((start, end, report_id) for start, end, report_id in found if report_id is not None
+                      and not any(a <= start and end <= b and (a, b) != (start, end) for a, b, _ in found))
 
     def match(self, question: str) -> tuple[list[str], str]:
         """The report ids named in the question (in order of first mention), and the question

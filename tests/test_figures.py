@@ -113,3 +113,14 @@ def test_chinese_numerals_before_ages_days_and_people_are_figures():
     assert [f.value for f in extract_figures("应当在十四日内作出决定")] == [14.0]
     assert not missing_figures("要求年满14周岁", "不满十四周岁的未成年人")
     assert extract_figures("统一大市场") == [] and extract_figures("四周的环境") == [] and extract_figures("二元结构") == []
+
+
+def test_an_age_in_english_is_held_by_the_same_age_in_chinese_and_by_nothing_else():
+    # 周岁 and "years old" both give a person's age: neither a span of years nor a count of things
+    article = "当儿童年满16周岁，对儿童个人数据的处理是合法的。对于年满13周岁的情形，成员国的法律可以降低年龄要求。"
+    assert not missing_figures("From 16 years old, a child can consent on their own.", article)
+    assert not missing_figures("Member states may lower it for children aged 13.", article)
+    assert not missing_figures("A 13-year-old may consent where a member state allows it.", article)
+    assert missing_figures("Member states can lower that age to 14 years old.", article)
+    assert missing_figures("Children have been protected for 16 years.", article)
+    assert missing_figures("The law names 16 years old as the age.", "共有16个成员国参与")

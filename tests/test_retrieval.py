@@ -74,6 +74,22 @@ def test_named_reports_are_found_and_a_comparison_gets_both_sides(engine):
     assert {"zhang-lu-commercial-ai-militarisation", "gui-ai-governance-regime-complex"} <= sides
 
 
+def test_a_surname_inside_another_authors_whole_name_names_no_report():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    reports = [Report(id="li", title="人工智能与个人信息", authors=["李欣倩"], source="li.pdf"),
+               Report(id="zhang-cui", title="训练数据规制", authors=["张猛", "崔丽"], source="zc.pdf")]
+    named = ReportMentions(reports)
+    # "Cui Li" is 崔丽: its "Li" is a given name, not the surname of 李欣倩
+    assert named.find("Why do Zhang Meng and Cui Li propose no-fault liability?") == ["zhang-cui"]
+    assert named.without_names("What do Zhang Meng and Cui Li propose?") == "What do and propose?"
+    assert named.find("What does Li say?") == ["li"]
+    assert named.find("Xinqian Li and Cui Li disagree") == ["li", "zhang-cui"]
+    assert named.attributions("Li Xinqian warns of X, while Cui Li proposes Y") == [
+        ("li", "Li Xinqian warns of X, while "), ("zhang-cui", "Cui Li proposes Y")]
+
+
 @pytest.mark.parametrize("question", [
     "What do the WIC report and Yan and Yang say about the EU-US Trade and Technology Council's AI work?",
     "世界互联网大会的报告和严少华等如何评价美欧贸易与技术委员会在人工智能上的合作？",
