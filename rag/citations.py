@@ -255,8 +255,10 @@ def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
 
 def _report_names(source: Source) -> str:
     """What names the report itself: "according to the WIC report" or "Xing and Li" need not
-    be repeated in the passage (report ids carry the authors' or publisher's names)."""
-    return " ".join(filter(None, [source.title, source.title_en, *source.authors, source.report_id.replace("-", " ")]))
+    be repeated in the passage (report ids carry the authors' or publisher's names), nor the
+    country or body the whole report is about."""
+    return " ".join(filter(None, [source.title, source.title_en, *source.authors, source.report_id.replace("-", " "),
+                                  source.actor]))
 
 
 def citation_for(n: int, source: Source, verdict: Verdict) -> Citation:

@@ -60,6 +60,8 @@ class Source(BaseModel):
     chunk_id: str = ""
     start: int = 0
     end: int = 0
+    actor: str = Field("", description="the one country, bloc or body the report's opening names (中国 for a Chinese "
+                       "regulation): its passages speak of it without naming it (rag.support.home_actor)")
 
 
 class Citation(BaseModel):

@@ -23,6 +23,7 @@ from rag.lexical import LexicalArm
 from rag.mentions import ReportMentions
 from rag.records import Chunk, Report, Source
 from rag.store import Store
+from rag.support import home_actor
 
 # A word with a lower-case letter: prose, not an acronym or an id.
 _PLAIN_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
@@ -60,7 +61,7 @@ class Retriever:
         self._glossary: tuple[tuple[int, int, int], Glossary] | None = None
         self.translate = translate
         self.lexical = LexicalArm(store)
-        self._catalog: tuple[tuple[int, int, int], dict[str, Report], ReportMentions] | None = None
+        self._catalog: tuple[tuple[int, int, int], dict[str, Report], ReportMentions, dict[str, str]] | None = None
         self._chunk_languages: dict[str, str] = {}
 
     @property
@@ -294,13 +295,16 @@ class Retriever:
     def reports(self) -> dict[str, Report]:
         return self._catalog_view()[1]
 
-    def _catalog_view(self) -> tuple[tuple[int, int, int], dict[str, Report], ReportMentions]:
-        """Reports and their name index, read again only when the catalog changed (counting
-        chunks per report costs milliseconds at 100k chunks, on every question otherwise)."""
+    def _catalog_view(self) -> tuple[tuple[int, int, int], dict[str, Report], ReportMentions, dict[str, str]]:
+        """Reports, their name index and their home actors (rag.support.home_actor), read again
+        only when the catalog changed (counting chunks per report costs milliseconds at 100k
+        chunks, on every question otherwise)."""
         version = self.store.catalog_version()
         if self._catalog is None or self._catalog[0] != version:
             reports = self.store.report_map()
-            self._catalog = (version, reports, ReportMentions(reports.values()))
+            homes = {rid: home_actor(f"{reports[rid].title if rid in reports else ''} {text}")
+                     for rid, text in self.store.openings().items()}
+            self._catalog = (version, reports, ReportMentions(reports.values()), homes)
         return self._catalog
 
     # -- helpers -----------------------------------------------------------------------------
@@ -330,7 +334,7 @@ class Retriever:
         query_vector: Sequence[float],
         similarity: dict[str, float],
     ) -> list[Source]:
-        reports = self.reports()
+        _, reports, _, homes = self._catalog_view()
         missing = [cid for cid, _ in picked if cid not in similarity]  # found by BM25 alone
         similarity = similarity | self._dense_similarity(query_vector, missing)
         sources = []
@@ -353,6 +357,7 @@ class Retriever:
                     chunk_id=chunk.id,
                     start=chunk.start,
                     end=chunk.end,
+                    actor=homes.get(chunk.report_id, ""),
                 )
             )
         return sources

@@ -128,6 +128,13 @@ class Store:
                 found[cid] = Chunk.model_validate_json(record)
         return [found[i] for i in ids if i in found]
 
+    def openings(self) -> dict[str, str]:
+        """Each report's first chunk (its title and opening passage), by report id."""
+        rows = self._db.execute(
+            "SELECT c.report_id, c.record FROM chunks c WHERE c.ordinal = "
+            "(SELECT MIN(d.ordinal) FROM chunks d WHERE d.report_id = c.report_id)")
+        return {report_id: Chunk.model_validate_json(record).text for report_id, record in rows}
+
     def chunk_fingerprint(self) -> str:
         """Changes whenever the set of committed chunks changes; derived indexes (BM25) key on it."""
         import hashlib

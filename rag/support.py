@@ -208,14 +208,28 @@ def lexical_coverage(claim: str, passage: str) -> float:
     return held / (len(wanted) + len(latin))
 
 
+# Chinese texts name China by its full name (《中华人民共和国数据安全法》) or, written by Chinese
+# authors, as 我国 ("our country"); neither holds the characters 中国.
+_CHINESE_FORMS = {"中国": ("中华人民共和国", "我国")}
+
+
 def actors(text: str) -> set[str]:
     lowered = " " + text.lower() + " "
     found = {zh for zh, names in ACTORS.items()
              if zh in text or any(re.search(rf"(?<![a-z]){re.escape(n)}(?![a-z])", lowered) for n in names)}
+    found |= {zh for zh, forms in _CHINESE_FORMS.items() if any(form in text for form in forms)}
     if re.search(r"(?<![A-Za-z])U\.?S\.?(?![A-Za-z])", text):  # "US" only in capitals: "us" is a pronoun
         found.add("美国")
     # the narrower body implies the union: 欧盟委员会 names 欧盟 too
     return {a for a in found if not any(a != b and a in b and b in found for b in found)}
+
+
+def home_actor(opening: str) -> str:
+    """The one country, bloc or body a report's opening (its title and first passage) names,
+    or "": a Chinese regulation's articles speak of China without naming it, as an EU report's
+    passages speak of the EU. A report whose opening names several is about none of them alone."""
+    named = actors(opening)
+    return next(iter(named)) if len(named) == 1 else ""
 
 
 def latin_names(text: str) -> set[str]:

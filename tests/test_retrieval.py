@@ -212,3 +212,11 @@ def test_query_translation_searches_an_english_question_in_chinese_and_leaves_ch
     retriever.retrieve("SC 42已发布多少项标准？", k=5)
     retriever.retrieve("JWCC", k=5)
     assert len(calls) == 1
+
+
+def test_each_source_carries_the_home_actor_its_reports_opening_names(engine):
+    sources = engine.retriever.retrieve("欧盟为什么寻求人工智能监管规则型领导地位？", k=8)
+    homes = {s.report_id: s.actor for s in sources}
+    assert homes.get("xing-li-eu-rulemaking-leadership") == "欧盟"
+    # a comparison of the EU and the US opens naming both: neither is its home
+    assert all(actor == "" for rid, actor in homes.items() if rid == "yan-yang-eu-us-governance-models")

@@ -258,3 +258,32 @@ def test_a_date_for_part_of_a_law_is_not_the_law_s_entry_into_force(judge):
     assert not event_mismatch("《法案》于2024年8月1日正式生效。", "2024年8月1日，《法案》正式生效。")
     assert not event_mismatch("The rules took effect on 1 March 2022.", "本规则自2022年3月1日起施行。")
     assert not event_mismatch("The regulation took effect on 1 March 2022.", "《算法推荐管理规则》自2022年3月1日起施行。")
+
+
+def test_a_reports_home_actor_is_the_one_its_opening_names():
+    from rag.support import actors, home_actor
+
+    # China by its full name or as 我国, neither of which holds the characters 中国
+    assert actors("根据《中华人民共和国数据安全法》等法律，制定本条例。") == {"中国"}
+    assert actors("加快推进我国人工智能训练数据一体化规制") == {"中国"}
+    assert home_actor("网络数据安全管理条例\n第一条 根据《中华人民共和国网络安全法》等法律，制定本条例。") == "中国"
+    assert home_actor("欧盟寻求人工智能监管规则型领导地位") == "欧盟"
+    assert home_actor("欧美人工智能治理模式比较：美国与欧盟") == ""  # about two: neither is its home
+    assert home_actor("个人资料(私隐)条例") == ""
+
+
+def test_a_claim_on_a_countrys_law_is_held_by_its_articles_that_do_not_name_the_country(judge):
+    from rag.citations import check_answer
+    from rag.records import Source
+
+    article = ("第十五条 因法律、行政法规调整导致政务数据目录需要相应更新的，政府部门应当自调整发生之日起"
+               "10个工作日内对政务数据目录完成更新。")
+    law = Source(rank=1, score=0.5, report_id="reg", title="政务数据共享条例", source="reg.txt", text=article,
+                 chunk_id="c", actor="中国")
+    claim = ("Under China's Government Data Sharing Regulation, a department must update its data catalogue "
+             "within 10 working days after a change in law. [1]")
+    assert check_answer(claim, [law], judge)[2][0].supported
+    # the same article in a report whose opening names no country, or another one, does not hold "China"
+    for actor in ("", "欧盟"):
+        checks = check_answer(claim, [law.model_copy(update={"actor": actor})], judge)[2]
+        assert not checks[0].supported and "actor not in source: 中国" in checks[0].reasons
