@@ -94,7 +94,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         # passage must hold the figure where it speaks of the subject, not repeat every name
         # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written)
         verdicts = {n: judge.judge(judged, s.text, about=f"{_report_names(s)} {question}" if bare else _report_names(s),
-                                   question=question)
+                                   question=question, home=s.actor)
                     for n, s in enumerate(sources, 1)}
         if bare and (asked := latin_names(question)):
             # a bare figure answers only where the passage speaks of what the question names: at
@@ -156,7 +156,7 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
         return {}
     held: dict[int, Verdict] = {}
     for clause in clauses:
-        verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question)
+        verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question, home=s.actor)
                     for n, s in enumerate(sources, 1)}
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
@@ -220,7 +220,8 @@ def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], own
         if not states_something(mentions.without_names(part)):
             found = {n: verdicts[n] for n in own}
         else:
-            found = {n: judge.judge(part, sources[n - 1].text, about=_report_names(sources[n - 1]), question=question)
+            found = {n: judge.judge(part, sources[n - 1].text, about=_report_names(sources[n - 1]), question=question,
+                                    home=sources[n - 1].actor)
                      for n in own}
         best = max(found, key=lambda n: (found[n].supported, found[n].score, found[n].closeness), default=None)
         if best is None or not found[best].supported:
@@ -255,10 +256,8 @@ def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
 
 def _report_names(source: Source) -> str:
     """What names the report itself: "according to the WIC report" or "Xing and Li" need not
-    be repeated in the passage (report ids carry the authors' or publisher's names), nor the
-    country or body the whole report is about."""
-    return " ".join(filter(None, [source.title, source.title_en, *source.authors, source.report_id.replace("-", " "),
-                                  source.actor]))
+    be repeated in the passage (report ids carry the authors' or publisher's names)."""
+    return " ".join(filter(None, [source.title, source.title_en, *source.authors, source.report_id.replace("-", " ")]))
 
 
 def citation_for(n: int, source: Source, verdict: Verdict) -> Citation:

@@ -71,8 +71,8 @@ STANDARD_ID = re.compile(
 )
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 _YEARS_AFTER = re.compile(r"\s*[多余+]?\s*(?:年(?!代)|-?years?\b)", re.I)
-_AGE_AFTER = re.compile(r"\s*(?:周岁|岁|-?years?[\s-]+old\b|-?years?\s+of\s+age\b)", re.I)
-_AGE_BEFORE = re.compile(r"\b(?:aged|age\s+of|ages?)\s*$", re.I)
+_AGE_AFTER = re.compile(r"\s*(?:周岁|岁|-?years?[\s-]+olds?\b|-?years?\s+of\s+age\b)", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:aged|ages?\s+of|at\s+age)\s*$", re.I)
 # list numbering "1）", "2)" and footnote marks are no figures
 _LIST_NUMBER = re.compile(r"(?<![\d.,])\d{1,2}\s*[）)]")
 
@@ -140,7 +140,7 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def _duration(m: re.Match) -> str:
-    if _AGE_AFTER.match(m.string, m.end()) or _AGE_BEFORE.search(m.string, 0, m.start()):
+    if _AGE_AFTER.match(m.string, m.end()) or _AGE_BEFORE.search(m.string, max(0, m.start() - 12), m.start()):
         return "age"
     return "year" if _YEARS_AFTER.match(m.string, m.end()) else ""
 
@@ -158,7 +158,9 @@ def _covers(evidence: Figure, claim: Figure) -> bool:
         # every part the claim states (a year, a month, a day) must be the same in the evidence
         return claimed is not None and held is not None and all(c in (0, h) for c, h in zip(claimed, held))
     same_currency = not (claim.currency and evidence.currency) or claim.currency == evidence.currency
-    return (claim.kind == evidence.kind and same_currency and claim.unit == evidence.unit
+    # an age in the source holds the same number written without its unit ("under 16" for 未满16周岁)
+    same_unit = claim.unit == evidence.unit or (evidence.unit == "age" and not claim.unit)
+    return (claim.kind == evidence.kind and same_currency and same_unit
             and math.isclose(float(claim.value), float(evidence.value), rel_tol=1e-6))
 
 

@@ -115,7 +115,8 @@ def _full_names(author: str) -> list[str]:
     if surname is None:
         return []
     given = _romanised(person_name(author)[1:])
-    return [rf"\b{surname}\s+{given}\b", rf"\b{given}\s+{surname}\b"]
+    # as English abstracts write it: "LI Xinqian", "Li, Xinqian", "Xinqian Li"
+    return [rf"\b(?i:{surname}),?\s+{given}\b", rf"\b{given}\s+(?i:{surname})\b"]
 
 
 class ReportMentions:
@@ -150,8 +151,12 @@ class ReportMentions:
         longer name found there is part of it, not a mention of its own ("Li" in "Cui Li")."""
         found = {(m.start(), m.end(), report_id) for pattern, report_id in self._names
                  for m in pattern.finditer(question) if m.end() > m.start()}
-        return sorted((start, end, report_id) for start, end, report_id in found if report_id is not None
-                      and not any(a <= start and end <= b and (a, b) != (start, end) for a, b, _ in found))
+        # one span two reports' names match ("Zhang Li": 张丽, and 李章 read the other way) names neither
+        owners: dict[tuple[int, int], set[str | None]] = {}
+        for start, end, report_id in found:
+            owners.setdefault((start, end), set()).add(report_id)
+        return sorted((start, end, ids.pop()) for (start, end), ids in owners.items() if len(ids) == 1 and None not in ids
+                      and not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
 
     def match(self, question: str) -> tuple[list[str], str]:
         """The report ids named in the question (in order of first mention), and the question

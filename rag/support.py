@@ -211,9 +211,12 @@ def lexical_coverage(claim: str, passage: str) -> float:
 # Chinese texts name China by its full name (《中华人民共和国数据安全法》) or, written by Chinese
 # authors, as 我国 ("our country"); neither holds the characters 中国.
 _CHINESE_FORMS = {"中国": ("中华人民共和国", "我国")}
+# the actors a whole report can be about (a country, a bloc, the UN), not a company or a person
+_HOMES = ("美国", "欧盟", "中国", "英国", "日本", "以色列", "俄罗斯", "印度", "德国", "法国", "联合国")
 
 
 def actors(text: str) -> set[str]:
+    text = to_simplified(text)  # 中國, 歐盟, 美國
     lowered = " " + text.lower() + " "
     found = {zh for zh, names in ACTORS.items()
              if zh in text or any(re.search(rf"(?<![a-z]){re.escape(n)}(?![a-z])", lowered) for n in names)}
@@ -229,7 +232,7 @@ def home_actor(opening: str) -> str:
     or "": a Chinese regulation's articles speak of China without naming it, as an EU report's
     passages speak of the EU. A report whose opening names several is about none of them alone."""
     named = actors(opening)
-    return next(iter(named)) if len(named) == 1 else ""
+    return next(iter(named)) if len(named) == 1 and named <= set(_HOMES) else ""
 
 
 def latin_names(text: str) -> set[str]:
@@ -396,11 +399,13 @@ class SupportJudge:
         """Single sentences and adjacent pairs: a claim often fuses two source sentences."""
         return [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
 
-    def judge(self, sentence: str, passage: str, about: str = "", question: str = "") -> Verdict:
+    def judge(self, sentence: str, passage: str, about: str = "", question: str = "", home: str = "") -> Verdict:
         """`about` names what the passage is from (its report's title and authors): a claim may
         name the report's authors or subject without the passage repeating them. Figures the
         `question` itself states ("in July 2024") are the asker's, not the model's: a passage
-        saying "今年7月" need not repeat them."""
+        saying "今年7月" need not repeat them. `home`: the one country or bloc the passage's
+        report is about (rag.support.home_actor); a passage naming no other actor speaks of it
+        unnamed, as a Chinese regulation's article speaks of China."""
         claim = strip_markers(sentence)
         sentences = sentence_spans(passage) or [(0, len(passage))]
         spans = self.windows(sentences)
@@ -433,7 +438,10 @@ class SupportJudge:
         reasons = []
         if missing:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
-        if missing_actors := actors(claim) - actors(passage) - actors(about):
+        in_passage = actors(passage)
+        if home and in_passage <= {home}:
+            in_passage = in_passage | {home}
+        if missing_actors := actors(claim) - in_passage - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
         held = normalise(f"{passage} {about}").lower()
         if missing_names := {a for a in subject_names(claim) if not self.names(a, held)}:

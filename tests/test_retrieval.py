@@ -215,8 +215,20 @@ def test_query_translation_searches_an_english_question_in_chinese_and_leaves_ch
 
 
 def test_each_source_carries_the_home_actor_its_reports_opening_names(engine):
-    sources = engine.retriever.retrieve("欧盟为什么寻求人工智能监管规则型领导地位？", k=8)
+    named = ["xing-li-eu-rulemaking-leadership", "yan-yang-eu-us-governance-models"]
+    sources = engine.retriever.retrieve("欧盟为什么寻求人工智能监管规则型领导地位？", k=8, report_ids=named)
     homes = {s.report_id: s.actor for s in sources}
-    assert homes.get("xing-li-eu-rulemaking-leadership") == "欧盟"
     # a comparison of the EU and the US opens naming both: neither is its home
-    assert all(actor == "" for rid, actor in homes.items() if rid == "yan-yang-eu-us-governance-models")
+    assert homes == {"xing-li-eu-rulemaking-leadership": "欧盟", "yan-yang-eu-us-governance-models": ""}
+
+
+def test_a_name_two_reports_authors_share_in_the_same_span_names_neither():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    # "Zhang Li" is 张丽 and, read the other way, 李章; "Li, Xinqian" as an English abstract writes it
+    reports = [Report(id="zl", title="甲", authors=["张丽"], source="a"), Report(id="lz", title="乙", authors=["李章"], source="b"),
+               Report(id="li", title="丙", authors=["李欣倩"], source="c")]
+    named = ReportMentions(reports)
+    assert named.find("What does Zhang Li say?") == []
+    assert named.find("What do LI Xinqian and Li, Xinqian say?") == ["li"]

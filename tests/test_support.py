@@ -268,8 +268,10 @@ def test_a_reports_home_actor_is_the_one_its_opening_names():
     assert actors("加快推进我国人工智能训练数据一体化规制") == {"中国"}
     assert home_actor("网络数据安全管理条例\n第一条 根据《中华人民共和国网络安全法》等法律，制定本条例。") == "中国"
     assert home_actor("欧盟寻求人工智能监管规则型领导地位") == "欧盟"
+    assert actors("《中華人民共和國數據安全法》") == {"中国"}  # Traditional script
     assert home_actor("欧美人工智能治理模式比较：美国与欧盟") == ""  # about two: neither is its home
-    assert home_actor("个人资料(私隐)条例") == ""
+    assert home_actor("特朗普政府人工智能政策评析") == ""  # a person is no report's home
+    assert home_actor("個人資料(私隱)條例 香港法例第486章") == ""  # Hong Kong is no actor of ACTORS
 
 
 def test_a_claim_on_a_countrys_law_is_held_by_its_articles_that_do_not_name_the_country(judge):
@@ -287,3 +289,7 @@ def test_a_claim_on_a_countrys_law_is_held_by_its_articles_that_do_not_name_the_
     for actor in ("", "欧盟"):
         checks = check_answer(claim, [law.model_copy(update={"actor": actor})], judge)[2]
         assert not checks[0].supported and "actor not in source: 中国" in checks[0].reasons
+    # a passage naming another country speaks of that one, whatever its report's home
+    abroad = law.model_copy(update={"text": article.replace("政府部门", "美国政府部门")})
+    checks = check_answer(claim, [abroad], judge)[2]
+    assert not checks[0].supported and "actor not in source: 中国" in checks[0].reasons
