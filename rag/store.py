@@ -131,10 +131,10 @@ class Store:
     def openings(self) -> dict[str, str]:
         """Each report's first chunk (its title and opening passage), by report id."""
         rows = self._db.execute(
-            "SELECT c.report_id, c.record FROM chunks c JOIN "
+            "SELECT c.report_id, c.text FROM chunks c JOIN "
             "(SELECT report_id, MIN(ordinal) AS first FROM chunks GROUP BY report_id) f "
             "ON c.report_id = f.report_id AND c.ordinal = f.first")
-        return {report_id: Chunk.model_validate_json(record).text for report_id, record in rows}
+        return dict(rows)
 
     def chunk_fingerprint(self) -> str:
         """Changes whenever the set of committed chunks changes; derived indexes (BM25) key on it."""
