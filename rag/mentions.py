@@ -115,8 +115,9 @@ def _full_names(author: str) -> list[str]:
     if surname is None:
         return []
     given = _romanised(person_name(author)[1:])
-    # as English abstracts write it: "LI Xinqian", "Li, Xinqian", "Xinqian Li"
-    return [rf"\b(?i:{surname}),?\s+{given}\b", rf"\b{given}\s+(?i:{surname})\b"]
+    # as English abstracts write it: "LI Xinqian", "Xinqian Li" (not "Li, Xinqian": "Cui, Li and
+    # Wang" lists three surnames)
+    return [rf"\b(?i:{surname})\s+{given}\b", rf"\b{given}\s+(?i:{surname})\b"]
 
 
 class ReportMentions:
@@ -146,23 +147,24 @@ class ReportMentions:
                     cores.setdefault(core, set()).add(report.id)
         self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
 
-    def _spans(self, question: str) -> list[tuple[int, int, str]]:
-        """(start, end, report id) of every name of a report in the question. A name inside a
-        longer name found there is part of it, not a mention of its own ("Li" in "Cui Li")."""
+    def _spans(self, question: str) -> list[tuple[int, int, str | None]]:
+        """(start, end, report id) of every name of a report in the question; the id is None for a
+        name two reports share, which names neither. A name inside a longer name found there is
+        part of it, not a mention of its own ("Li" in "Cui Li")."""
         found = {(m.start(), m.end(), report_id) for pattern, report_id in self._names
                  for m in pattern.finditer(question) if m.end() > m.start()}
         # one span two reports' names match ("Zhang Li": 张丽, and 李章 read the other way) names neither
         owners: dict[tuple[int, int], set[str | None]] = {}
         for start, end, report_id in found:
             owners.setdefault((start, end), set()).add(report_id)
-        return sorted((start, end, ids.pop()) for (start, end), ids in owners.items() if len(ids) == 1 and None not in ids
-                      and not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
+        return sorted((start, end, ids.pop() if len(ids) == 1 else None) for (start, end), ids in owners.items()
+                      if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
 
     def match(self, question: str) -> tuple[list[str], str]:
         """The report ids named in the question (in order of first mention), and the question
         with those names taken out: inside a named report its authors' names only match its
         cover and abstract, never the passage that answers."""
-        spans = self._spans(question)
+        spans = [span for span in self._spans(question) if span[2] is not None]
         kept, at = [], 0
         for start, end, _ in spans:
             if start >= at:
@@ -174,7 +176,8 @@ class ReportMentions:
     def attributions(self, text: str) -> list[tuple[str, str]]:
         """Each report the text names, with what the text says from its name up to the next
         report's name: "姜伟建议A，张猛、崔丽建议B" gives (jiang, "姜伟建议A，") and (zhang, "张猛、崔丽建议B")."""
-        spans = self._spans(text)
+        # a name two reports share ends no part: it is often a co-author's ("Xing and Li say…")
+        spans = [span for span in self._spans(text) if span[2] is not None]
         parts: dict[str, str] = {}
         for k, (start, _, report_id) in enumerate(spans):
             stop = next((s for s, _, other in spans[k + 1:] if other != report_id), len(text))

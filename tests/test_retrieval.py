@@ -231,4 +231,8 @@ def test_a_name_two_reports_authors_share_in_the_same_span_names_neither():
                Report(id="li", title="丙", authors=["李欣倩"], source="c")]
     named = ReportMentions(reports)
     assert named.find("What does Zhang Li say?") == []
-    assert named.find("What do LI Xinqian and Li, Xinqian say?") == ["li"]
+    assert named.find("What do LI Xinqian and Xinqian Li say?") == ["li"]
+    listed = ReportMentions([Report(id="cui", title="甲", authors=["崔丽"], source="a"),
+                             Report(id="lh", title="乙", authors=["李华"], source="b"),
+                             Report(id="wang", title="丙", authors=["王强"], source="c")])
+    assert listed.find("What do Cui, Li and Wang recommend?") == ["cui", "lh", "wang"]  # three surnames, not 崔丽

@@ -293,3 +293,11 @@ def test_a_claim_on_a_countrys_law_is_held_by_its_articles_that_do_not_name_the_
     abroad = law.model_copy(update={"text": article.replace("政府部门", "美国政府部门")})
     checks = check_answer(claim, [abroad], judge)[2]
     assert not checks[0].supported and "actor not in source: 中国" in checks[0].reasons
+
+
+def test_an_eu_body_in_an_eu_reports_passage_is_no_other_actor(judge):
+    claim = "The EU requires providers of high-risk AI systems to register them in a database."
+    passage = "欧盟委员会要求高风险人工智能系统的提供者在数据库中登记其系统。"
+    assert "actor not in source: 欧盟" in judge.judge(claim, passage).reasons
+    assert not any(r.startswith("actor") for r in judge.judge(claim, passage, home="欧盟").reasons)
+    assert "actor not in source: 欧盟" in judge.judge(claim, "美国商务部要求高风险人工智能系统登记。", home="欧盟").reasons
