@@ -93,8 +93,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         # the names and bodies of a bare figure's claim are the question's, by construction: the
         # passage must hold the figure where it speaks of the subject, not repeat every name
         # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written)
-        verdicts = {n: judge.judge(judged, s.text, about=f"{_report_names(s)} {question}" if bare else _report_names(s),
-                                   question=question, home=s.actor)
+        verdicts = {n: _verdict(judge, judged, s, question, also=question if bare else "")
                     for n, s in enumerate(sources, 1)}
         if bare and (asked := latin_names(question)):
             # a bare figure answers only where the passage speaks of what the question names: at
@@ -156,7 +155,7 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
         return {}
     held: dict[int, Verdict] = {}
     for clause in clauses:
-        verdicts = {n: judge.judge(clause, s.text, about=_report_names(s), question=question, home=s.actor)
+        verdicts = {n: _verdict(judge, clause, s, question)
                     for n, s in enumerate(sources, 1)}
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
@@ -220,8 +219,7 @@ def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], own
         if not states_something(mentions.without_names(part)):
             found = {n: verdicts[n] for n in own}
         else:
-            found = {n: judge.judge(part, sources[n - 1].text, about=_report_names(sources[n - 1]), question=question,
-                                    home=sources[n - 1].actor)
+            found = {n: _verdict(judge, part, sources[n - 1], question)
                      for n in own}
         best = max(found, key=lambda n: (found[n].supported, found[n].score, found[n].closeness), default=None)
         if best is None or not found[best].supported:
@@ -252,6 +250,13 @@ def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
 
     claim_letters = letters(claim)
     return any(within(claim_letters, letters(title)) for s in sources for title in (s.title, s.title_en) if title)
+
+
+def _verdict(judge: SupportJudge, claim: str, source: Source, question: str, also: str = "") -> Verdict:
+    """The judge's verdict on `claim` against one source, read with what the source is from: its
+    report's names (and `also`, more the passage need not repeat) and the report's home actor."""
+    about = f"{_report_names(source)} {also}" if also else _report_names(source)
+    return judge.judge(claim, source.text, about=about, question=question, home=source.actor)
 
 
 def _report_names(source: Source) -> str:

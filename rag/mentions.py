@@ -108,12 +108,10 @@ def _surname(author: str) -> str | None:
     return lazy_pinyin(han[0])[0].capitalize()
 
 
-def _full_names(author: str) -> list[str]:
-    """Patterns for a Chinese author's whole name in pinyin, in either order ("李欣倩" -> "Li
-    Xinqian", "Xinqian Li"): "Cui Li" is 崔丽, and its "Li" is no mention of an author surnamed Li."""
-    surname = _surname(author)
-    if surname is None:
-        return []
+def _full_names(author: str, surname: str) -> list[str]:
+    """Patterns for a Chinese author's whole name in pinyin (`surname`: from _surname), in either
+    order ("李欣倩" -> "Li Xinqian", "Xinqian Li"): "Cui Li" is 崔丽, and its "Li" is no mention of
+    an author surnamed Li."""
     given = _romanised(person_name(author)[1:])
     # as English abstracts write it: "LI Xinqian", "Xinqian Li" (not "Li, Xinqian": "Cui, Li and
     # Wang" lists three surnames)
@@ -131,7 +129,7 @@ class ReportMentions:
                 patterns = [re.escape(name) for name in _chinese_names(field)]
                 patterns += [rf"\b{re.escape(name)}\b" for name in _english_names(field)]
                 if field in report.authors and (surname := _surname(field)):
-                    patterns += [rf"\b{re.escape(surname)}\b", *_full_names(field)]
+                    patterns += [rf"\b{re.escape(surname)}\b", *_full_names(field, surname)]
                 if field in report.authors and person_name(field) is None:
                     short = _short_names(field)
                     patterns += [_standing(name) for name in short] + [rf"\b{_romanised(name)}\b" for name in short]
@@ -151,12 +149,12 @@ class ReportMentions:
         """(start, end, report id) of every name of a report in the question; the id is None for a
         name two reports share, which names neither. A name inside a longer name found there is
         part of it, not a mention of its own ("Li" in "Cui Li")."""
-        found = {(m.start(), m.end(), report_id) for pattern, report_id in self._names
-                 for m in pattern.finditer(question) if m.end() > m.start()}
         # one span two reports' names match ("Zhang Li": 张丽, and 李章 read the other way) names neither
         owners: dict[tuple[int, int], set[str | None]] = {}
-        for start, end, report_id in found:
-            owners.setdefault((start, end), set()).add(report_id)
+        for pattern, report_id in self._names:
+            for m in pattern.finditer(question):
+                if m.end() > m.start():
+                    owners.setdefault((m.start(), m.end()), set()).add(report_id)
         return sorted((start, end, ids.pop() if len(ids) == 1 else None) for (start, end), ids in owners.items()
                       if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
 

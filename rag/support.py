@@ -212,7 +212,7 @@ def lexical_coverage(claim: str, passage: str) -> float:
 # authors, as 我国 ("our country"); neither holds the characters 中国.
 _CHINESE_FORMS = {"中国": ("中华人民共和国", "我国")}
 # the actors a whole report can be about (a country, a bloc, the UN), not a company or a person
-_HOMES = ("美国", "欧盟", "中国", "英国", "日本", "以色列", "俄罗斯", "印度", "德国", "法国", "联合国")
+_HOMES = frozenset({"美国", "欧盟", "中国", "英国", "日本", "以色列", "俄罗斯", "印度", "德国", "法国", "联合国"})
 
 
 def actors(text: str) -> set[str]:
@@ -232,7 +232,7 @@ def home_actor(opening: str) -> str:
     or "": a Chinese regulation's articles speak of China without naming it, as an EU report's
     passages speak of the EU. A report whose opening names several is about none of them alone."""
     named = actors(opening)
-    return next(iter(named)) if len(named) == 1 and named <= set(_HOMES) else ""
+    return next(iter(named)) if len(named) == 1 and named <= _HOMES else ""
 
 
 def latin_names(text: str) -> set[str]:
@@ -439,7 +439,7 @@ class SupportJudge:
         if missing:
             reasons.append("figure not in source: " + ", ".join(f.raw.strip() for f in missing))
         in_passage = actors(passage)
-        if home and in_passage & set(_HOMES) <= {home}:  # 欧盟委员会 in an EU report is no other actor
+        if home and in_passage & _HOMES <= {home}:  # 欧盟委员会 in an EU report is no other actor
             in_passage = in_passage | {home}
         if missing_actors := actors(claim) - in_passage - actors(about):
             reasons.append("actor not in source: " + ", ".join(sorted(missing_actors)))
