@@ -63,6 +63,10 @@ _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "
 # Chinese numerals only count before a measure word: 一 alone sits inside 统一, 一带一路.
 _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
                                r"(?=[多余]?(?:[个种类项大条家国年月倍次层方面位名轮届款成份岁天日]|周岁|小时|分钟))")
+# An amount in Chinese numerals, as national laws write their fines ("处一百万元以上一千万元以下罚款",
+# "五千万元以下"): scaled by 万/亿 or in a currency. 数百亿 and 几十万 state no value.
+_ZH_NUMERAL_AMOUNT = re.compile(rf"(?<![{_ZH_NUMERAL}数几第万亿])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
+                                r"(?P<currency>欧元|美元|人民币|元)?")
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 # Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
 # "M/593") are names, not figures: two capitals, or one followed by "/", then the number.
@@ -127,6 +131,14 @@ def extract_figures(text: str) -> list[Figure]:
 
     take(_AMOUNT, amount)
 
+    def zh_amount(m: re.Match) -> Figure | None:
+        value = _zh_amount_value(m)
+        if value is None:
+            return None
+        return Figure("number", value, m.group(0), _CURRENCY.get((m.group("currency") or "")[:2], ""))
+
+    take(_ZH_NUMERAL_AMOUNT, zh_amount)
+
     def zh_count(m: re.Match) -> Figure | None:
         value = _chinese_numeral(m.group("num"))
         if value is None or m.group("num") == "一":  # 一项, 一种: an article, not a count
@@ -137,6 +149,19 @@ def extract_figures(text: str) -> list[Figure]:
     take(_EN_WORD_NUMBER, lambda m: Figure("number", float(_EN_WORDS[m.group(1).lower()]), m.group(0),
                                            unit=_duration(m)))
     return found
+
+
+def _zh_amount_value(m: re.Match) -> float | None:
+    """The value of a _ZH_NUMERAL_AMOUNT match, or None where it is no amount: a bare numeral,
+    千万 and 百万 without a currency ("千万不要" is "by no means"), a digit before 元 with no
+    place (一元化, 二元, 元数据 in 统一元数据)."""
+    num, scale, currency = m.group("num"), m.group("scale") or "", m.group("currency")
+    if not currency and scale not in ("亿", "万亿") and not (scale == "万" and num[0] not in "百千"):
+        return None
+    if currency and not scale and not any(place in num for place in "十百千"):
+        return None
+    value = _chinese_numeral("一" + num if num[0] in "百千" else num)  # 百亿 is 一百亿
+    return None if value is None else value * _SCALE.get(scale, 1)
 
 
 def _duration(m: re.Match) -> str:
@@ -232,14 +257,21 @@ def english_amounts(text: str) -> str:
         value = _number(m.group("num")) * _SCALE[m.group("scale")]
         return f" {english_amount(value, _CURRENCY.get((m.group('currency') or '')[:2], ''))} "
 
-    return _ZH_SCALED_AMOUNT.sub(convert, text)
+    def convert_numerals(m: re.Match) -> str:
+        value = _zh_amount_value(m)
+        if value is None:
+            return m.group(0)
+        return f" {english_amount(value, _CURRENCY.get((m.group('currency') or '')[:2], ''))} "
+
+    return _ZH_NUMERAL_AMOUNT.sub(convert_numerals, _ZH_SCALED_AMOUNT.sub(convert, text))
 
 
 def with_source_figures(sentence: str, sources: Iterable[str]) -> str:
     """An English sentence with the source's Chinese form after each amount it converted:
     "400,000 euros" -> "400,000 euros (40万欧元)", so a reader can find the figure in the report."""
     held = [f for text in sources for f in extract_figures(text)
-            if f.kind == "number" and _ZH_SCALED_AMOUNT.fullmatch(f.raw.strip())]
+            if f.kind == "number" and (_ZH_SCALED_AMOUNT.fullmatch(f.raw.strip())
+                                       or _ZH_NUMERAL_AMOUNT.fullmatch(f.raw.strip()))]
     for figure in extract_figures(sentence):
         original = next((re.sub(r"\s+", "", g.raw) for g in held if _covers(g, figure)), None)
         if original and original not in sentence and figure.kind == "number":

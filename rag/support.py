@@ -504,6 +504,8 @@ class SupportJudge:
             return re.search(re.escape(name) + r"(?!\d)", held) is not None
         if name in held:
             return True
+        if len(name) > 2 and name.endswith("s") and re.search(rf"(?<![a-z]){re.escape(name[:-1])}(?![a-z])", held):
+            return True  # an acronym's plural ("IDs", "APIs") names what its singular does
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
         return any(normalise(v).lower() in held for v in variants)
 

@@ -83,6 +83,23 @@ def test_amounts_in_wan_and_yi_are_rewritten_in_english_for_the_model():
     assert english_amounts(FINE).count("35 million euros") == 1
 
 
+# the Personal Information Protection Law's article 66, as national laws write fines: in Chinese numerals
+PIPL_FINE = "情节严重的，由省级以上履行个人信息保护职责的部门责令改正，没收违法所得，并处五千万元以下或者上一年度营业额百分之五以下罚款"
+
+
+def test_amounts_in_chinese_numerals_are_figures_and_rewritten_in_english():
+    assert ("number", 50_000_000.0) in values(PIPL_FINE) and ("percent", 5.0) in values(PIPL_FINE)
+    assert values("处一百万元以上一千万元以下罚款") == [("number", 1_000_000.0), ("number", 10_000_000.0)]
+    assert values("大型商业银行每年购买数据的金额就超过百亿元") == [("number", 10_000_000_000.0)]
+    assert not missing_figures("fines of up to 50 million yuan or 5% of turnover [1]", PIPL_FINE)
+    assert missing_figures("fines of up to 5 million yuan [1]", PIPL_FINE)
+    assert "50 million yuan" in english_amounts(PIPL_FINE) and "万" not in english_amounts(PIPL_FINE)
+    assert with_source_figures("up to 50 million yuan [1]", [PIPL_FINE]) == "up to 50 million yuan (五千万元) [1]"
+    # no value, or no amount: a vague magnitude, an idiom, 元 in 元数据 or 二元
+    for text in ("数百亿元", "千万不要", "统一元数据", "二元结构", "单一元素"):
+        assert values(text) == [] and english_amounts(text) == text
+
+
 def test_an_english_answer_gets_the_reports_own_form_of_each_converted_amount():
     source = "将面临高达 40 万欧元的合规成本，到 2025 年，合规负担将使欧盟企业每年损失 109 亿欧元。"
     answer = "SMEs face up to 400,000 euros in compliance costs, and EU firms lose 10.9 billion euros a year [1]."

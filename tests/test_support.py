@@ -301,3 +301,10 @@ def test_an_eu_body_in_an_eu_reports_passage_is_no_other_actor(judge):
     assert "actor not in source: 欧盟" in judge.judge(claim, passage).reasons
     assert not any(r.startswith("actor") for r in judge.judge(claim, passage, home="欧盟").reasons)
     assert "actor not in source: 欧盟" in judge.judge(claim, "美国商务部要求高风险人工智能系统登记。", home="欧盟").reasons
+
+
+def test_an_acronyms_plural_is_named_by_its_singular(judge):
+    # the Caijing report on privacy computing; a longer word holding the singular does not name it
+    psi = "在样本对齐阶段通过隐私集合求交来实现参与方公共样本 ID 的发现。"
+    assert judge.judge("Private set intersection finds the parties' shared sample IDs [1].", psi).supported
+    assert "name not in source: ids" in judge.judge("It finds the shared IDs [1].", "通过隐私集合求交实现 IDEA 的发现").reasons
