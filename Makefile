@@ -69,7 +69,9 @@ eval: install
 	  | tee evals/results/splits.md
 	$(C2) eval --questions evals/datasets/corpus2_fresh.jsonl --out evals/results/corpus2-fresh
 	$(C2) eval --questions evals/datasets/corpus2_fresh2.jsonl --out evals/results/corpus2-fresh2
-	$(BIN)/python -m evals.splits evals/results/corpus2-fresh evals/results/corpus2-fresh2 | tee evals/results/fresh.md
+	$(C2) eval --questions evals/datasets/corpus2_fresh3.jsonl --out evals/results/corpus2-fresh3
+	$(BIN)/python -m evals.splits evals/results/corpus2-fresh evals/results/corpus2-fresh2 evals/results/corpus2-fresh3 \
+	  | tee evals/results/fresh.md
 	$(BIN)/zhiku eval --questions evals/datasets/dev.jsonl --retrieval-only \
 	  --config dense --config bm25 --config hybrid-no-expansion --config hybrid --out evals/results/retrieval
 	$(BIN)/zhiku eval judge

@@ -255,8 +255,8 @@ def test_heldout_file_naming_files_as_doc_validates_against_the_indexed_text(eng
 
 
 def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
-    """corpus2.jsonl, corpus2_fresh.jsonl and corpus2_fresh2.jsonl (written in sessions 28 and 29,
-    reported, never tuned on)."""
+    """corpus2.jsonl and the fresh sets corpus2_fresh.jsonl, corpus2_fresh2.jsonl and
+    corpus2_fresh3.jsonl (written in sessions 28 to 30, reported, never tuned on)."""
     from evals.questions import DATASETS_DIR
     from ingest.parsing import parse_file
 
@@ -264,7 +264,9 @@ def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
     assert len(fresh) == 36 and {q.lang for q in fresh} == {"zh", "en"}
     fresh2 = load_questions(DATASETS_DIR / "corpus2_fresh2.jsonl")
     assert len(fresh2) == 24 and {q.lang for q in fresh2} == {"zh", "en"}
-    loaded = load_questions(DATASETS_DIR / "corpus2.jsonl") + fresh + fresh2
+    fresh3 = load_questions(DATASETS_DIR / "corpus2_fresh3.jsonl")
+    assert len(fresh3) == 24 and {q.lang for q in fresh3} == {"zh", "en"}
+    loaded = load_questions(DATASETS_DIR / "corpus2.jsonl") + fresh + fresh2 + fresh3
     folder = Path(__file__).resolve().parents[1] / HELDOUT["corpus2.jsonl"]
     names = {d for q in loaded for d in q.docs}
     texts = {name: parse_file(folder / name, [], 600, 120).text for name in sorted(names)}
