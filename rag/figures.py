@@ -56,10 +56,14 @@ _ZH_MONTH_DAY = re.compile(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1
 _EN_DATE_DMY = re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}\s*,?\s+(?P<year>\d{{4}})\b", re.I)
 _EN_DATE_MDY = re.compile(rf"\b{_MONTH}\s+(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+)?(?P<year>\d{{4}})\b", re.I)
 _PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|％|percent\b|per cent\b)|百分之(?P<zh>[\d.{_ZH_NUMERAL}]+)", re.I)
-_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿|(?:thousand|million|billion|trillion|mn|bn)\b)?"
-                     r"\s*(?P<currency>欧元|美元|人民币|元|euros?\b|(?:US\s*)?dollars?\b|yuan\b|RMB\b)?", re.I)
+# a currency code before an amount ("EUR 20 million", "HKD3,000") is neither a name nor part of the number
+_CURRENCY_CODE = r"(?:EUR|USD|RMB|CNY|GBP|JPY|HKD)"
+CURRENCY_PREFIX = re.compile(rf"(?<![A-Za-z]){_CURRENCY_CODE}(?=\s?\d)|\b(?:HK|US)\$")
+_AMOUNT = re.compile(rf"(?:(?P<code>{_CURRENCY_CODE}|HK\$|US\$)\s?)?"
+                     rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿|(?:thousand|million|billion|trillion|mn|bn)\b)?"
+                     r"\s*(?P<currency>欧元|美元|人民币|港元|港币|元|euros?\b|(?:US\s*)?dollars?\b|yuan\b|RMB\b)?", re.I)
 _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "usd", "人民": "cny", "元": "cny", "yu": "cny",
-             "rm": "cny"}
+             "rm": "cny", "cn": "cny", "港元": "hkd", "港币": "hkd", "hk": "hkd", "gb": "gbp", "jp": "jpy"}
 # Chinese numerals only count before a measure word: 一 alone sits inside 统一, 一带一路.
 _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
                                r"(?=[多余]?(?:[个种类项大条家国年月倍次层方面位名轮届款成份岁天日]|周岁|小时|分钟))")
@@ -71,7 +75,7 @@ _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 # Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
 # "M/593") are names, not figures: two capitals, or one followed by "/", then the number.
 STANDARD_ID = re.compile(
-    r"(?<![A-Za-z])([A-Z]{2,}(?:/[A-Z]+)*|[A-Z](?=/))\s?/?\s?(\d+(?:[.:-]\d+)*)(?![\d])"
+    rf"(?<![A-Za-z])(?!{_CURRENCY_CODE}\s?\d)([A-Z]{{2,}}(?:/[A-Z]+)*|[A-Z](?=/))\s?/?\s?(\d+(?:[.:-]\d+)*)(?![\d])"
 )
 _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 _YEARS_AFTER = re.compile(r"\s*[多余+]?\s*(?:年(?!代)|-?years?\b)", re.I)
@@ -125,7 +129,7 @@ def extract_figures(text: str) -> list[Figure]:
 
     def amount(m: re.Match) -> Figure:
         scale = (m.group("scale") or "").lower()
-        currency = _CURRENCY.get((m.group("currency") or "")[:2].lower(), "")
+        currency = _CURRENCY.get((m.group("code") or m.group("currency") or "")[:2].lower(), "")
         return Figure("number", _number(m.group("num")) * _SCALE.get(scale, 1), m.group(0), currency,
                       _duration(m) if not scale and not currency else "")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import STANDARD_ID, Figure, counted_figures, covers, extract_figures, missing_figures
+from rag.figures import CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, covers, extract_figures, missing_figures
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -249,6 +249,7 @@ def latin_names(text: str) -> set[str]:
 def subject_names(text: str) -> set[str]:
     """latin_names, with a numbered body or standard as one name: "JTC 1" and "JTC 21" are two
     committees, not both "jtc"."""
+    text = CURRENCY_PREFIX.sub(" ", text)
     numbered, parents = {}, set()
     for m in STANDARD_ID.finditer(text):
         # as written, to the number's first part: "ISO/IEC 42001" is named by "ISO/IEC 42001:2023"

@@ -143,3 +143,16 @@ def test_an_age_in_english_is_held_by_the_same_age_in_chinese_and_by_nothing_els
     assert missing_figures("Children under 14 need their parents' consent.", article)
     assert missing_figures("Children have been protected for 16 years.", article)
     assert missing_figures("The law names 16 years old as the age.", "共有16个成员国参与")
+
+
+def test_a_currency_code_before_an_amount_is_its_currency_not_a_name():
+    from rag.support import subject_names
+
+    # the Hong Kong ordinance's penalty as the ordinance prints it, and as an English answer writes it
+    source = "即屬犯罪，一經定罪，可處罰款$500,000及監禁3年。"
+    for claim in ("a fine of HKD500,000 and imprisonment for 3 years", "a fine of HK$500,000 and 3 years in prison",
+                  "a fine of HKD 500,000 and 3 years"):
+        assert missing_figures(claim, source) == [] and subject_names(claim) == set()
+    assert [f.raw for f in missing_figures("a fine of HKD1,000,000", source)] == ["HKD1,000,000"]
+    assert values("EUR20 million") == [("number", 20_000_000.0)] and extract_figures("RMB500,000")[0].currency == "cny"
+    assert {"cac", "gb/t45654"} <= subject_names("fined by the CAC under GB/T 45654-2025")
