@@ -28,7 +28,7 @@ from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.mentions import person_name
-from rag.prompts import load_prompt, refusal_text
+from rag.prompts import load_example, load_prompt, refusal_text
 from rag.questions import expected_answer, validate_question
 from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
@@ -145,6 +145,21 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
         return f"《{source.title}》" + (f"（{'、'.join(source.authors)}）" if source.authors else "")
 
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
+
+
+def answer_messages(language: str, sources: str, question: str, example: bool = True) -> list[ChatMessage]:
+    """The answer prompt as chat turns: with `example`, first the same prompt over a made-up
+    example's sources and the answer it should get (prompts/answer_example.json), then the real one."""
+    template = load_prompt("answer", language)
+    messages = []
+    if example:
+        shown = load_example("answer")
+        sources_shown = english_amounts(shown["sources"]) if language == "en" else shown["sources"]
+        messages += [ChatMessage(role=MessageRole.USER, content=template.format(
+                         sources=sources_shown, question=shown[language]["question"], terms="")),
+                     ChatMessage(role=MessageRole.ASSISTANT, content=shown[language]["answer"])]
+    return [*messages, ChatMessage(role=MessageRole.USER, content=template.format(
+        sources=sources, question=question, terms=""))]
 
 
 def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named: Sequence[str] = (),
@@ -426,11 +441,11 @@ class Answerer:
         numbered = self.reading(gathered)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
-        prompt = load_prompt("answer", query.language).format(
-            sources=format_excerpts(numbered, english=query.language == "en"), question=query.standalone, terms=terms)
-        timings["prompt_tokens_est"] = float(estimate_tokens(prompt))
+        messages = answer_messages(query.language, format_excerpts(numbered, english=query.language == "en"),
+                                   query.standalone + terms, settings.answer_example)
+        timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
-            text = yield from self._generate(prompt, timings, ms)
+            text = yield from self._generate(messages, timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -516,13 +531,13 @@ class Answerer:
             sides.append((line, (check, citation)))
         return sides
 
-    def _generate(self, prompt: str, timings: dict[str, float], ms: Callable[[], float]
+    def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float]
                   ) -> Generator[AnswerEvent, None, str]:
         """Stream the model's answer as token events and return its text. Tokens that may
         still become the "not found" sentence are held back: the closest passages then never
         follow a half-written refusal."""
         text, shown = "", 0
-        responses = self.engine.llm.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        responses = self.engine.llm.stream_chat(messages)
         try:
             for response in responses:
                 if not text:

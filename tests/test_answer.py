@@ -743,3 +743,24 @@ def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
         # report b cited, but not at its evidence sentence (one view given to both): quoted still
         assert len(answerer._other_sides(query, base, {"a1", "b2"})) == 1
         assert answerer._other_sides(query.model_copy(update={"reports": ["a"]}), base, {"a1"}) == []
+
+
+def test_the_answer_prompt_shows_a_worked_example_before_the_real_sources():
+    from rag.answer import answer_messages
+    from rag.figures import missing_figures
+    from rag.prompts import load_example
+
+    example = load_example("answer")
+    for language in ("zh", "en"):
+        messages = answer_messages(language, "[1] 《报告》\n正文。", "问题？", example=True)
+        assert [m.role.value for m in messages] == ["user", "assistant", "user"]
+        assert example[language]["question"] in messages[0].content and messages[1].content == example[language]["answer"]
+        assert "[1] 《报告》\n正文。" in messages[2].content and "问题？" in messages[2].content
+        # the example's answer is one the checker would show: its figures are its sources' own, cited
+        assert missing_figures(example[language]["answer"], example["sources"]) == []
+        assert CITATION_MARK.search(example[language]["answer"])
+        assert detect_language(example[language]["answer"]) == language
+        # the example's prefix is the same for every question, so the server reuses its cached state
+        other = answer_messages(language, "[1] 《另一报告》\n别的正文。", "另一个问题？", example=True)
+        assert [m.content for m in other[:2]] == [m.content for m in messages[:2]]
+        assert len(answer_messages(language, "[1] x", "q", example=False)) == 1
