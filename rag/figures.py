@@ -216,7 +216,7 @@ def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
 
 # a currency code before an amount ("EUR 1 billion", "US 50") is no name; a number after a word for
 # a numbered body or part ("Study Group 17", "Article 5") is named by its number, not counted
-_NAMED = re.compile(rf"(?!(?:EUR|USD|RMB|CNY|GBP|JPY|HKD|US|EU|UK)\b){STANDARD_ID.pattern}"
+_NAMED = re.compile(rf"(?!(?:US|EU|UK)\b){STANDARD_ID.pattern}"
                     r"|\b(?:Group|Committee|Article|Chapter|Section|Clause|Annex|Part|Title|Phase|Level|Tier)\s+\d+\b")
 
 

@@ -29,9 +29,9 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届
 _DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|何年|哪一天|^\s*when\b|\b(?:what|which) (?:year|month|date|day)\b",
                    re.I)
 # The number of a body, a standard or a clause is a name, not a count ("SC 42", "WG 13",
-# "ISO/IEC 42001:2023", "SG21", "第十七条", "Article 5"), nor is a heading's "01"; a currency
-# code before an amount ("EUR 1 billion") is no such name.
-_IDENTIFIER = re.compile(rf"(?!(?:EUR|USD|RMB|CNY|GBP|JPY|HKD)\b){STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
+# "ISO/IEC 42001:2023", "SG21", "第十七条", "Article 5"), nor is a heading's "01" (STANDARD_ID
+# leaves out a currency code before an amount, "EUR 1 billion").
+_IDENTIFIER = re.compile(rf"{STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
                          r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
