@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rag.records import Report
+
+if TYPE_CHECKING:
+    from rag.glossary import Glossary
 
 _PARENTHESISED = re.compile(r"[(（]([^)）]+)[)）]")
 _HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -118,8 +122,18 @@ def _full_names(author: str, surname: str) -> list[str]:
     return [rf"\b(?i:{surname})\s+{given}\b", rf"\b{given}\s+(?i:{surname})\b"]
 
 
+# a glossary term that names a body, by how Chinese bodies' names end
+_BODY = re.compile(r"(?:院|会|局|部|办|所|署|中心|组织|联盟|办公室|集团|公司)$")
+# How far after a name its qualifying words are read ("CAICT white paper", "信通院数据要素白皮书")
+_QUALIFIER_CHARS = 30
+
+
+def _bigrams(text: str) -> set[str]:
+    return {a + b for part in re.findall(f"[{_HAN_CLASS}]+", text) for a, b in zip(part, part[1:])}
+
+
 class ReportMentions:
-    def __init__(self, reports: Iterable[Report]):
+    def __init__(self, reports: Iterable[Report], glossary: Glossary | None = None):
         # every name is kept as a regular expression: Chinese names as text, English ones between
         # word boundaries, an organisation's short name only where it stands as a word
         owners: dict[str, set[str]] = {}
@@ -133,11 +147,20 @@ class ReportMentions:
                 if field in report.authors and person_name(field) is None:
                     short = _short_names(field)
                     patterns += [_standing(name) for name in short] + [rf"\b{_romanised(name)}\b" for name in short]
+                    # a body the glossary knows is also named by its English forms and its other
+                    # Chinese forms ("CAICT", 信通院 for 中国信息通信研究院…研究所)
+                    for term in (glossary.terms if glossary is not None else ()):
+                        if any(field.startswith(zh) and _BODY.search(zh) for zh in term.zh):
+                            patterns += [rf"\b{re.escape(en)}\b" for en in term.en]
+                            patterns += [re.escape(zh) for zh in term.zh if zh not in field]
                 for pattern in patterns:
                     owners.setdefault(pattern, set()).add(report.id)
-        # a name shared by two reports (two authors surnamed Li) points at neither (None), yet
-        # still covers the shorter names inside it (see _spans)
-        self._names = [(re.compile(pattern), ids.pop() if len(ids) == 1 else None) for pattern, ids in owners.items()]
+        # a name shared by two reports (two authors surnamed Li, a publisher of two) points at
+        # neither unless the words after it tell which (see _spans), yet still covers the shorter
+        # names inside it
+        self._names = [(re.compile(pattern), frozenset(ids)) for pattern, ids in owners.items()]
+        self._glossary = glossary
+        self._title_text = {r.id: _core_title(r.title) for r in reports_list}
         cores: dict[str, set[str]] = {}
         for report in reports_list:
             for title in filter(None, (report.title, report.title_en)):
@@ -150,13 +173,30 @@ class ReportMentions:
         name two reports share, which names neither. A name inside a longer name found there is
         part of it, not a mention of its own ("Li" in "Cui Li")."""
         # one span two reports' names match ("Zhang Li": 张丽, and 李章 read the other way) names neither
-        owners: dict[tuple[int, int], set[str | None]] = {}
-        for pattern, report_id in self._names:
+        owners: dict[tuple[int, int], set[str]] = {}
+        for pattern, report_ids in self._names:
             for m in pattern.finditer(question):
                 if m.end() > m.start():
-                    owners.setdefault((m.start(), m.end()), set()).add(report_id)
-        return sorted((start, end, ids.pop() if len(ids) == 1 else None) for (start, end), ids in owners.items()
-                      if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
+                    owners.setdefault((m.start(), m.end()), set()).update(report_ids)
+        spans = sorted((start, end, ids) for (start, end), ids in owners.items()
+                       if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
+        return [(start, end, next(iter(ids)) if len(ids) == 1 else self._qualified(
+                    question[end:min([s for s, _, _ in spans if s >= end] + [end + _QUALIFIER_CHARS])], ids))
+                for start, end, ids in spans]
+
+    def _qualified(self, after: str, ids: set[str]) -> str | None:
+        """Which of the reports sharing a name the words right after it name: a publisher of
+        several reports is told apart by the kind or subject of the one meant ("the CAICT white
+        paper" is the one titled 白皮书, "信通院数据要素白皮书" the one on 数据要素), English
+        words read in Chinese through the glossary. None when no one title holds the most."""
+        words = after
+        if self._glossary is not None and re.search("[A-Za-z]", after):
+            words += " ".join(self._glossary.expand(after).all_variants)
+        asked = _bigrams(words)
+        held = sorted(((len(asked & _bigrams(self._title_text.get(rid, ""))), rid) for rid in ids), reverse=True)
+        if not held or held[0][0] == 0 or (len(held) > 1 and held[1][0] == held[0][0]):
+            return None
+        return held[0][1]
 
     def match(self, question: str) -> tuple[list[str], str]:
         """The report ids named in the question (in order of first mention), and the question

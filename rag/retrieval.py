@@ -304,7 +304,7 @@ class Retriever:
             reports = self.store.report_map()
             homes = {rid: home_actor(f"{reports[rid].title if rid in reports else ''} {text}")
                      for rid, text in self.store.openings().items()}
-            self._catalog = (version, reports, ReportMentions(reports.values()), homes)
+            self._catalog = (version, reports, ReportMentions(reports.values(), self.glossary), homes)
         return self._catalog
 
     # -- helpers -----------------------------------------------------------------------------

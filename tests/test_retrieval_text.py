@@ -86,6 +86,28 @@ def test_an_organisation_is_found_by_its_short_name_and_its_pinyin():
     assert solo.find("全国信息安全标准化的报告") == [] and solo.find("全国信息安全标准化技术委员会的报告") == ["tc"]
 
 
+def test_a_publishers_glossary_names_and_the_words_after_a_shared_name_tell_its_reports_apart():
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    # corpus2's two CAICT reports, as their catalog entries read
+    reports = [Report(id="paper", title="数据要素白皮书(2022 年)", authors=["中国信息通信研究院"], source="a.pdf"),
+               Report(id="qax", title="数据安全风险分析及应对策略研究（2022 年）",
+                      authors=["中国信息通信研究院云计算与大数据研究所", "奇安信科技集团股份有限公司"], source="b.pdf"),
+               Report(id="alliance", title="丙", authors=["人工智能产业发展联盟"], source="c.pdf")]
+    mentions = ReportMentions(reports, default_glossary())
+    assert mentions.find("How do the CAICT white paper and the CAICT–Qi An Xin report treat data grading?") == [
+        "paper", "qax"]
+    assert mentions.find("According to the CAICT data elements white paper, how much do banks spend?") == ["paper"]
+    assert mentions.find("中国信通院《数据要素白皮书》统计了多少家数据交易机构？") == ["paper"]
+    assert mentions.find("What does CAICT say about data security risks?") == ["qax"]
+    # a shared name with nothing after it that one title holds names neither
+    assert mentions.find("信通院怎么看？") == [] and mentions.find("What does CAICT expect?") == []
+    # without the glossary the English name is unknown; a general term is no body's name
+    assert ReportMentions(reports).find("What does the CAICT white paper say?") == []
+    assert mentions.find("How is AI governed?") == []
+
+
 def test_what_a_text_says_of_each_report_it_names():
     from rag.mentions import ReportMentions
     from rag.records import Report
