@@ -270,12 +270,17 @@ def english_amounts(text: str) -> str:
     return _ZH_NUMERAL_AMOUNT.sub(convert_numerals, _ZH_SCALED_AMOUNT.sub(convert, text))
 
 
+def _in_wan_or_yi(raw: str) -> bool:
+    """An amount english_amounts rewrites: in 万/亿, or in Chinese numerals with a place or a
+    currency (五千万元), not a bare count (四 of 四类)."""
+    return bool(_ZH_SCALED_AMOUNT.fullmatch(raw)) or (
+        (m := _ZH_NUMERAL_AMOUNT.fullmatch(raw)) is not None and _zh_amount_value(m) is not None)
+
+
 def with_source_figures(sentence: str, sources: Iterable[str]) -> str:
     """An English sentence with the source's Chinese form after each amount it converted:
     "400,000 euros" -> "400,000 euros (40万欧元)", so a reader can find the figure in the report."""
-    held = [f for text in sources for f in extract_figures(text)
-            if f.kind == "number" and (_ZH_SCALED_AMOUNT.fullmatch(f.raw.strip())
-                                       or _ZH_NUMERAL_AMOUNT.fullmatch(f.raw.strip()))]
+    held = [f for text in sources for f in extract_figures(text) if f.kind == "number" and _in_wan_or_yi(f.raw.strip())]
     for figure in extract_figures(sentence):
         original = next((re.sub(r"\s+", "", g.raw) for g in held if _covers(g, figure)), None)
         if original and original not in sentence and figure.kind == "number":

@@ -95,6 +95,8 @@ def test_amounts_in_chinese_numerals_are_figures_and_rewritten_in_english():
     assert missing_figures("fines of up to 5 million yuan [1]", PIPL_FINE)
     assert "50 million yuan" in english_amounts(PIPL_FINE) and "万" not in english_amounts(PIPL_FINE)
     assert with_source_figures("up to 50 million yuan [1]", [PIPL_FINE]) == "up to 50 million yuan (五千万元) [1]"
+    # a count in Chinese numerals is not an amount to give back: "four tiers" stays as written
+    assert with_source_figures("It defines four risk tiers [1].", ["将人工智能系统分为四类"]) == "It defines four risk tiers [1]."
     # no value, or no amount: a vague magnitude, an idiom, 元 in 元数据 or 二元
     for text in ("数百亿元", "千万不要", "统一元数据", "二元结构", "单一元素"):
         assert values(text) == [] and english_amounts(text) == text
