@@ -29,7 +29,7 @@ from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.mentions import person_name
 from rag.prompts import load_example, load_prompt, refusal_text
-from rag.questions import expected_answer, validate_question
+from rag.questions import asks_count, expected_answer, holds_expected, stated_figures, validate_question
 from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
@@ -210,6 +210,16 @@ def rests_on_evidence(shown: Sequence[CheckedSentence], sources: Sequence[Source
     return False
 
 
+def states_count_asked(shown: Sequence[CheckedSentence], query: Query) -> bool:
+    """Whether an answer to a question asking for a count or an amount states one the question
+    does not: "有美国、英国和欧盟的监管机构签署了联合声明" for "多少个国家签署了…" holds the topic,
+    not the count, and the sources the checker found for it need not hold one either."""
+    if not query.counts:
+        return True
+    asked = stated_figures(query.standalone)
+    return any(holds_expected(s.check.text, "quantity", asked) for s in shown)
+
+
 def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[CheckedSentence]:
     """The sentences fit to show as an answer: held by a source, not a "not found" aside, and,
     in an English answer, with no Chinese left untranslated (an English reader cannot use it)."""
@@ -265,6 +275,7 @@ class Answerer:
         glossary_terms = list(expansion.preferred) if expansion is not None and language != "zh" else []
         return Query(text=question, language=language, standalone=standalone, glossary_terms=glossary_terms,
                      terms=key_terms(standalone, glossary_terms, language), expects=expected_answer(standalone),
+                     counts=asks_count(standalone),
                      reports=self._named_reports(standalone, expansion.all_variants if expansion is not None else ()))
 
     def _named_reports(self, question: str, other_forms: Sequence[str]) -> list[str]:
@@ -475,6 +486,11 @@ class Answerer:
             log.info("the answer cites none of the evidence's sources; showing the closest passages")
             for sentence in shown:
                 sentence.check.reasons.append("cites no source of the evidence")
+            shown = []
+        if shown and not states_count_asked(shown, query):
+            log.info("the answer states no count for a question asking for one; showing the closest passages")
+            for sentence in shown:
+                sentence.check.reasons.append("no figure for a question asking how many")
             shown = []
         timings["total"] = ms()
         # each dropped sentence once: a small model may repeat one sentence until its token limit

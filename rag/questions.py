@@ -35,6 +35,17 @@ _IDENTIFIER = re.compile(rf"{STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
                          r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
+# A count or an amount asked for ("多少", "几项", "how many", "how much"): an answer that states none
+# answers something else. A span of time ("多久", "how long") may be answered in words ("每年度",
+# "within a month"), so it is left out.
+_COUNT = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|百分之几|\bhow (?:many|much)\b|"
+                    r"\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
+
+
+def asks_count(question: str) -> bool:
+    return bool(_COUNT.search(question))
+
+
 def expected_answer(question: str) -> Literal["quantity", "date"] | None:
     if _QUANTITY.search(question):
         return "quantity"

@@ -91,6 +91,8 @@ class Query(BaseModel):
                                "authors, publisher or title: a comparison is answered from each of them")
     expects: Literal["quantity", "date"] | None = Field(
         None, description="the kind of figure the question asks for, where its form says so (多少, how many, when)")
+    counts: bool = Field(False, description="the question asks for a count or an amount (多少, how many): an answer "
+                         "stating none answers something else")
 
 
 class Evidence(BaseModel):

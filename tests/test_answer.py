@@ -167,6 +167,26 @@ def test_only_sentences_fit_to_show_are_shown():
     assert shown_sentences([chinese, checked("资料中没有相关信息。")], "zh") == [chinese]
 
 
+def test_an_answer_to_how_many_must_state_a_count_the_question_does_not():
+    from rag.answer import states_count_asked
+    from rag.questions import asks_count
+    from rag.records import Query
+
+    def checked(text: str) -> CheckedSentence:
+        return CheckedSentence(text, SentenceCheck(text=text, citations=[1], supported=True), {})
+
+    question = "2025年巴黎人工智能行动峰会上有多少个国家签署了联合声明？"
+    query = Query(text=question, language="zh", standalone=question, counts=asks_count(question))
+    assert not states_count_asked([checked("2025年巴黎人工智能行动峰会上有美国、英国和欧盟的监管机构签署了联合声明。[1]")], query)
+    assert states_count_asked([checked("共有58个国家签署了联合声明。[1]")], query)
+    english = "How many AI standards had ISO/IEC JTC 1/SC 42 published?"
+    query = Query(text=english, language="en", standalone=english, counts=asks_count(english))
+    assert not states_count_asked([checked("ISO/IEC JTC 1/SC 42 publishes AI standards. [1]")], query)
+    assert states_count_asked([checked("SC 42 had published 37 standards. [1]")], query)
+    # a span of time may be answered in words, and other questions need no figure
+    assert not asks_count("重要数据的处理者多长时间须开展一次风险评估？") and not asks_count("What does Gui propose?")
+
+
 def test_follow_up_is_condensed_into_a_standalone_question(engine):
     history = [("欧盟《人工智能法案》对违反禁令的公司最高罚款多少？", "最高3500万欧元或全球总营收额7%的罚款。[1]")]
     standalone = condense_question(engine, "那美国呢？", history)
