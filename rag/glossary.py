@@ -118,3 +118,13 @@ class Glossary:
 @cache
 def default_glossary() -> Glossary:
     return Glossary.load()
+
+
+NAMES_PATH = Path(__file__).with_name("names.tsv")
+
+
+@cache
+def names_glossary() -> Glossary:
+    """English names of Chinese bodies and kinds of documents (rag/names.tsv): for naming
+    reports, not for query expansion."""
+    return Glossary.load(NAMES_PATH)

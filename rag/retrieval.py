@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
-from rag.glossary import Glossary, default_glossary
+from rag.glossary import Glossary, default_glossary, names_glossary
 from rag.language import detect_language
 from rag.lexical import LexicalArm
 from rag.mentions import ReportMentions
@@ -304,7 +304,9 @@ class Retriever:
             reports = self.store.report_map()
             homes = {rid: home_actor(f"{reports[rid].title if rid in reports else ''} {text}")
                      for rid, text in self.store.openings().items()}
-            self._catalog = (version, reports, ReportMentions(reports.values(), self.glossary), homes)
+            # the glossary's terms read the words after a shared name; names.tsv adds bodies' English names
+            naming = Glossary([*self.glossary.terms, *names_glossary().terms])
+            self._catalog = (version, reports, ReportMentions(reports.values(), naming), homes)
         return self._catalog
 
     # -- helpers -----------------------------------------------------------------------------

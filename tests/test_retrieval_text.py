@@ -95,7 +95,9 @@ def test_a_publishers_glossary_names_and_the_words_after_a_shared_name_tell_its_
                Report(id="qax", title="数据安全风险分析及应对策略研究（2022 年）",
                       authors=["中国信息通信研究院云计算与大数据研究所", "奇安信科技集团股份有限公司"], source="b.pdf"),
                Report(id="alliance", title="丙", authors=["人工智能产业发展联盟"], source="c.pdf")]
-    mentions = ReportMentions(reports, default_glossary())
+    from rag.glossary import names_glossary
+
+    mentions = ReportMentions(reports, Glossary([*default_glossary().terms, *names_glossary().terms]))
     assert mentions.find("How do the CAICT white paper and the CAICT–Qi An Xin report treat data grading?") == [
         "paper", "qax"]
     assert mentions.find("According to the CAICT data elements white paper, how much do banks spend?") == ["paper"]
@@ -103,9 +105,11 @@ def test_a_publishers_glossary_names_and_the_words_after_a_shared_name_tell_its_
     assert mentions.find("What does CAICT say about data security risks?") == ["qax"]
     # a shared name with nothing after it that one title holds names neither
     assert mentions.find("信通院怎么看？") == [] and mentions.find("What does CAICT expect?") == []
-    # without the glossary the English name is unknown; a general term is no body's name
+    # without the names the English name is unknown; a general term is no body's name
     assert ReportMentions(reports).find("What does the CAICT white paper say?") == []
     assert mentions.find("How is AI governed?") == []
+    # bodies' names and kinds of documents name reports, they are never added to a search
+    assert not default_glossary().expand("the CAICT white paper").all_variants
 
 
 def test_what_a_text_says_of_each_report_it_names():
