@@ -29,7 +29,7 @@ from rag.figures import english_amounts
 from rag.language import detect_language
 from rag.mentions import person_name
 from rag.prompts import load_example, load_prompt, refusal_text
-from rag.questions import asks_count, expected_answer, holds_expected, stated_figures, validate_question
+from rag.questions import asks_count, expected_answer, holds_count, stated_figures, validate_question
 from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
@@ -217,7 +217,7 @@ def states_count_asked(shown: Sequence[CheckedSentence], query: Query) -> bool:
     if not query.counts:
         return True
     asked = stated_figures(query.standalone)
-    return any(holds_expected(s.check.text, "quantity", asked) for s in shown)
+    return any(holds_count(s.check.text, asked) for s in shown)
 
 
 def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[CheckedSentence]:
@@ -573,7 +573,8 @@ class Answerer:
 
     def warm_up(self) -> None:
         """Have the LLM read the answer prompt's worked example in each language once, so the
-        server's prompt cache holds it and the first question does not pay for it."""
+        server's prompt cache holds it and the first question does not pay for it (the bundled
+        server keeps prompts it moves off its one slot in RAM and restores the longest match)."""
         if self.settings.answer_mode != "generative" or not self.settings.answer_example:
             return
         for language in ("zh", "en"):

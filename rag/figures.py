@@ -59,7 +59,7 @@ _PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|％|percent\b|per cent\b)|百分
 # a currency code before an amount ("EUR 20 million", "HKD3,000") is neither a name nor part of the number
 _CURRENCY_CODE = r"(?:EUR|USD|RMB|CNY|GBP|JPY|HKD)"
 CURRENCY_PREFIX = re.compile(rf"(?<![A-Za-z]){_CURRENCY_CODE}(?=\s?\d)|\b(?:HK|US)\$")
-_AMOUNT = re.compile(rf"(?:(?P<code>{_CURRENCY_CODE}|HK\$|US\$)\s?)?"
+_AMOUNT = re.compile(rf"(?:(?<![A-Za-z])(?P<code>{_CURRENCY_CODE}|HK\$|US\$)\s?)?"
                      rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿|(?:thousand|million|billion|trillion|mn|bn)\b)?"
                      r"\s*(?P<currency>欧元|美元|人民币|港元|港币|元|euros?\b|(?:US\s*)?dollars?\b|yuan\b|RMB\b)?", re.I)
 _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "usd", "人民": "cny", "元": "cny", "yu": "cny",
@@ -68,9 +68,10 @@ _CURRENCY = {"欧元": "eur", "eu": "eur", "美元": "usd", "us": "usd", "do": "
 _ZH_NUMERAL_COUNT = re.compile(rf"(?<![{_ZH_NUMERAL}第])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
                                r"(?=[多余]?(?:[个种类项大条家国年月倍次层方面位名轮届款成份岁天日]|周岁|小时|分钟))")
 # An amount in Chinese numerals, as national laws write their fines ("处一百万元以上一千万元以下罚款",
-# "五千万元以下"): scaled by 万/亿 or in a currency. 数百亿 and 几十万 state no value.
-_ZH_NUMERAL_AMOUNT = re.compile(rf"(?<![{_ZH_NUMERAL}数几第万亿])(?P<num>[{_ZH_NUMERAL}]+)(?P<scale>万亿|万|亿)?"
-                                r"(?P<currency>欧元|美元|人民币|元)?")
+# "五千万元以下", "三亿五千万元"): in a currency, or scaled by 亿. 数百亿 and 几十万 state no value,
+# and a digit before (5千万元) is the _AMOUNT pattern's.
+_ZH_NUMERAL_AMOUNT = re.compile(rf"(?<![\d.{_ZH_NUMERAL}数几第万亿])(?P<num>[{_ZH_NUMERAL}]+(?:[万亿]+[{_ZH_NUMERAL}]+)*)"
+                                r"(?P<scale>万亿|万|亿)?(?P<currency>欧元|美元|人民币|港元|港币|元)?")
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 # Standard and committee ids ("ISO/IEC 42001:2023", "SC 42", "JTC1", "TC260", "GB/T 45654-2025",
 # "M/593") are names, not figures: two capitals, or one followed by "/", then the number.
@@ -133,15 +134,15 @@ def extract_figures(text: str) -> list[Figure]:
         return Figure("number", _number(m.group("num")) * _SCALE.get(scale, 1), m.group(0), currency,
                       _duration(m) if not scale and not currency else "")
 
-    take(_AMOUNT, amount)
-
     def zh_amount(m: re.Match) -> Figure | None:
         value = _zh_amount_value(m)
         if value is None:
             return None
-        return Figure("number", value, m.group(0), _CURRENCY.get((m.group("currency") or "")[:2], ""))
+        return Figure("number", value, m.group(0), _CURRENCY.get((m.group("currency") or "")[:2], ""), _duration(m))
 
+    # before the digits' pattern, whose match would blank the 5 of 5千万元 and leave 千万元 alone
     take(_ZH_NUMERAL_AMOUNT, zh_amount)
+    take(_AMOUNT, amount)
 
     def zh_count(m: re.Match) -> Figure | None:
         value = _chinese_numeral(m.group("num"))
@@ -156,16 +157,18 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def _zh_amount_value(m: re.Match) -> float | None:
-    """The value of a _ZH_NUMERAL_AMOUNT match, or None where it is no amount: a bare numeral,
-    千万 and 百万 without a currency ("千万不要" is "by no means"), a digit before 元 with no
-    place (一元化, 二元, 元数据 in 统一元数据)."""
+    """The value of a _ZH_NUMERAL_AMOUNT match, or None where it is no amount: without a currency
+    unless in 亿 (十万火急, 千万不要, 九万里), a digit before 元 with no place (一元化, 二元, 元数据 in
+    统一元数据), two digits side by side (三五万元 is a range, 30,000 to 50,000)."""
     num, scale, currency = m.group("num"), m.group("scale") or "", m.group("currency")
-    if not currency and scale not in ("亿", "万亿") and not (scale == "万" and num[0] not in "百千"):
+    if not currency and "亿" not in num + scale:
         return None
-    if currency and not scale and not any(place in num for place in "十百千"):
+    if currency and not scale and not any(place in num for place in "十百千万亿"):
         return None
-    value = _chinese_numeral("一" + num if num[0] in "百千" else num)  # 百亿 is 一百亿
-    return None if value is None else value * _SCALE.get(scale, 1)
+    if re.search("[一二两三四五六七八九]{2}", num):
+        return None
+    whole = num + scale
+    return _chinese_numeral("一" + whole if whole[0] in "百千" else whole)  # 百亿 is 一百亿
 
 
 def _duration(m: re.Match) -> str:
@@ -235,8 +238,8 @@ def _is_small_count(figure: Figure) -> bool:
         and figure.value < 13 and figure.value == int(figure.value)
 
 
-_ZH_SCALED_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿)\s*(?P<currency>欧元|美元|人民币|元)?")
-_CURRENCY_WORDS = {"eur": "euros", "usd": "US dollars", "cny": "yuan"}
+_ZH_SCALED_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<scale>万亿|万|亿)\s*(?P<currency>欧元|美元|人民币|港元|港币|元)?")
+_CURRENCY_WORDS = {"eur": "euros", "usd": "US dollars", "cny": "yuan", "hkd": "Hong Kong dollars"}
 
 
 def english_amount(value: float, currency: str = "") -> str:

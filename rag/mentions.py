@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 _PARENTHESISED = re.compile(r"[(（]([^)）]+)[)）]")
 _HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
 _HAN = re.compile(f"[{_HAN_CLASS}]")
+# A Latin name's edges: not inside a longer Latin word or number, but next to Chinese ("CAICT的白皮书"),
+# where \b sees no edge because Han characters are word characters too
+_L, _R = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 
 
 def _chinese_names(text: str) -> list[str]:
@@ -119,11 +122,13 @@ def _full_names(author: str, surname: str) -> list[str]:
     given = _romanised(person_name(author)[1:])
     # as English abstracts write it: "LI Xinqian", "Xinqian Li" (not "Li, Xinqian": "Cui, Li and
     # Wang" lists three surnames)
-    return [rf"\b(?i:{surname})\s+{given}\b", rf"\b{given}\s+(?i:{surname})\b"]
+    return [rf"{_L}(?i:{surname})\s+{given}{_R}", rf"{_L}{given}\s+(?i:{surname}){_R}"]
 
 
 # a glossary term that names a body, by how Chinese bodies' names end
 _BODY = re.compile(r"(?:院|会|局|部|办|所|署|中心|组织|联盟|办公室|集团|公司)$")
+# where the words after a name turn to another name: "信通院与全国信安标委的白皮书", "CAICT and TC260's"
+_NEXT_NAME = re.compile(r"[和与及、,，;；]|\s(?:and|or|vs\.?|versus)\s", re.I)
 # How far after a name its qualifying words are read ("CAICT white paper", "信通院数据要素白皮书")
 _QUALIFIER_CHARS = 30
 
@@ -141,17 +146,17 @@ class ReportMentions:
         for report in reports_list:
             for field in [*report.authors, report.venue or ""]:
                 patterns = [re.escape(name) for name in _chinese_names(field)]
-                patterns += [rf"\b{re.escape(name)}\b" for name in _english_names(field)]
+                patterns += [rf"{_L}{re.escape(name)}{_R}" for name in _english_names(field)]
                 if field in report.authors and (surname := _surname(field)):
-                    patterns += [rf"\b{re.escape(surname)}\b", *_full_names(field, surname)]
+                    patterns += [rf"{_L}{re.escape(surname)}{_R}", *_full_names(field, surname)]
                 if field in report.authors and person_name(field) is None:
                     short = _short_names(field)
-                    patterns += [_standing(name) for name in short] + [rf"\b{_romanised(name)}\b" for name in short]
+                    patterns += [_standing(name) for name in short] + [rf"{_L}{_romanised(name)}{_R}" for name in short]
                     # a body the glossary knows is also named by its English forms and its other
                     # Chinese forms ("CAICT", 信通院 for 中国信息通信研究院…研究所)
                     for term in (glossary.terms if glossary is not None else ()):
                         if any(field.startswith(zh) and _BODY.search(zh) for zh in term.zh):
-                            patterns += [rf"\b{re.escape(en)}\b" for en in term.en]
+                            patterns += [rf"{_L}{re.escape(en)}{_R}" for en in term.en]
                             patterns += [re.escape(zh) for zh in term.zh if zh not in field]
                 for pattern in patterns:
                     owners.setdefault(pattern, set()).add(report.id)
@@ -168,10 +173,11 @@ class ReportMentions:
                     cores.setdefault(core, set()).add(report.id)
         self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
 
-    def _spans(self, question: str) -> list[tuple[int, int, str | None]]:
+    def _spans(self, question: str, qualify: bool = True) -> list[tuple[int, int, str | None]]:
         """(start, end, report id) of every name of a report in the question; the id is None for a
-        name two reports share, which names neither. A name inside a longer name found there is
-        part of it, not a mention of its own ("Li" in "Cui Li")."""
+        name two reports share, which names neither unless (`qualify`) the words after it tell
+        which (_qualified). A name inside a longer name found there is part of it, not a mention
+        of its own ("Li" in "Cui Li")."""
         # one span two reports' names match ("Zhang Li": 张丽, and 李章 read the other way) names neither
         owners: dict[tuple[int, int], set[str]] = {}
         for pattern, report_ids in self._names:
@@ -181,7 +187,8 @@ class ReportMentions:
         spans = sorted((start, end, ids) for (start, end), ids in owners.items()
                        if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in owners))
         return [(start, end, next(iter(ids)) if len(ids) == 1 else self._qualified(
-                    question[end:min([s for s, _, _ in spans if s >= end] + [end + _QUALIFIER_CHARS])], ids))
+                    question[end:min([s for s, _, _ in spans if s >= end] + [end + _QUALIFIER_CHARS])], ids)
+                 if qualify else None)
                 for start, end, ids in spans]
 
     def _qualified(self, after: str, ids: set[str]) -> str | None:
@@ -189,6 +196,7 @@ class ReportMentions:
         several reports is told apart by the kind or subject of the one meant ("the CAICT white
         paper" is the one titled 白皮书, "信通院数据要素白皮书" the one on 数据要素), English
         words read in Chinese through the glossary. None when no one title holds the most."""
+        after = _NEXT_NAME.split(after, maxsplit=1)[0]  # "信通院和TC260的白皮书": 白皮书 is the other's
         words = after
         if self._glossary is not None and re.search("[A-Za-z]", after):
             words += " ".join(self._glossary.expand(after).all_variants)
@@ -214,8 +222,9 @@ class ReportMentions:
     def attributions(self, text: str) -> list[tuple[str, str]]:
         """Each report the text names, with what the text says from its name up to the next
         report's name: "姜伟建议A，张猛、崔丽建议B" gives (jiang, "姜伟建议A，") and (zhang, "张猛、崔丽建议B")."""
-        # a name two reports share ends no part: it is often a co-author's ("Xing and Li say…")
-        spans = [span for span in self._spans(text) if span[2] is not None]
+        # a name two reports share ends no part: it is often a co-author's ("Xing and Li say…"), and
+        # an answer's own words after it must not choose the report it is checked against
+        spans = [span for span in self._spans(text, qualify=False) if span[2] is not None]
         parts: dict[str, str] = {}
         for k, (start, _, report_id) in enumerate(spans):
             stop = next((s for s, _, other in spans[k + 1:] if other != report_id), len(text))

@@ -35,15 +35,26 @@ _IDENTIFIER = re.compile(rf"{STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
                          r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
-# A count or an amount asked for ("多少", "几项", "how many", "how much"): an answer that states none
-# answers something else. A span of time ("多久", "how long") may be answered in words ("每年度",
-# "within a month"), so it is left out.
-_COUNT = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|百分之几|\bhow (?:many|much)\b|"
-                    r"\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
+# A count or a sum of money asked for ("多少", "几项", "how many", "how much … spend"): an answer that
+# states none answers something else. Of _QUANTITY's forms, a span or a size (多久, 多长, 多大, 多高,
+# "how long") may be answered in words ("每年度", "within a month"), and "how much" without money
+# asks for a degree ("how much does it rely on…"), so those are left out.
+_COUNT = re.compile(r"多少|(?<!哪)几[项个家条种次位名类部批届]|百分之几|\bhow many\b|"
+                    r"\bwhat (?:percentage|share|proportion|number|amount)\b|"
+                    r"\bhow much\b(?=.*\b(?:money|spend|spent|cost|fine|fined|invest|budget|revenue|worth|pay|paid|"
+                    r"price|funding|euros?|dollars?|yuan)\b)", re.I)
 
 
 def asks_count(question: str) -> bool:
     return bool(_COUNT.search(question))
+
+
+def holds_count(sentence: str, asked: set[str]) -> bool:
+    """The sentence states a count or an amount the question (`asked`, from stated_figures) does
+    not: not a year ("In 2023, the regulators signed it") nor a name's number."""
+    figures = [f for f in extract_figures(_IDENTIFIER.sub(" ", sentence)) if f.raw.strip() not in asked]
+    return any(f.kind == "percent" or (f.kind == "number" and not (
+        not f.currency and not f.unit and f.value == int(f.value) and 1900 <= f.value <= 2100)) for f in figures)
 
 
 def expected_answer(question: str) -> Literal["quantity", "date"] | None:

@@ -32,6 +32,7 @@ _CITATION = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 # Python counts Han characters as word characters, so \b cannot delimit Latin names in Chinese.
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*(?![A-Za-z0-9])")
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9-]+(?![A-Za-z0-9])")
+_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]+)s$")
 
 # Who did it matters as much as what: the sentence must name only actors the passage names.
 # English names map onto the Chinese the reports use.
@@ -243,7 +244,9 @@ def latin_names(text: str) -> set[str]:
     chinese_prose = detect_language(text) == "zh" and len(_LATIN_WORD.findall(text)) < 3
     pattern = _LATIN_WORD if chinese_prose else _ACRONYM
     actor_names = {n for names in ACTORS.values() for n in names} | {"ai"}
-    return {a.lower() for a in pattern.findall(text) if a.lower() not in actor_names | {"us"}}
+    # an acronym's plural ("IDs", "APIs") names what its singular does; "HTTPS", "IDS" are names of their own
+    names = {_ACRONYM_PLURAL.sub(r"\1", a).lower() for a in pattern.findall(text)}
+    return names - actor_names - {"us"}
 
 
 def subject_names(text: str) -> set[str]:
@@ -505,8 +508,6 @@ class SupportJudge:
             return re.search(re.escape(name) + r"(?!\d)", held) is not None
         if name in held:
             return True
-        if len(name) > 2 and name.endswith("s") and re.search(rf"(?<![a-z]){re.escape(name[:-1])}(?![a-z])", held):
-            return True  # an acronym's plural ("IDs", "APIs") names what its singular does
         variants = self.glossary.expand(name.upper()).all_variants if self.glossary else ()
         return any(normalise(v).lower() in held for v in variants)
 

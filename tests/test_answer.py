@@ -183,8 +183,13 @@ def test_an_answer_to_how_many_must_state_a_count_the_question_does_not():
     query = Query(text=english, language="en", standalone=english, counts=asks_count(english))
     assert not states_count_asked([checked("ISO/IEC JTC 1/SC 42 publishes AI standards. [1]")], query)
     assert states_count_asked([checked("SC 42 had published 37 standards. [1]")], query)
-    # a span of time may be answered in words, and other questions need no figure
+    # a year is no count
+    assert not states_count_asked([checked("In 2023, ISO/IEC JTC 1/SC 42 published AI standards. [1]")], query)
+    # a span of time may be answered in words, "how much" without money asks for a degree, and
+    # other questions need no figure
     assert not asks_count("重要数据的处理者多长时间须开展一次风险评估？") and not asks_count("What does Gui propose?")
+    assert not asks_count("How much does the EU AI Act rely on self-assessment?")
+    assert asks_count("How much do large commercial banks spend on buying data each year?")
 
 
 def test_follow_up_is_condensed_into_a_standalone_question(engine):

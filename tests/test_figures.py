@@ -97,9 +97,16 @@ def test_amounts_in_chinese_numerals_are_figures_and_rewritten_in_english():
     assert with_source_figures("up to 50 million yuan [1]", [PIPL_FINE]) == "up to 50 million yuan (五千万元) [1]"
     # a count in Chinese numerals is not an amount to give back: "four tiers" stays as written
     assert with_source_figures("It defines four risk tiers [1].", ["将人工智能系统分为四类"]) == "It defines four risk tiers [1]."
-    # no value, or no amount: a vague magnitude, an idiom, 元 in 元数据 or 二元
-    for text in ("数百亿元", "千万不要", "统一元数据", "二元结构", "单一元素"):
+    assert values("一万一千元") == [("number", 11_000.0)] and values("三亿五千万元") == [("number", 350_000_000.0)]
+    assert "500,000 Hong Kong dollars" in english_amounts("罚款五十万港元")
+    assert missing_figures("500,000 euros", "罚款五十万港元")
+    # a digit before is the digits' amount: 5千万元 is not 千万元
+    assert missing_figures("10 million yuan", "5千万元")
+    # no value, or no amount: a vague magnitude, a range, an idiom, 元 in 元数据 or 二元
+    for text in ("数百亿元", "三五万元", "千万不要", "十万火急", "九万里", "统一元数据", "二元结构", "单一元素"):
         assert values(text) == [] and english_amounts(text) == text
+    # a span of years stays one
+    assert not missing_figures("over 100,000 years", "十万年来")
 
 
 def test_an_english_answer_gets_the_reports_own_form_of_each_converted_amount():
@@ -157,4 +164,5 @@ def test_a_currency_code_before_an_amount_is_its_currency_not_a_name():
         assert missing_figures(claim, source) == [] and subject_names(claim) == set()
     assert [f.raw for f in missing_figures("a fine of HKD1,000,000", source)] == ["HKD1,000,000"]
     assert values("EUR20 million") == [("number", 20_000_000.0)] and extract_figures("RMB500,000")[0].currency == "cny"
+    assert extract_figures("an entrepreneur 5 years ago")[0].currency == ""  # a code only as a word of its own
     assert {"cac", "gb/t45654"} <= subject_names("fined by the CAC under GB/T 45654-2025")

@@ -103,6 +103,11 @@ def test_a_publishers_glossary_names_and_the_words_after_a_shared_name_tell_its_
     assert mentions.find("According to the CAICT data elements white paper, how much do banks spend?") == ["paper"]
     assert mentions.find("中国信通院《数据要素白皮书》统计了多少家数据交易机构？") == ["paper"]
     assert mentions.find("What does CAICT say about data security risks?") == ["qax"]
+    # an English name next to Chinese; words after another name's conjunction are that one's
+    assert mentions.find("CAICT发布的数据要素白皮书统计了什么？") == ["paper"]
+    assert mentions.find("信通院和奇安信的白皮书分别怎么说？") == ["qax"]
+    # an answer's own words never choose among the reports sharing a name it is checked against
+    assert mentions.attributions("CAICT's white paper says data elements matter.") == []
     # a shared name with nothing after it that one title holds names neither
     assert mentions.find("信通院怎么看？") == [] and mentions.find("What does CAICT expect?") == []
     # without the names the English name is unknown; a general term is no body's name

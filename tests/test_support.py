@@ -304,7 +304,9 @@ def test_an_eu_body_in_an_eu_reports_passage_is_no_other_actor(judge):
 
 
 def test_an_acronyms_plural_is_named_by_its_singular(judge):
-    # the Caijing report on privacy computing; a longer word holding the singular does not name it
+    # the Caijing report on privacy computing
     psi = "在样本对齐阶段通过隐私集合求交来实现参与方公共样本 ID 的发现。"
     assert judge.judge("Private set intersection finds the parties' shared sample IDs [1].", psi).supported
-    assert "name not in source: ids" in judge.judge("It finds the shared IDs [1].", "通过隐私集合求交实现 IDEA 的发现").reasons
+    assert "name not in source: id" in judge.judge("It finds the shared IDs [1].", "通过隐私集合求交实现样本对齐。").reasons
+    # an acronym that ends in S is a name of its own
+    assert "name not in source: https" in judge.judge("It requires HTTPS [1].", "接口应当使用 HTTP 协议传输数据。").reasons
