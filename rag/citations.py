@@ -16,8 +16,8 @@ from rag.language import detect_language
 from rag.mentions import ReportMentions
 from rag.records import Citation, SentenceCheck, Source
 from rag.settings import ZhikuSettings
-from rag.support import (SupportJudge, Verdict, latin_names, normalise, restates_question, states_something,
-                         strip_markers)
+from rag.support import (SupportJudge, Verdict, incomplete, latin_names, normalise, restates_question,
+                         states_something, strip_markers)
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
@@ -108,6 +108,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             verdicts = _rejected(verdicts, "names another report") | attributed
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
+        elif incomplete(claim):
+            verdicts = _rejected(verdicts, "incomplete sentence")
         elif _only_a_title(claim, sources):
             # a report's title alone is held by its passage, yet it answers nothing
             verdicts = _rejected(verdicts, "only names a report")

@@ -320,9 +320,26 @@ had do does did its it this that these those their they them he she his her whic
 according there than then into over about also both each other such not""".split())
 
 
+def _stem(word: str) -> str:
+    """A word without its inflection, so "cited" and "cite", "rules" and "rule" are one."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def _content_words(text: str) -> set[str]:
-    words = (w.lower().rstrip("s") for w in _LATIN_WORD.findall(text))
-    return {w for w in words if len(w) > 2 and w not in _FUNCTION_WORDS}
+    words = (w.lower() for w in _LATIN_WORD.findall(text))
+    return {_stem(w) for w in words if len(w) > 2 and w not in _FUNCTION_WORDS}
+
+
+# an English sentence that stops on a word needing one after it ("…is the case of .") left its answer out
+_DANGLING = re.compile(r"\b(?:of|the|a|an|is|are|was|were|by|to|as|in|on|for|and|or|with|from)\s*[.。]?\s*$", re.I)
+
+
+def incomplete(claim: str) -> bool:
+    return bool(_DANGLING.search(strip_markers(claim).strip()))
 
 
 def restates_question(claim: str, question: str) -> bool:

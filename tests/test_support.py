@@ -310,3 +310,13 @@ def test_an_acronyms_plural_is_named_by_its_singular(judge):
     assert "name not in source: id" in judge.judge("It finds the shared IDs [1].", "通过隐私集合求交实现样本对齐。").reasons
     # an acronym that ends in S is a name of its own
     assert "name not in source: https" in judge.judge("It requires HTTPS [1].", "接口应当使用 HTTP 协议传输数据。").reasons
+
+
+def test_a_restatement_in_other_inflections_or_a_sentence_left_unfinished_answers_nothing():
+    from rag.support import incomplete
+
+    question = "Which Chinese court ruling do Zhang Meng and Cui Li cite as a precedent on copyright infringement?"
+    blank = "The Chinese court ruling cited as a precedent on copyright infringement is the case of . [1]"
+    assert restates_question(blank, question) and incomplete(blank)
+    assert not restates_question("They cite no ruling; they propose no-fault liability for unregistered datasets. [1]", question)
+    assert not incomplete("The fine is 35 million euros. [1]") and not incomplete("资料中没有相关信息。")
