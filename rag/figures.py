@@ -84,6 +84,10 @@ _AGE_AFTER = re.compile(r"\s*(?:周岁|岁|-?years?[\s-]+olds?\b|-?years?\s+of\s
 _AGE_BEFORE = re.compile(r"\b(?:aged|ages?\s+of|at\s+age)\s*$", re.I)
 # list numbering "1）", "2)" and footnote marks are no figures
 _LIST_NUMBER = re.compile(r"(?<![\d.,])\d{1,2}\s*[）)]")
+# a PDF's footnote mark run into the text: one or two digits right after a Chinese character and
+# before a clause ends ("成为…的重要因素5。", "约翰·西曼1"), where a stated number would have a unit
+# or a word that states it (为, 是, 达, 共, 第…)
+_FOOTNOTE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![为是达约共有第至到和或及、了])\d{1,2}(?=[。，；：]|\n|$)")
 
 
 def _number(text: str) -> float:
@@ -97,7 +101,7 @@ def _blank(text: str, span: tuple[int, int]) -> str:
 
 def extract_figures(text: str) -> list[Figure]:
     """Every number, percentage and date in `text`, with Chinese and English units applied."""
-    text = _LIST_NUMBER.sub(" ", _CITATION.sub(" ", text))
+    text = _FOOTNOTE.sub(" ", _LIST_NUMBER.sub(" ", _CITATION.sub(" ", text)))
     found: list[Figure] = []
 
     def take(pattern: re.Pattern, make) -> None:

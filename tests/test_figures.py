@@ -166,3 +166,12 @@ def test_a_currency_code_before_an_amount_is_its_currency_not_a_name():
     assert values("EUR20 million") == [("number", 20_000_000.0)] and extract_figures("RMB500,000")[0].currency == "cny"
     assert extract_figures("an entrepreneur 5 years ago")[0].currency == ""  # a code only as a word of its own
     assert {"cac", "gb/t45654"} <= subject_names("fined by the CAC under GB/T 45654-2025")
+
+
+def test_a_footnote_mark_run_into_the_text_is_no_figure():
+    # the CAICT–Qi An Xin report as its PDF reads: the 5 is footnote 5
+    source = "据市场调研公司 Canalys 统计，2020年全球个人信息泄露事件超出过去 15 年总和，成为影响个人权益、组织发展甚至国家安全的重要因素5。"
+    assert [f.raw for f in missing_figures("Canalys counted 5 breach incidents in 2020 [1]", source)] == ["5 "]
+    assert not missing_figures("breaches in 2020 exceeded the previous 15 years combined [1]", source)
+    assert values("服务超过 37 亿次3。") == [("number", 3_700_000_000.0)]
+    assert values("数量为5。") == [("number", 5.0)]  # a number a word states stays
