@@ -78,14 +78,20 @@ def _dated_otherwise(figure: Figure, window: str, claim: str) -> bool:
                                          for f in extract_figures(window))
 
 
+def _a_year(figure: Figure) -> bool:
+    return (figure.kind == "number" and not figure.currency and not figure.unit and figure.raw.strip().isdigit()
+            and 1900 <= figure.value <= 2100)
+
+
 def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
     """The claim's dates that contradict the date of the sentences holding its other figures: a
     figure carries the date of its own sentence ("2021年，…广告收入5,435亿元" is a 2021 figure,
     whatever year a neighbouring sentence names). A sentence without a date of its own (a
     relative "今年", or a date set in an earlier sentence) contradicts nothing."""
     figures = extract_figures(claim)
-    dates = [f for f in figures if f.kind == "date"]
-    others = [f for f in figures if f.kind != "date"]
+    # an English year stands alone ("by 2030"), where Chinese writes 2030年
+    dates = [f for f in figures if f.kind == "date" or _a_year(f)]
+    others = [f for f in figures if f not in dates]
     if not dates or not others:
         return []
     holding = [text for text in sentences if any(not missing_figures(f.raw, text) for f in others)]
@@ -217,7 +223,8 @@ _HOMES = frozenset({"美国", "欧盟", "中国", "英国", "日本", "以色列
 
 
 def actors(text: str) -> set[str]:
-    text = to_simplified(text)  # 中國, 歐盟, 美國
+    # a currency names no actor: "6.38 billion US dollars" is 63.8亿美元, said of any country
+    text = _CURRENCY_NAMES.sub(" ", to_simplified(text))  # 中國, 歐盟, 美國
     lowered = " " + text.lower() + " "
     found = {zh for zh, names in ACTORS.items()
              if zh in text or any(re.search(rf"(?<![a-z]){re.escape(n)}(?![a-z])", lowered) for n in names)}
@@ -226,6 +233,9 @@ def actors(text: str) -> set[str]:
         found.add("美国")
     # the narrower body implies the union: 欧盟委员会 names 欧盟 too
     return {a for a in found if not any(a != b and a in b and b in found for b in found)}
+
+
+_CURRENCY_NAMES = re.compile(r"\bU\.?S\.?\s*dollars?\b|\bUS\$|美元|港元|港币|欧元", re.I)
 
 
 def home_actor(opening: str) -> str:

@@ -320,3 +320,13 @@ def test_a_restatement_in_other_inflections_or_a_sentence_left_unfinished_answer
     assert restates_question(blank, question) and incomplete(blank)
     assert not restates_question("They cite no ruling; they propose no-fault liability for unregistered datasets. [1]", question)
     assert not incomplete("The fine is 35 million euros. [1]") and not incomplete("资料中没有相关信息。")
+
+
+def test_an_english_year_set_on_a_figure_the_passage_dates_otherwise_is_not_held(judge):
+    # the commercial-militarisation article's forecast; the question asks about a year it does not give
+    passage = "数据预测近年来的军事人工智能市场规模将呈指数级增长，从2023年的45.3亿美元增长到2024年的63.8亿美元。"
+    question = "What size is the global military AI market forecast to reach by 2030?"
+    wrong = judge.judge("The global military AI market is forecast to reach 6.38 billion US dollars by 2030. [1]",
+                        passage, question=question)
+    assert not wrong.supported and any("2030" in r for r in wrong.reasons)
+    assert judge.judge("The military AI market grew to 6.38 billion US dollars in 2024. [1]", passage).supported
