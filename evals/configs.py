@@ -55,7 +55,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-sentence-context": {"sentence_context_weight": 0.0, "term_rarity": False},
     # a citation quotes only the stretch supporting one answer sentence best (before session 26)
     "single-window-quotes": {"citation_quote_chars": 0},
-    # the model answers without the worked example it sees first (rag/settings.py answer_example; before session 30)
+    # the model answers after a worked example of the prompt (rag/settings.py answer_example, off by default)
+    "answer-example": {"answer_example": True},
     "no-answer-example": {"answer_example": False},
     # a written answer is kept even when it cites no source of the evidence (before session 28)
     "answer-off-evidence": {"answer_on_evidence": False},

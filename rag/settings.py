@@ -88,9 +88,10 @@ class ZhikuSettings(BaseSettings):
     source_rank_weight: float = Field(0.1, description="source_rank_weight / (rank of the sentence's source) is added to its score: "
                                       "retrieval's fused rank carries what the sentence's own cosine does not (BM25, "
                                       "the chunk's context, the reports a question names)")
-    answer_example: bool = Field(True, description="The model first sees a worked example of the answer prompt "
-                                 "and its answer (prompts/answer_example.json) before the real sources: it then "
-                                 "answers from excerpts it called 'not found' before (evals/EXPERIMENTS.md, session 30)")
+    answer_example: bool = Field(False, description="The model first sees a worked example of the answer prompt "
+                                 "and its answer (prompts/answer_example.json) before the real sources: the bundled "
+                                 "model then answers from excerpts it called 'not found', and also answers more "
+                                 "questions the reports do not answer, so it is off (evals/EXPERIMENTS.md, session 30)")
     answer_on_evidence: bool = Field(True, description="A written answer none of whose sentences cites a source of "
                                      "the evidence quotes (or a chunk overlapping one) is not built on the evidence the "
                                      "scorer chose: the closest passages are shown instead (evals/EXPERIMENTS.md, session 28)")
