@@ -147,7 +147,8 @@ def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = Fal
     return "\n\n".join(f"[{n}] {header(e.source)}\n{body(e)}" for n, e in excerpts)
 
 
-def answer_messages(language: str, sources: str, question: str, example: bool = True) -> list[ChatMessage]:
+def answer_messages(language: str, sources: str, question: str, terms: str = "",
+                    example: bool = True) -> list[ChatMessage]:
     """The answer prompt as chat turns: with `example`, first the same prompt over a made-up
     example's sources and the answer it should get (prompts/answer_example.json), then the real one."""
     template = load_prompt("answer", language)
@@ -159,7 +160,7 @@ def answer_messages(language: str, sources: str, question: str, example: bool = 
                          sources=sources_shown, question=shown[language]["question"], terms="")),
                      ChatMessage(role=MessageRole.ASSISTANT, content=shown[language]["answer"])]
     return [*messages, ChatMessage(role=MessageRole.USER, content=template.format(
-        sources=sources, question=question, terms=""))]
+        sources=sources, question=question, terms=terms))]
 
 
 def focused_excerpts(excerpts: Sequence[Excerpt], sources: Sequence[Source], named: Sequence[str] = (),
@@ -453,7 +454,7 @@ class Answerer:
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
         messages = answer_messages(query.language, format_excerpts(numbered, english=query.language == "en"),
-                                   query.standalone + terms, settings.answer_example)
+                                   query.standalone, terms, settings.answer_example)
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
             text = yield from self._generate(messages, timings, ms)
@@ -575,7 +576,7 @@ class Answerer:
         """Have the LLM read the answer prompt's worked example in each language once, so the
         server's prompt cache holds it and the first question does not pay for it (the bundled
         server keeps prompts it moves off its one slot in RAM and restores the longest match)."""
-        if self.settings.answer_mode != "generative" or not self.settings.answer_example:
+        if not self.settings.answer_example:
             return
         for language in ("zh", "en"):
             try:

@@ -200,6 +200,12 @@ def _covers(evidence: Figure, claim: Figure) -> bool:
             and math.isclose(float(claim.value), float(evidence.value), rel_tol=1e-6))
 
 
+def is_year(figure: Figure) -> bool:
+    """A year written alone, as English writes one ("by 2030", "in 2023"), where Chinese writes 2030年."""
+    return (figure.kind == "number" and not figure.currency and not figure.unit and figure.raw.strip().isdigit()
+            and 1900 <= figure.value <= 2100)
+
+
 def _as_date(figure: Figure) -> tuple[int, int, int] | None:
     if figure.kind == "date":
         return figure.value  # type: ignore[return-value]

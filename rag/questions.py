@@ -5,7 +5,7 @@ import re
 from typing import Literal
 
 from rag.errors import InputError
-from rag.figures import STANDARD_ID, extract_figures
+from rag.figures import STANDARD_ID, Figure, extract_figures, is_year
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -52,9 +52,7 @@ def asks_count(question: str) -> bool:
 def holds_count(sentence: str, asked: set[str]) -> bool:
     """The sentence states a count or an amount the question (`asked`, from stated_figures) does
     not: not a year ("In 2023, the regulators signed it") nor a name's number."""
-    figures = [f for f in extract_figures(_IDENTIFIER.sub(" ", sentence)) if f.raw.strip() not in asked]
-    return any(f.kind == "percent" or (f.kind == "number" and not (
-        not f.currency and not f.unit and f.value == int(f.value) and 1900 <= f.value <= 2100)) for f in figures)
+    return any(f.kind == "percent" or (f.kind == "number" and not is_year(f)) for f in _new_figures(sentence, asked))
 
 
 def expected_answer(question: str) -> Literal["quantity", "date"] | None:
@@ -73,9 +71,12 @@ def holds_expected(sentence: str, expects: str | None, asked: set[str]) -> bool:
     (`asked`, from stated_figures): "SC 42已发布37项" answers "SC 42发布了多少项", "SC 42" alone does not."""
     if expects is None:
         return False
-    figures = [f for f in extract_figures(_IDENTIFIER.sub(" ", sentence)) if f.raw.strip() not in asked]
+    figures = _new_figures(sentence, asked)
     if expects == "quantity":
         return any(f.kind in ("number", "percent") for f in figures)
-    # an English year stands alone ("by 2030"), where Chinese writes 2030年
-    return any(f.kind == "date" or (f.kind == "number" and not f.unit and f.value == int(f.value)
-                                     and 1900 <= f.value <= 2100 and f.raw.strip().isdigit()) for f in figures)
+    return any(f.kind == "date" or is_year(f) for f in figures)
+
+
+def _new_figures(sentence: str, asked: set[str]) -> list[Figure]:
+    """The sentence's figures that count or date something, other than those the question states."""
+    return [f for f in extract_figures(_IDENTIFIER.sub(" ", sentence)) if f.raw.strip() not in asked]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, covers, extract_figures, missing_figures
+from rag.figures import (CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, covers, extract_figures, is_year,
+                          missing_figures)
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
@@ -78,11 +79,6 @@ def _dated_otherwise(figure: Figure, window: str, claim: str) -> bool:
                                          for f in extract_figures(window))
 
 
-def _a_year(figure: Figure) -> bool:
-    return (figure.kind == "number" and not figure.currency and not figure.unit and figure.raw.strip().isdigit()
-            and 1900 <= figure.value <= 2100)
-
-
 def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
     """The claim's dates that contradict the date of the sentences holding its other figures: a
     figure carries the date of its own sentence ("2021年，…广告收入5,435亿元" is a 2021 figure,
@@ -90,7 +86,7 @@ def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
     relative "今年", or a date set in an earlier sentence) contradicts nothing."""
     figures = extract_figures(claim)
     # an English year stands alone ("by 2030"), where Chinese writes 2030年
-    dates = [f for f in figures if f.kind == "date" or _a_year(f)]
+    dates = [f for f in figures if f.kind == "date" or is_year(f)]
     others = [f for f in figures if f not in dates]
     if not dates or not others:
         return []
