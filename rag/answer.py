@@ -453,11 +453,19 @@ class Answerer:
         numbered = self.reading(gathered)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
-        messages = answer_messages(query.language, format_excerpts(numbered, english=query.language == "en"),
-                                   query.standalone, terms, settings.answer_example)
+        excerpts = format_excerpts(numbered, english=query.language == "en")
+        messages = answer_messages(query.language, excerpts, query.standalone, terms, settings.answer_example)
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
             text = yield from self._generate(messages, timings, ms)
+            if self._retries(text, confidence):
+                # the bundled model calls excerpts that hold the answer "not found" (a third of its
+                # closest-passage answers); after the worked example it answers them, and the
+                # confidence gate keeps the example from answering what the reports do not say
+                log.info("'not found' over confident sources: asking again after the worked example")
+                timings["first_reply"] = ms()
+                text = yield from self._generate(answer_messages(query.language, excerpts, query.standalone, terms,
+                                                                 example=True), timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -572,11 +580,17 @@ class Answerer:
             yield AnswerEvent("token", delta=text[shown:])
         return text
 
+    def _retries(self, reply: str, confidence: float) -> bool:
+        """Whether a "not found" reply is asked again after the worked example."""
+        gate = self.settings.example_retry_confidence
+        return (not self.settings.answer_example and gate is not None and confidence >= gate
+                and says_not_found(reply))
+
     def warm_up(self) -> None:
         """Have the LLM read the answer prompt's worked example in each language once, so the
         server's prompt cache holds it and the first question does not pay for it (the bundled
         server keeps prompts it moves off its one slot in RAM and restores the longest match)."""
-        if not self.settings.answer_example:
+        if not self.settings.answer_example and self.settings.example_retry_confidence is None:
             return
         for language in ("zh", "en"):
             try:

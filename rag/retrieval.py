@@ -42,6 +42,8 @@ class SearchQuery:
     # BM25 groups and their weights: a text is tokenized as running text, a tuple holds
     # glossary terms that count once each (see BilingualTokenizer.term_tokens)
     lexical: tuple[tuple[str | tuple[str, ...], float], ...]
+    # the glossary's other-language forms of the question's terms ("GDPR" -> 通用数据保护条例)
+    other_forms: tuple[str, ...] = ()
 
 
 class Retriever:
@@ -194,7 +196,7 @@ class Retriever:
         for report_id in named:
             if allowed is None or report_id in allowed:
                 ranked_lists += arms({report_id}, **own_args)
-        sides = self._comparison_sides(question, named, own_args.get("sentence_vector", sentence_vector),
+        sides = self._comparison_sides(" ".join([question, *query.other_forms]), named, own_args.get("sentence_vector", sentence_vector),
                                        sentence_vector, allowed) if use_mentions and use_sentences and mode == "hybrid" else []
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
@@ -212,8 +214,9 @@ class Retriever:
 
     def _comparison_sides(self, question: str, named: Sequence[str], own_vector: Sequence[float] | None,
                           sentence_vector: Sequence[float] | None, allowed: set[str] | None) -> list[str]:
-        """For a question naming two or more reports (by author or publisher, or by title), each
-        one's chunk holding its sentence nearest the question. One side of a comparison is often
+        """For a question naming two or more reports (by author or publisher, or by title as written
+        or in the glossary's other language, as the answer step reads it), each one's chunk holding
+        its sentence nearest the question. One side of a comparison is often
         a single sentence of a long passage: the whole-chunk arms rank it low while the sentence
         arm ranks it first. Titles only choose sides here; as retrieval arms of their own they
         drew every hit to the titled report (evals/EXPERIMENTS.md, session 14)."""
@@ -241,7 +244,7 @@ class Retriever:
         # Only an English question gains from Chinese words in its embedding: e5 already maps
         # Chinese questions well onto the (Chinese) corpus, and English words would dilute them.
         dense = f"{question} ({'；'.join(dense_extra)})" if dense_extra and language == "en" else question
-        return SearchQuery(question, dense, lexical)
+        return SearchQuery(question, dense, lexical, expansion.all_variants)
 
     def _translated(self, question: str, language: str, share: dict[str, float]) -> tuple[str, str] | None:
         """The question translated by the LLM and its new language, when translation is on and

@@ -789,3 +789,44 @@ def test_the_answer_prompt_shows_a_worked_example_before_the_real_sources():
         other = answer_messages(language, "[1] 《另一报告》\n别的正文。", "另一个问题？", example=True)
         assert [m.content for m in other[:2]] == [m.content for m in messages[:2]]
         assert len(answer_messages(language, "[1] x", "q", example=False)) == 1
+
+
+class _FirstReplyNotFound:
+    """The real LLM, but its first reply is "not found": the retry's path is then taken on
+    any question, and what the model answers on the retry is its own."""
+
+    def __init__(self, llm):
+        self.llm, self.calls = llm, []
+
+    def stream_chat(self, messages, **kwargs):
+        self.calls.append(messages)
+        if len(self.calls) == 1:
+            from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
+
+            return iter([ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="资料中没有相关信息。"),
+                                      delta="资料中没有相关信息。")])
+        return self.llm.stream_chat(messages, **kwargs)
+
+
+@pytest.mark.parametrize("gate", [0.0, 1.01, None])
+def test_not_found_over_confident_sources_is_asked_again_after_the_example(engine, monkeypatch, gate):
+    from rag.prompts import load_example
+
+    llm = _FirstReplyNotFound(engine.llm)
+    monkeypatch.setitem(engine.__dict__, "_llm", llm)
+    answerer = Answerer(engine)
+    answerer.settings = engine.settings.model_copy(update={"example_retry_confidence": gate})
+    events = list(answerer.stream("欧盟《人工智能法案》将人工智能系统分为哪几个风险等级？"))
+    answer = events[-1].answer
+    streamed = "".join(e.delta for e in events if e.kind == "token")
+    if gate is not None and answer.confidence >= gate:
+        assert len(llm.calls) == 2
+        # the second ask reads the same sources and question after the worked example
+        example = load_example("answer")["zh"]
+        assert [m.content for m in llm.calls[1][:2]] == [llm.calls[1][0].content, example["answer"]]
+        assert llm.calls[1][-1].content == llm.calls[0][-1].content
+        assert "first_reply" in answer.timings_ms and not says_not_found(streamed)
+        if answer.status == "answered":
+            assert answer.citations and streamed.strip()
+    else:
+        assert len(llm.calls) == 1 and answer.status == "closest" and streamed == ""
