@@ -286,7 +286,7 @@ class Answerer:
         mentions = getattr(self.engine.retriever, "mentions", None)
         if mentions is None:
             return []
-        return list(dict.fromkeys([*mentions.find(question), *mentions.titled(" ".join([question, *other_forms]))]))
+        return list(dict.fromkeys([*mentions.find(question), *mentions.titled(question, other_forms)]))
 
     def confidence(self, query: Query, scored: Sequence[tuple[float, int, int]], sources: Sequence[Source]) -> float:
         """How sure retrieval is that the sources are on the question's topic, 0–1. With stored
@@ -457,15 +457,7 @@ class Answerer:
         messages = answer_messages(query.language, excerpts, query.standalone, terms, settings.answer_example)
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
-            text = yield from self._generate(messages, timings, ms)
-            if self._retries(text, confidence):
-                # the bundled model calls excerpts that hold the answer "not found" (a third of its
-                # closest-passage answers); after the worked example it answers them, and the
-                # confidence gate keeps the example from answering what the reports do not say
-                log.info("'not found' over confident sources: asking again after the worked example")
-                timings["first_reply"] = ms()
-                text = yield from self._generate(answer_messages(query.language, excerpts, query.standalone, terms,
-                                                                 example=True), timings, ms)
+            text, streamed = yield from self._generate(messages, timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -476,6 +468,17 @@ class Answerer:
             )
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language), closest=weak))
             return
+        if not streamed and self._asks_again(text, confidence):
+            # the bundled model calls excerpts that hold the answer "not found" (a third of its
+            # closest-passage answers); after the worked example it answers them, and the
+            # confidence gate keeps the example from answering what the reports do not say
+            log.info("'not found' over confident sources: asking again after the worked example")
+            timings["first_reply"] = ms()
+            try:
+                text, _ = yield from self._generate(answer_messages(query.language, excerpts, query.standalone, terms,
+                                                                    example=True), timings, ms)
+            except Exception as exc:  # the first reply stands: the closest passages follow
+                log.warning("asking again failed: %s: %s", type(exc).__name__, exc)
         timings["generate"] = ms()
         if query.language == "en":
             if self._glossary is not None:
@@ -557,10 +560,10 @@ class Answerer:
         return sides
 
     def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float]
-                  ) -> Generator[AnswerEvent, None, str]:
-        """Stream the model's answer as token events and return its text. Tokens that may
-        still become the "not found" sentence are held back: the closest passages then never
-        follow a half-written refusal."""
+                  ) -> Generator[AnswerEvent, None, tuple[str, bool]]:
+        """Stream the model's answer as token events; return its text and whether any of it was
+        streamed. Tokens that may still become the "not found" sentence are held back: the
+        closest passages, or a second reply, then never follow a half-written refusal."""
         text, shown = "", 0
         responses = self.engine.llm.stream_chat(messages)
         try:
@@ -578,10 +581,13 @@ class Answerer:
                 responses.close()  # stops generation at once when we give up on a slow answer
         if shown < len(text) and not says_not_found(text):
             yield AnswerEvent("token", delta=text[shown:])
-        return text
+            shown = len(text)
+        return text, shown > 0
 
-    def _retries(self, reply: str, confidence: float) -> bool:
-        """Whether a "not found" reply is asked again after the worked example."""
+    def _asks_again(self, reply: str, confidence: float) -> bool:
+        """Whether a reply that is only "not found" (none of it streamed) is asked again after
+        the worked example. The first time, the server reads the example in full (a few seconds);
+        after that its prompt cache holds it."""
         gate = self.settings.example_retry_confidence
         return (not self.settings.answer_example and gate is not None and confidence >= gate
                 and says_not_found(reply))
@@ -590,7 +596,7 @@ class Answerer:
         """Have the LLM read the answer prompt's worked example in each language once, so the
         server's prompt cache holds it and the first question does not pay for it (the bundled
         server keeps prompts it moves off its one slot in RAM and restores the longest match)."""
-        if not self.settings.answer_example and self.settings.example_retry_confidence is None:
+        if not self.settings.answer_example:
             return
         for language in ("zh", "en"):
             try:

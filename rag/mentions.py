@@ -10,7 +10,7 @@ acronyms (WIC). Matching is by hand: no library maps bibliographic mentions to r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.records import Report
@@ -231,14 +231,15 @@ class ReportMentions:
             parts.setdefault(report_id, text[start:stop])
         return list(parts.items())
 
-    def titled(self, text: str) -> list[str]:
+    def titled(self, text: str, other_forms: Sequence[str] = ()) -> list[str]:
         """The report ids whose title `text` holds (in Simplified, a column name before "|" and a
-        bracketed year or chapter left out: "《网络数据安全管理条例》", "香港《个人资料(私隐)条例》").
-        Not used in retrieval, where a law named by title drew every hit to itself (see
-        evals/EXPERIMENTS.md, session 14); an answer uses it to read a comparison from each side."""
+        bracketed year or chapter left out: "《网络数据安全管理条例》", "香港《个人资料(私隐)条例》"),
+        or one of `other_forms` (the glossary's other-language forms of its terms: "GDPR" ->
+        通用数据保护条例). Not a retrieval arm, where a law named by title drew every hit to itself
+        (see evals/EXPERIMENTS.md, session 14): it chooses a comparison's sides."""
         from rag.script import to_simplified
 
-        text = to_simplified(text).casefold()
+        text = to_simplified(" ".join([text, *other_forms])).casefold()
         return [rid for core, rid in self._titles if core in text]
 
     def find(self, question: str) -> list[str]:

@@ -42,7 +42,8 @@ class SearchQuery:
     # BM25 groups and their weights: a text is tokenized as running text, a tuple holds
     # glossary terms that count once each (see BilingualTokenizer.term_tokens)
     lexical: tuple[tuple[str | tuple[str, ...], float], ...]
-    # the glossary's other-language forms of the question's terms ("GDPR" -> 通用数据保护条例)
+    # not an arm's: the glossary's other-language forms of the question's terms ("GDPR" ->
+    # 通用数据保护条例), by which a question may name a report's title
     other_forms: tuple[str, ...] = ()
 
 
@@ -196,8 +197,9 @@ class Retriever:
         for report_id in named:
             if allowed is None or report_id in allowed:
                 ranked_lists += arms({report_id}, **own_args)
-        sides = self._comparison_sides(" ".join([question, *query.other_forms]), named, own_args.get("sentence_vector", sentence_vector),
-                                       sentence_vector, allowed) if use_mentions and use_sentences and mode == "hybrid" else []
+        sides = (self._comparison_sides(question, query.other_forms, named,
+                                        own_args.get("sentence_vector", sentence_vector), sentence_vector, allowed)
+                 if use_mentions and use_sentences and mode == "hybrid" else [])
         ranked = fuse([hits for hits, _ in ranked_lists], self.settings.rrf_k, [w for _, w in ranked_lists])
         chunks = {c.id: c for c in self.store.chunks([cid for cid, _ in ranked])}
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
@@ -212,17 +214,17 @@ class Retriever:
             picked = ([(cid, score.get(cid, 0.0)) for cid in lead] + [p for p in picked if p[0] not in lead])[:k]
         return self._to_sources(picked, chunks, dense_vector, similarity)
 
-    def _comparison_sides(self, question: str, named: Sequence[str], own_vector: Sequence[float] | None,
-                          sentence_vector: Sequence[float] | None, allowed: set[str] | None) -> list[str]:
+    def _comparison_sides(self, question: str, other_forms: Sequence[str], named: Sequence[str],
+                          own_vector: Sequence[float] | None, sentence_vector: Sequence[float] | None,
+                          allowed: set[str] | None) -> list[str]:
         """For a question naming two or more reports (by author or publisher, or by title as written
         or in the glossary's other language, as the answer step reads it), each one's chunk holding
-        its sentence nearest the question. One side of a comparison is often
-        a single sentence of a long passage: the whole-chunk arms rank it low while the sentence
-        arm ranks it first. Titles only choose sides here; as retrieval arms of their own they
+        its sentence nearest the question. One side of a comparison is often a single sentence of a
+        long passage: the whole-chunk arms rank it low while the sentence arm ranks it first. Titles only choose sides here; as retrieval arms of their own they
         drew every hit to the titled report (evals/EXPERIMENTS.md, session 14)."""
         if not self.settings.comparison_sides or self.settings.sentence_arm_id is None:
             return []
-        compared = [*named, *(r for r in self.mentions.titled(question) if r not in named)]
+        compared = [*named, *(r for r in self.mentions.titled(question, other_forms) if r not in named)]
         if len(compared) < 2:
             return []
         sides = []

@@ -95,7 +95,8 @@ class ZhikuSettings(BaseSettings):
     example_retry_confidence: float | None = Field(0.8, description="When the model says 'not found' over sources "
                                                    "at least this confident, it is asked again after the worked "
                                                    "example (see answer_example); None: never. Unanswerable "
-                                                   "questions mostly score below it (evals/EXPERIMENTS.md, session 31)")
+                                                   "questions mostly score below it; any backend's model is asked "
+                                                   "again (evals/EXPERIMENTS.md, session 31)")
     answer_on_evidence: bool = Field(True, description="A written answer none of whose sentences cites a source of "
                                      "the evidence quotes (or a chunk overlapping one) is not built on the evidence the "
                                      "scorer chose: the closest passages are shown instead (evals/EXPERIMENTS.md, session 28)")

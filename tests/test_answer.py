@@ -791,42 +791,56 @@ def test_the_answer_prompt_shows_a_worked_example_before_the_real_sources():
         assert len(answer_messages(language, "[1] x", "q", example=False)) == 1
 
 
-class _FirstReplyNotFound:
-    """The real LLM, but its first reply is "not found": the retry's path is then taken on
-    any question, and what the model answers on the retry is its own."""
+class _FirstReplyScripted:
+    """The real LLM, but its first streamed reply is `first`: the path after a "not found" is then
+    taken on any question, and what the model answers when asked again is its own."""
 
-    def __init__(self, llm):
-        self.llm, self.calls = llm, []
+    def __init__(self, llm, first: str):
+        self.llm, self.first, self.calls = llm, first, []
+
+    def __getattr__(self, name):  # chat (translations), metadata: the real model's
+        return getattr(self.llm, name)
 
     def stream_chat(self, messages, **kwargs):
         self.calls.append(messages)
         if len(self.calls) == 1:
             from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
 
-            return iter([ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="资料中没有相关信息。"),
-                                      delta="资料中没有相关信息。")])
+            return iter([ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=self.first),
+                                      delta=self.first)])
         return self.llm.stream_chat(messages, **kwargs)
 
 
-@pytest.mark.parametrize("gate", [0.0, 1.01, None])
-def test_not_found_over_confident_sources_is_asked_again_after_the_example(engine, monkeypatch, gate):
-    from rag.prompts import load_example
+@pytest.mark.parametrize("gate, example, first", [
+    (0.0, False, "资料中没有相关信息。"),
+    (1.01, False, "资料中没有相关信息。"),  # confidence is at most 1: below the gate
+    (None, False, "资料中没有相关信息。"),  # never asked again
+    (0.0, True, "资料中没有相关信息。"),  # the example was read already
+    (0.0, False, "欧盟把人工智能系统分为四类。资料中没有其他相关信息。"),  # an answer, streamed, with an aside
+])
+def test_a_bare_not_found_over_confident_sources_is_asked_again_after_the_example(engine, monkeypatch, gate, example,
+                                                                                  first):
+    from rag.answer import answer_messages
 
-    llm = _FirstReplyNotFound(engine.llm)
+    llm = _FirstReplyScripted(engine.llm, first)
     monkeypatch.setitem(engine.__dict__, "_llm", llm)
     answerer = Answerer(engine)
-    answerer.settings = engine.settings.model_copy(update={"example_retry_confidence": gate})
+    answerer.settings = engine.settings.model_copy(update={"example_retry_confidence": gate, "answer_example": example})
     events = list(answerer.stream("欧盟《人工智能法案》将人工智能系统分为哪几个风险等级？"))
     answer = events[-1].answer
     streamed = "".join(e.delta for e in events if e.kind == "token")
-    if gate is not None and answer.confidence >= gate:
-        assert len(llm.calls) == 2
-        # the second ask reads the same sources and question after the worked example
-        example = load_example("answer")["zh"]
-        assert [m.content for m in llm.calls[1][:2]] == [llm.calls[1][0].content, example["answer"]]
+    if gate is not None and answer.confidence >= gate and not example and says_not_found(first) and first.startswith("资料"):
+        assert len(llm.calls) == 2 and "first_reply" in answer.timings_ms
+        # asked again: the worked example's turns, then the same sources and question
+        shown = answer_messages("zh", "", "", example=True)
+        assert [m.content for m in llm.calls[1][:2]] == [m.content for m in shown[:2]]
         assert llm.calls[1][-1].content == llm.calls[0][-1].content
-        assert "first_reply" in answer.timings_ms and not says_not_found(streamed)
-        if answer.status == "answered":
-            assert answer.citations and streamed.strip()
+        # the model's second reply is the answer (this question's excerpts state the four tiers)
+        assert answer.status == "answered" and answer.notice is None, answer.answer
+        assert streamed.strip() and not says_not_found(streamed) and answer.citations
     else:
-        assert len(llm.calls) == 1 and answer.status == "closest" and streamed == ""
+        assert len(llm.calls) == 1 and "first_reply" not in answer.timings_ms
+        if says_not_found(first) and first.startswith("资料"):
+            assert answer.status == "closest" and streamed == ""
+        else:  # the streamed answer stands (its "not found" aside dropped)
+            assert streamed.startswith("欧盟把人工智能系统分为四类")

@@ -60,6 +60,11 @@ def test_a_report_is_named_by_its_title_without_its_column_or_bracketed_year():
     assert mentions.titled("《网络数据安全管理条例》和香港《个人资料(私隐)条例》分别提供了什么保障？") == ["law", "hk"]
     assert mentions.titled("数据要素白皮书与《人工智能对个人信息保护的挑战及其应对》") == ["paper", "article"]
     assert mentions.titled("各条例如何规定？") == []  # a title of fewer than four characters names nothing
+    # a title named in the other language, by the glossary's forms of the question's terms
+    gdpr = ReportMentions([*reports, Report(id="gdpr", title="通用数据保护条例", source="f.pdf")])
+    question = "GDPR与《网络数据安全管理条例》对数据泄露通知有何不同？"
+    assert gdpr.titled(question) == ["law"]
+    assert gdpr.titled(question, default_glossary().expand(question).all_variants) == ["law", "gdpr"]
     assert mentions.find("《网络数据安全管理条例》如何规定？") == []  # retrieval's mentions stay authors and publishers
 
 
