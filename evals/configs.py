@@ -58,8 +58,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the model answers after a worked example of the prompt (rag/settings.py answer_example, off by default)
     "answer-example": {"answer_example": True},
     "no-answer-example": {"answer_example": False},
-    # a "not found" over confident sources is not asked again after the example (before session 31)
-    "no-example-retry": {"example_retry_confidence": None},
     # a written answer is kept even when it cites no source of the evidence (before session 28)
     "answer-off-evidence": {"answer_on_evidence": False},
     # an evidence quote is one sentence, never joined with its neighbour (before session 26); the

@@ -147,8 +147,6 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
                 scores.update(answer_metrics)
                 row.update(answer=answer.answer, refused=answer.refused, status=answer.status, mode=answer.mode,
                            notice=answer.notice, confidence=answer.confidence,
-                           # a "not found" asked again after the worked example (rag.answer)
-                           asked_again="first_reply" in answer.timings_ms,
                            evidence=[e.model_dump(include={"n", "quote", "score"}) for e in answer.evidence],
                            dropped=[s.model_dump() for s in answer.dropped],
                            citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations],

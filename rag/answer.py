@@ -453,11 +453,11 @@ class Answerer:
         numbered = self.reading(gathered)
         # the glossary's Chinese for the question's terms lets the model find them in the excerpts
         terms = f"\n(Key terms in the reports: {'、'.join(query.glossary_terms)})" if query.glossary_terms else ""
-        excerpts = format_excerpts(numbered, english=query.language == "en")
-        messages = answer_messages(query.language, excerpts, query.standalone, terms, settings.answer_example)
+        messages = answer_messages(query.language, format_excerpts(numbered, english=query.language == "en"),
+                                   query.standalone, terms, settings.answer_example)
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
-            text, streamed = yield from self._generate(messages, timings, ms)
+            text = yield from self._generate(messages, timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -468,17 +468,6 @@ class Answerer:
             )
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), error.message(query.language), closest=weak))
             return
-        if not streamed and self._asks_again(text, confidence):
-            # the bundled model calls excerpts that hold the answer "not found" (a third of its
-            # closest-passage answers); after the worked example it answers them, and the
-            # confidence gate keeps the example from answering what the reports do not say
-            log.info("'not found' over confident sources: asking again after the worked example")
-            timings["first_reply"] = ms()
-            try:
-                text, _ = yield from self._generate(answer_messages(query.language, excerpts, query.standalone, terms,
-                                                                    example=True), timings, ms)
-            except Exception as exc:  # the first reply stands: the closest passages follow
-                log.warning("asking again failed: %s: %s", type(exc).__name__, exc)
         timings["generate"] = ms()
         if query.language == "en":
             if self._glossary is not None:
@@ -560,10 +549,10 @@ class Answerer:
         return sides
 
     def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float]
-                  ) -> Generator[AnswerEvent, None, tuple[str, bool]]:
-        """Stream the model's answer as token events; return its text and whether any of it was
-        streamed. Tokens that may still become the "not found" sentence are held back: the
-        closest passages, or a second reply, then never follow a half-written refusal."""
+                  ) -> Generator[AnswerEvent, None, str]:
+        """Stream the model's answer as token events and return its text. Tokens that may
+        still become the "not found" sentence are held back: the closest passages then never
+        follow a half-written refusal."""
         text, shown = "", 0
         responses = self.engine.llm.stream_chat(messages)
         try:
@@ -581,16 +570,7 @@ class Answerer:
                 responses.close()  # stops generation at once when we give up on a slow answer
         if shown < len(text) and not says_not_found(text):
             yield AnswerEvent("token", delta=text[shown:])
-            shown = len(text)
-        return text, shown > 0
-
-    def _asks_again(self, reply: str, confidence: float) -> bool:
-        """Whether a reply that is only "not found" (none of it streamed) is asked again after
-        the worked example. The first time, the server reads the example in full (a few seconds);
-        after that its prompt cache holds it."""
-        gate = self.settings.example_retry_confidence
-        return (not self.settings.answer_example and gate is not None and confidence >= gate
-                and says_not_found(reply))
+        return text
 
     def warm_up(self) -> None:
         """Have the LLM read the answer prompt's worked example in each language once, so the

@@ -92,11 +92,6 @@ class ZhikuSettings(BaseSettings):
                                  "and its answer (prompts/answer_example.json) before the real sources: the bundled "
                                  "model then answers from excerpts it called 'not found', and also answers more "
                                  "questions the reports do not answer, so it is off (evals/EXPERIMENTS.md, session 30)")
-    example_retry_confidence: float | None = Field(0.8, description="When the model says 'not found' over sources "
-                                                   "at least this confident, it is asked again after the worked "
-                                                   "example (see answer_example); None: never. Unanswerable "
-                                                   "questions mostly score below it; any backend's model is asked "
-                                                   "again (evals/EXPERIMENTS.md, session 31)")
     answer_on_evidence: bool = Field(True, description="A written answer none of whose sentences cites a source of "
                                      "the evidence quotes (or a chunk overlapping one) is not built on the evidence the "
                                      "scorer chose: the closest passages are shown instead (evals/EXPERIMENTS.md, session 28)")
