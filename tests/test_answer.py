@@ -789,4 +789,3 @@ def test_the_answer_prompt_shows_a_worked_example_before_the_real_sources():
         other = answer_messages(language, "[1] 《另一报告》\n别的正文。", "另一个问题？", example=True)
         assert [m.content for m in other[:2]] == [m.content for m in messages[:2]]
         assert len(answer_messages(language, "[1] x", "q", example=False)) == 1
-
