@@ -31,6 +31,8 @@ _PLAIN_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
 # "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone,
 # "sentences" the sentence arm alone (the main or the cross-lingual embedder over single sentences).
 Mode = Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"]
+# how many of the dense arm's best hits tell which language the question's text is in
+LEXICAL_SHARE_HITS = 10
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class Retriever:
             `translated`: the LLM's translation, whose cross-lingual arms would repeat the question's."""
             found = []
             report_ids = sorted(within) if within else None
+            dense: list[tuple[str, float]] = []
             if mode in ("hybrid", "dense"):
                 dense = self.store.dense_search(dense_vector, candidates, report_ids)
                 if scores_sources:
@@ -165,6 +168,11 @@ class Retriever:
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
             if mode in ("hybrid", "bm25"):
                 weight = lexical_weight if mode == "hybrid" else 1.0
+                if weight < 1.0 and by_share and worded and dense and not translated:
+                    # the share of the text the question is about, as the dense arm's best hits
+                    # say: an English question about the one English report of a Chinese index
+                    # matches that report's own words, no noise
+                    weight = max(weight, self._language_of_hits(dense[:LEXICAL_SHARE_HITS], language))
                 if weight > 0:
                     found.append((self.lexical.search(query.lexical, candidates, within), weight))
             return found
@@ -315,6 +323,12 @@ class Retriever:
         return self._catalog
 
     # -- helpers -----------------------------------------------------------------------------
+    def _language_of_hits(self, hits: Sequence[tuple[str, float]], language: str) -> float:
+        """The share of `hits` whose report is written in `language`."""
+        reports = self.reports()
+        langs = [reports[c.report_id].language for c in self.store.chunks([cid for cid, _ in hits]) if c.report_id in reports]
+        return langs.count(language) / len(langs) if langs else 0.0
+
     def _weigh_other_language(self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
         """Chunks in another language than their report (its translated front matter) count
         `other_language_weight` times their fused score."""
