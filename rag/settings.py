@@ -139,7 +139,8 @@ class ZhikuSettings(BaseSettings):
     )
     lexical_by_language_share: bool = Field(
         True, description="In a hybrid, weigh the BM25 arm by the share of the index in the question's language "
-        "(an English question over Chinese reports: its words only hit stray English fragments); False: weight 1")
+        "(an English question over Chinese reports: its words only hit stray English fragments), or of the dense "
+        "arm's best hits when that is more (a question about a report in its own language); False: weight 1")
     report_mentions: bool = Field(True, description="Favour reports a question names by author or publisher")
     mentions_without_names: bool = Field(True, description="Search a named report for the question without the "
                                          "names that named it (they only match its cover and abstract)")
