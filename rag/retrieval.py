@@ -31,7 +31,7 @@ _PLAIN_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
 # "dense" is the main embedder alone, "cross_lingual" the cross-lingual embedder alone,
 # "sentences" the sentence arm alone (the main or the cross-lingual embedder over single sentences).
 Mode = Literal["hybrid", "dense", "bm25", "cross_lingual", "sentences"]
-# how many of the dense arm's best hits tell which language the question's text is in
+# how many of the dense arm's best hits tell which language the text a question is about is in
 LEXICAL_SHARE_HITS = 10
 
 
@@ -168,10 +168,11 @@ class Retriever:
                 found.append((by_sentence, sentence_weight if mode == "hybrid" else 1.0))
             if mode in ("hybrid", "bm25"):
                 weight = lexical_weight if mode == "hybrid" else 1.0
-                if weight < 1.0 and by_share and worded and dense and not translated:
+                if weight < 1.0 and dense and not translated:
                     # the share of the text the question is about, as the dense arm's best hits
                     # say: an English question about the one English report of a Chinese index
-                    # matches that report's own words, no noise
+                    # matches that report's own words, no noise (a translation's arms search in
+                    # the other language: their weight stays that language's share)
                     weight = max(weight, self._language_of_hits(dense[:LEXICAL_SHARE_HITS], language))
                 if weight > 0:
                     found.append((self.lexical.search(query.lexical, candidates, within), weight))
@@ -324,7 +325,8 @@ class Retriever:
 
     # -- helpers -----------------------------------------------------------------------------
     def _language_of_hits(self, hits: Sequence[tuple[str, float]], language: str) -> float:
-        """The share of `hits` whose report is written in `language`."""
+        """The share of `hits` whose report is written in `language` (hits of reports not in the
+        catalog left out)."""
         reports = self.reports()
         langs = [reports[c.report_id].language for c in self.store.chunks([cid for cid, _ in hits]) if c.report_id in reports]
         return langs.count(language) / len(langs) if langs else 0.0
