@@ -229,8 +229,9 @@ class Retriever:
         """For a question naming two or more reports (by author or publisher, or by title as written
         or in the glossary's other language, as the answer step reads it), each one's chunk holding
         its sentence nearest the question. One side of a comparison is often a single sentence of a
-        long passage: the whole-chunk arms rank it low while the sentence arm ranks it first. Titles only choose sides here; as retrieval arms of their own they
-        drew every hit to the titled report (evals/EXPERIMENTS.md, session 14)."""
+        long passage: the whole-chunk arms rank it low while the sentence arm ranks it first.
+        Titles only choose sides here; as retrieval arms of their own they drew every hit to the
+        titled report (evals/EXPERIMENTS.md, session 14)."""
         if not self.settings.comparison_sides or self.settings.sentence_arm_id is None:
             return []
         compared = [*named, *(r for r in self.mentions.titled(question, other_forms) if r not in named)]
@@ -328,7 +329,8 @@ class Retriever:
         """The share of `hits` whose report is written in `language` (hits of reports not in the
         catalog left out)."""
         reports = self.reports()
-        langs = [reports[c.report_id].language for c in self.store.chunks([cid for cid, _ in hits]) if c.report_id in reports]
+        langs = [reports[c.report_id].language for c in self.store.chunks([cid for cid, _ in hits])
+                 if c.report_id in reports]
         return langs.count(language) / len(langs) if langs else 0.0
 
     def _weigh_other_language(self, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
