@@ -218,6 +218,9 @@ _CHINESE_FORMS = {"中国": ("中华人民共和国", "我国")}
 _HOMES = frozenset({"美国", "欧盟", "中国", "英国", "日本", "以色列", "俄罗斯", "印度", "德国", "法国", "联合国"})
 
 
+_CURRENCY_NAMES = re.compile(r"\bU\.?S\.?\s*dollars?\b|\bUS\$|美元|港元|港币|欧元", re.I)
+
+
 def actors(text: str) -> set[str]:
     # a currency names no actor: "6.38 billion US dollars" is 63.8亿美元, said of any country
     text = _CURRENCY_NAMES.sub(" ", to_simplified(text))  # 中國, 歐盟, 美國
@@ -229,9 +232,6 @@ def actors(text: str) -> set[str]:
         found.add("美国")
     # the narrower body implies the union: 欧盟委员会 names 欧盟 too
     return {a for a in found if not any(a != b and a in b and b in found for b in found)}
-
-
-_CURRENCY_NAMES = re.compile(r"\bU\.?S\.?\s*dollars?\b|\bUS\$|美元|港元|港币|欧元", re.I)
 
 
 def home_actor(opening: str) -> str:

@@ -177,24 +177,32 @@ def test_spread_across_reports_lets_a_second_report_in_without_losing_a_clear_wi
     assert spread_across_reports(close, chunks, k=2, decay=0.95) == spread_across_reports(close, chunks, k=5, decay=0.95)[:2]
 
 
-def test_bm25_weight_follows_the_language_of_the_reports_a_filter_searches(tmp_path, fresh_settings):
-    """An English report picked by filter in a mostly Chinese index: its English words match,
-    so an English question over it keeps BM25 at full weight."""
+def _index_chinese_and_english_reports(tmp_path, settings, zh_parts: int, en_parts: int) -> None:
+    """A Chinese report on AI standards and an English one on model audits, indexed into `settings`'s
+    data dir; the parts set how much of the index each language holds."""
     from ingest.pipeline import ingest
-    from rag.engine import Engine
 
     folder = tmp_path / "reports"
     folder.mkdir()
     (folder / "zh_report.md").write_text(
-        "# 人工智能治理观察\n\n" + "".join(f"第{i}部分讨论了人工智能标准体系建设、数据安全评估和算法备案制度的进展。" for i in range(1, 120)),
+        "# 人工智能治理观察\n\n" + "".join(f"第{i}部分讨论了人工智能标准体系建设、数据安全评估和算法备案制度的进展。"
+                                      for i in range(1, zh_parts)),
         encoding="utf-8")
     (folder / "en_report.md").write_text(
         "# Notes on model audits\n\n" + " ".join(
             f"Section {i} describes how independent auditors test frontier models for dangerous capabilities "
-            "before deployment and how labs report incidents to regulators." for i in range(1, 8)),
+            "before deployment and how labs report incidents to regulators." for i in range(1, en_parts)),
         encoding="utf-8")
-    summary = ingest(fresh_settings, [folder])
+    summary = ingest(settings, [folder])
     assert summary.ok, summary.skipped
+
+
+def test_bm25_weight_follows_the_language_of_the_reports_a_filter_searches(tmp_path, fresh_settings):
+    """An English report picked by filter in a mostly Chinese index: its English words match,
+    so an English question over it keeps BM25 at full weight."""
+    from rag.engine import Engine
+
+    _index_chinese_and_english_reports(tmp_path, fresh_settings, zh_parts=120, en_parts=8)
     retriever = Engine(fresh_settings).retriever
     reports = {r.language: r.id for r in retriever.reports().values()}
     share = retriever.language_share()
@@ -207,20 +215,9 @@ def test_bm25_counts_in_full_when_the_question_is_about_a_report_in_its_language
     English, but a question about the one English report (its best dense hits are there) matches
     that report's own words: BM25 counts in full."""
     import rag.retrieval as retrieval
-    from ingest.pipeline import ingest
     from rag.engine import Engine
 
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    (folder / "zh_report.md").write_text(
-        "# 人工智能治理观察\n\n" + "".join(f"第{i}部分讨论了人工智能标准体系建设、数据安全评估和算法备案制度的进展。" for i in range(1, 600)),
-        encoding="utf-8")
-    (folder / "en_report.md").write_text(
-        "# Notes on model audits\n\n" + " ".join(
-            f"Section {i} describes how independent auditors test frontier models for dangerous capabilities "
-            "before deployment and how labs report incidents to regulators." for i in range(1, 40)),
-        encoding="utf-8")
-    assert ingest(fresh_settings, [folder]).ok
+    _index_chinese_and_english_reports(tmp_path, fresh_settings, zh_parts=600, en_parts=40)
     retriever = Engine(fresh_settings.model_copy(update={"lexical_by_language_share": True})).retriever
     share = retriever.language_share()
     assert 0 < share["en"] < 0.5, share
