@@ -21,6 +21,14 @@ _SKIP_LABEL = re.compile(r"^(?:指导单位|支持单位|联合发布|协办)\s*
 _SERIAL = re.compile(r"^(?:No\.?\s*\d+|[A-Z]{2,}[\w/-]*\d+|目\s*录|CONTENTS?)$", re.I)
 _BYLINE = re.compile(r"^(?:文|作者|撰文)\s*[|｜丨:：]\s*(.+)$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+# A publisher's rights notice, as English reports close ("© 2022 Cisco and/or its affiliates. All
+# rights reserved."; OCR often loses the ©): its holder is the issuer a reader names the report by.
+_YEARS = r"\d{4}(?:\s*[-–]\s*\d{4})?,?"
+# a name of capitalised words ("World Economic Forum", "OpenAI, Inc"), "of", "for", "and", "&" between
+_HOLDER = r"([A-Z][\w&.'-]*(?:,?\s+(?:[A-Z][\w&.'-]*|of|for|and|&)){0,7}?)"
+_RIGHTS = re.compile(
+    rf"(?:(?:©|\(c\)|(?i:copyright))(?:\s*©)?\s*(?:{_YEARS}\s*)?|{_YEARS}\s+){_HOLDER},?\s*(?:\.\s*(?i:all rights reserved)|\s+and/or its affiliates)"
+    rf"|{_HOLDER},?\s+and/or its affiliates")
 _SPACED_OUT = re.compile(r"^(?:[\u4e00-\u9fff] )+[\u4e00-\u9fff]$")  # a cover's "中 国 信 息 通 信 研 究 院"
 
 
@@ -83,6 +91,34 @@ def from_first_page(lines: list[str]) -> dict[str, Any]:
     return {"title": joined or None, "authors": issuers, "date": date}
 
 
+def _words(text: str) -> set[str]:
+    """Latin words and numbers of two characters or more, casefolded; no hash-like tokens."""
+    return {w for w in re.split(r"[^0-9a-z]+", text.casefold())
+            if len(w) >= 2 and not re.fullmatch(r"[0-9a-f]{8,}", w)}
+
+
+def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
+    """The cover lines (one to three in a row) sharing the most words with a descriptive file
+    name, when they share at least two. An OCR'd cover opens with logo and artwork noise
+    ("cisco 和TI TD", "SECURE 四"), which the first lines then take for the title; the name a
+    user gave the file ("cisco_data_privacy_benchmark_2022.pdf") tells which lines are the
+    title ("Cisco 2022 / Data Privacy Benchmark Study"). Every line of the window shares a word."""
+    named = _words(stem)
+    best: tuple[int, int, int] | None = None  # (-shared, lines, first line)
+    for start in range(len(lines)):
+        for stop in range(start + 1, min(start + 3, len(lines)) + 1):
+            window = lines[start:stop]
+            if not all(_words(line) & named for line in window):
+                break
+            shared = len(_words(" ".join(window)) & named)
+            if shared >= 2 and (best is None or (-shared, stop - start, start) < best):
+                best = (-shared, stop - start, start)
+    if best is None:
+        return None
+    _, count, start = best
+    return " ".join(line.strip() for line in lines[start:start + count])
+
+
 def title_is_year(text: str) -> bool:
     """"（2022 年）" under a title belongs to the title, it is no publication date."""
     return bool(re.fullmatch(r"[（(]\s*\d{4}\s*年\s*[）)]", text))
@@ -105,13 +141,23 @@ def byline_authors(lines: list[str]) -> list[str]:
     return []
 
 
+def rights_holder(lines: list[Line]) -> str | None:
+    """The holder of an English rights notice anywhere in the text ("Cisco"), else None."""
+    for line in lines:
+        if match := _RIGHTS.search(line.text):
+            return (match.group(1) or match.group(2)).strip(" ,")
+    return None
+
+
 def date_in(text: str) -> str | None:
     match = _DATE_ISO.search(text) or _DATE_CN.search(text)
     return _iso(match) if match else None
 
 
-def infer(file_meta: dict[str, Any], lines: list[Line], kind: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """(metadata, provenance) for a file; kind is the file suffix without dot."""
+def infer(file_meta: dict[str, Any], lines: list[Line], kind: str, stem: str = ""
+          ) -> tuple[dict[str, Any], dict[str, str]]:
+    """(metadata, provenance) for a file; kind is the file suffix without dot, stem the file's
+    name without it."""
     meta: dict[str, Any] = {}
     why: dict[str, str] = {}
     declared = "front matter" if kind in {"md", "markdown", "txt"} else f"{kind} metadata"
@@ -126,7 +172,10 @@ def infer(file_meta: dict[str, Any], lines: list[Line], kind: str) -> tuple[dict
     page_text = _squash("".join(line.text for line in lines[:200]))
     if "title" not in meta:
         pdf_title = clean_pdf_title(file_meta.get("title") or "") if kind == "pdf" else ""
-        if page["title"]:
+        agreeing = title_agreeing_with_file_name(head, stem) if stem else None
+        if agreeing and len(_words(agreeing) & _words(stem)) > len(_words(page["title"] or "") & _words(stem)):
+            meta["title"], why["title"] = agreeing, "first page (the lines the file name agrees with)"
+        elif page["title"]:
             meta["title"], why["title"] = page["title"], "first page"
         elif pdf_title and _squash(pdf_title) in page_text:
             meta["title"], why["title"] = pdf_title, "pdf metadata (found in the text)"
@@ -141,6 +190,8 @@ def infer(file_meta: dict[str, Any], lines: list[Line], kind: str) -> tuple[dict
             meta["authors"], why["authors"] = page["authors"], "first page"
         elif pdf_authors:
             meta["authors"], why["authors"] = pdf_authors, "pdf metadata (found in the text)"
+        elif holder := rights_holder(lines):
+            meta["authors"], why["authors"] = [holder], "rights notice"
     if "date" not in meta and page["date"]:
         meta["date"], why["date"] = page["date"], "first page"
     if "date" not in meta and file_meta.get("page_title") and date_in(file_meta["page_title"]):

@@ -51,7 +51,7 @@ def parse_file(path: Path, entries: list[dict[str, Any]], chunk_chars: int, over
     lines = drop_junk(split_lines(document.text))
     if not lines:
         raise UnreadableFile("no text after cleaning / 清洗后没有文本")
-    file_meta, provenance = infer(_file_metadata(document.meta, path), lines, path.suffix.lower().lstrip("."))
+    file_meta, provenance = infer(_file_metadata(document.meta, path), lines, path.suffix.lower().lstrip("."), path.stem)
     lines = drop_wrapper(lines, file_meta)
     pieces: list[str] = []
     reports: list[Report] = []

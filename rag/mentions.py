@@ -37,13 +37,21 @@ def _chinese_names(text: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if len(n) >= 2 and _HAN.search(n)]
 
 
+_COMPANY_TAIL = re.compile(r",?\s+(?:Inc|Incorporated|Corporation|Corp|Ltd|Limited|LLC|plc|GmbH|Co)\.?$")
+
+
 def _english_names(text: str) -> list[str]:
+    """English forms of a name: those in parentheses ("约翰·西曼 (John Seaman)" -> "Seaman",
+    a translated person's surname), or the whole name when it is written in Latin letters only,
+    as an English report's rights notice gives its publisher ("Cisco", "Microsoft Corporation" ->
+    "Microsoft"); with the initials of a name of three capitalised words or more ("WIC")."""
     names = []
-    for inside in _PARENTHESISED.findall(text):
-        if _HAN.search(inside):
-            continue
-        words = inside.split()
-        names.append(words[-1] if len(words) == 2 else inside)  # "John Seaman" -> "Seaman"
+    forms = [(inside, True) for inside in _PARENTHESISED.findall(text) if not _HAN.search(inside)]
+    if not _HAN.search(text) and re.search("[A-Za-z]", text):
+        forms.append((_COMPANY_TAIL.sub("", text.strip()) or text.strip(), False))
+    for name, translated in forms:
+        words = name.split()
+        names.append(words[-1] if translated and len(words) == 2 else name)  # "John Seaman" -> "Seaman"
         capitals = [w[0] for w in words if w[:1].isupper()]
         if len(capitals) >= 3:
             names.append("".join(capitals))  # "World Internet Conference" -> "WIC"

@@ -132,6 +132,37 @@ def test_scanned_pdf_is_read_by_ocr(tmp_path):
     assert "Cisco Security Outcomes survey" in re.sub(r"\s+", " ", text)
 
 
+def _parse_rights(text: str) -> str | None:
+    from ingest.cleaning import Line
+    from ingest.metadata import rights_holder
+
+    return rights_holder([Line(text)])
+
+
+def test_an_ocr_cover_is_titled_by_the_lines_its_file_name_agrees_with(tmp_path):
+    """The scan's cover opens with logo noise that OCR reads as "cisco 和TI TD" / "SECURE 四";
+    the file's name picks the title lines out of the cover instead."""
+    from pypdf import PdfReader, PdfWriter
+
+    from ingest.metadata import title_agreeing_with_file_name
+
+    assert ocr.available(), "make install puts tesseract and pdftoppm on the machine"
+    writer = PdfWriter()
+    writer.add_page(PdfReader(DOCS / "cisco_data_privacy_benchmark_2022_image_only_scan.pdf").pages[0])
+    path = tmp_path / "cisco_data_privacy_benchmark_2022.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    report = parse_file(path, [], 600, 120).reports[0]
+    assert report.title == "Cisco 2022 Data Privacy Benchmark Study", report.title
+    # its publisher, from the rights notice on its last page (OCR lost the ©)
+    assert _parse_rights("2022 Cisco and/or its affiliates. All rights reserved.Cisco and the Cisco logo") == "Cisco"
+    assert _parse_rights("Copyright © 2020 World Economic Forum. All rights reserved.") == "World Economic Forum"
+    assert _parse_rights("© Australia") is None and _parse_rights("The data. All rights reserved by law.") is None
+    # a name sharing fewer than two words with the cover, or a hash, chooses nothing
+    assert title_agreeing_with_file_name(["Privacy Becomes", "Mission Critical"], "report_final") is None
+    assert title_agreeing_with_file_name(["数据要素白皮书", "2022 年"], "000_08413c504de832f0") is None
+
+
 def test_one_bad_file_never_stops_the_run(tmp_path, fresh_settings, monkeypatch):
     """The encrypted PDF is read; a file failing in an unforeseen way (here a bug in a reader)
     is one line of the summary; the others are indexed."""

@@ -91,6 +91,22 @@ def test_an_organisation_is_found_by_its_short_name_and_its_pinyin():
     assert solo.find("全国信息安全标准化的报告") == [] and solo.find("全国信息安全标准化技术委员会的报告") == ["tc"]
 
 
+def test_a_publisher_written_in_latin_letters_names_its_report():
+    """An English report's publisher comes from its rights notice ("Cisco"); a question naming it,
+    possessive and all, names the report. A company's legal tail is no part of how it is asked about."""
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    mentions = ReportMentions([
+        Report(id="cisco", title="Cisco 2022 Data Privacy Benchmark Study", authors=["Cisco"], source="a.pdf"),
+        Report(id="ms", title="甲", authors=["Microsoft Corporation"], source="b.pdf"),
+        Report(id="seaman", title="乙", authors=["约翰·西曼 (John Seaman)"], source="c.txt")])
+    assert mentions.find("In Cisco's 2022 privacy benchmark, where is privacy located?") == ["cisco"]
+    assert mentions.find("What does Microsoft's report say?") == ["ms"]
+    assert mentions.find("How does Seaman see it?") == ["seaman"]
+    assert mentions.find("What do Ciscoes say?") == [] and mentions.find("What does John say?") == []
+
+
 def test_a_publishers_glossary_names_and_the_words_after_a_shared_name_tell_its_reports_apart():
     from rag.mentions import ReportMentions
     from rag.records import Report
