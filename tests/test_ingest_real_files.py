@@ -119,16 +119,20 @@ def test_image_cover_is_read_by_ocr_for_the_title():
     assert report.authors == ["《财经》商业治理研究院"] and report.date == "2022-06"
 
 
-def test_scanned_pdf_is_read_by_ocr(tmp_path):
+def _scan_page(page: int, path: Path) -> Path:
+    """One page of corpus2's image-only scan, as a PDF of its own at `path`."""
     from pypdf import PdfReader, PdfWriter
 
     assert ocr.available(), "make install puts tesseract and pdftoppm on the machine"
     writer = PdfWriter()
-    writer.add_page(PdfReader(DOCS / "cisco_data_privacy_benchmark_2022_image_only_scan.pdf").pages[3])
-    path = tmp_path / "scan.pdf"
+    writer.add_page(PdfReader(DOCS / "cisco_data_privacy_benchmark_2022_image_only_scan.pdf").pages[page])
     with path.open("wb") as handle:
         writer.write(handle)
-    text = read_document(path).text
+    return path
+
+
+def test_scanned_pdf_is_read_by_ocr(tmp_path):
+    text = read_document(_scan_page(3, tmp_path / "scan.pdf")).text
     assert "Cisco Security Outcomes survey" in re.sub(r"\s+", " ", text)
 
 
@@ -142,17 +146,9 @@ def _parse_rights(text: str) -> str | None:
 def test_an_ocr_cover_is_titled_by_the_lines_its_file_name_agrees_with(tmp_path):
     """The scan's cover opens with logo noise that OCR reads as "cisco 和TI TD" / "SECURE 四";
     the file's name picks the title lines out of the cover instead."""
-    from pypdf import PdfReader, PdfWriter
-
     from ingest.metadata import title_agreeing_with_file_name
 
-    assert ocr.available(), "make install puts tesseract and pdftoppm on the machine"
-    writer = PdfWriter()
-    writer.add_page(PdfReader(DOCS / "cisco_data_privacy_benchmark_2022_image_only_scan.pdf").pages[0])
-    path = tmp_path / "cisco_data_privacy_benchmark_2022.pdf"
-    with path.open("wb") as handle:
-        writer.write(handle)
-    report = parse_file(path, [], 600, 120).reports[0]
+    report = parse_file(_scan_page(0, tmp_path / "cisco_data_privacy_benchmark_2022.pdf"), [], 600, 120).reports[0]
     assert report.title == "Cisco 2022 Data Privacy Benchmark Study", report.title
     # its publisher, from the rights notice on its last page (OCR lost the ©)
     assert _parse_rights("2022 Cisco and/or its affiliates. All rights reserved.Cisco and the Cisco logo") == "Cisco"
