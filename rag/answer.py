@@ -572,19 +572,6 @@ class Answerer:
             yield AnswerEvent("token", delta=text[shown:])
         return text
 
-    def warm_up(self) -> None:
-        """Have the LLM read the answer prompt's worked example in each language once, so the
-        server's prompt cache holds it and the first question does not pay for it (the bundled
-        server keeps prompts it moves off its one slot in RAM and restores the longest match)."""
-        if not self.settings.answer_example:
-            return
-        for language in ("zh", "en"):
-            try:
-                self.engine.llm.chat(answer_messages(language, "", "", example=True), max_tokens=1)
-            except Exception as exc:  # an unreachable server shows up on the first question, with its message
-                log.warning("answer prompt not warmed up: %s: %s", type(exc).__name__, exc)
-                return
-
     def ask(self, question: str, report_ids: Sequence[str] | None = None,
             history: Sequence[tuple[str, str]] | None = None) -> Answer:
         for event in self.stream(question, report_ids, history=history):

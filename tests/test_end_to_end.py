@@ -151,3 +151,26 @@ def test_corrupt_llm_file_gives_a_clear_error(tmp_path):
     truncated.write_bytes(b"GGUF" + b"\x00" * 100)
     with pytest.raises(ModelFileError, match="truncated"):
         check_model_file(truncated)
+
+
+@pytest.mark.llm
+def test_a_prompt_reads_the_same_whatever_was_asked_before(engine):
+    """Greedy decoding gives one answer to one prompt only if the model reads it the same way
+    every time: no prefix reused from the prompt cache of an earlier question."""
+    from rag.answer import answer_messages
+
+    llm = engine.llm
+
+    def first_token(messages) -> list[tuple[str, float]]:
+        request = llm._request(messages, False, max_tokens=1) | {"logprobs": True, "top_logprobs": 5}
+        with llm._lock:
+            result = llm._server.handle_chat_completions(request)
+        top = result["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        return [(t["token"], t["logprob"]) for t in top]
+
+    asked = answer_messages("zh", "[1] 《甲》\n推出含有人工智能内容立法的国家已由 2022年的 25个增加至 2023年的 127个。",
+                            "推出含人工智能内容立法的国家数量如何变化？")
+    before = first_token(asked)
+    # another question under the same instructions, then the first again
+    first_token(answer_messages("zh", "[1] 《乙》\n欧盟的法案分为四个风险等级。", "欧盟法案分几级？"))
+    assert first_token(asked) == before

@@ -97,8 +97,6 @@ def build_app(engine) -> gr.Blocks:
     # first question does not pay for them.
     engine.retriever.retrieve("warm-up", k=1)
     answerers = mode_answerers(engine)
-    if engine.settings.answer_mode == "generative":  # an extractive profile may have no LLM to load
-        answerers["generative"].warm_up()
     feedback = FeedbackStore(engine.settings)
     export_dir = Path(tempfile.mkdtemp(prefix="zhiku-export-"))
 
