@@ -82,6 +82,12 @@ def test_a_restated_question_is_no_answer():
     assert not restates_question("Chinese participants do not hold secretariat posts in its AI working groups. [1]",
                                  "Which posts do Chinese participants hold in its AI working groups?")
     assert not restates_question("二者的表述一致。[1]", "邢亚杰等与严少华等对罚款的表述是否一致？")
+    compound = ("When must important data be assessed before going abroad, and is data not yet confirmed "
+                "as important covered?")
+    assert not restates_question("Important data must be assessed before going abroad; data not yet confirmed as "
+                                 "important is not covered. [1]", compound)
+    assert restates_question("Important data must be assessed before going abroad. [1]",
+                             "When must important data be assessed before going abroad?")
 
 
 def test_a_name_counts_when_the_passage_has_its_glossary_chinese_or_the_report_bears_it():
