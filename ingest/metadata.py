@@ -25,7 +25,7 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 # rights reserved."; OCR often loses the ©): its holder is the issuer a reader names the report by.
 _YEARS = r"\d{4}(?:\s*[-–]\s*\d{4})?,?"
 # a name of capitalised words ("World Economic Forum", "OpenAI, Inc"), "of", "for", "and", "&" between
-_HOLDER = r"([A-Z][\w&.'-]*(?:,?\s+(?:[A-Z][\w&.'-]*|of|for|and|&)){0,7}?)"
+_HOLDER = r"([A-Z][\w&.'-]{0,40}(?:,?\s+(?:[A-Z][\w&.'-]{0,40}|of|for|and|&)){0,7}?)"
 _RIGHTS = re.compile(
     rf"(?:(?:©|\(c\)|(?i:copyright))(?:\s*©)?\s*(?:{_YEARS}\s*)?|{_YEARS}\s+){_HOLDER},?\s*(?:\.\s*(?i:all rights reserved)|\s+and/or its affiliates)"
     rf"|{_HOLDER},?\s+and/or its affiliates")

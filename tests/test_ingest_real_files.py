@@ -154,6 +154,7 @@ def test_an_ocr_cover_is_titled_by_the_lines_its_file_name_agrees_with(tmp_path)
     assert _parse_rights("2022 Cisco and/or its affiliates. All rights reserved.Cisco and the Cisco logo") == "Cisco"
     assert _parse_rights("Copyright © 2020 World Economic Forum. All rights reserved.") == "World Economic Forum"
     assert _parse_rights("© Australia") is None and _parse_rights("The data. All rights reserved by law.") is None
+    assert _parse_rights("A" * 50_000) is None  # a line of one endless word is read in linear time
     # a name sharing fewer than two words with the cover, or a hash, chooses nothing
     assert title_agreeing_with_file_name(["Privacy Becomes", "Mission Critical"], "report_final") is None
     assert title_agreeing_with_file_name(["数据要素白皮书", "2022 年"], "000_08413c504de832f0") is None
