@@ -24,11 +24,15 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 # A publisher's rights notice, as English reports close ("© 2022 Cisco and/or its affiliates. All
 # rights reserved."; OCR often loses the ©): its holder is the issuer a reader names the report by.
 _YEARS = r"\d{4}(?:\s*[-–]\s*\d{4})?,?"
-# a name of capitalised words ("World Economic Forum", "OpenAI, Inc"), "of", "for", "and", "&" between
+# a name of capitalised words ("World Economic Forum", "OpenAI, Inc"), "of", "for", "and", "&" between;
+# each word at most 40 letters, so a line of one endless word is read in linear time
 _HOLDER = r"([A-Z][\w&.'-]{0,40}(?:,?\s+(?:[A-Z][\w&.'-]{0,40}|of|for|and|&)){0,7}?)"
 _RIGHTS = re.compile(
-    rf"(?:(?:©|\(c\)|(?i:copyright))(?:\s*©)?\s*(?:{_YEARS}\s*)?|{_YEARS}\s+){_HOLDER},?\s*(?:\.\s*(?i:all rights reserved)|\s+and/or its affiliates)"
-    rf"|{_HOLDER},?\s+and/or its affiliates")
+    rf"(?:(?:©|(?i:\(c\)|copyright))(?:\s*©)?\s*(?:{_YEARS}\s*)?|^\s*{_YEARS}\s+){_HOLDER},?\s*"
+    rf"(?:\.\s*(?i:all rights reserved)|\s+and/or its affiliates)|{_HOLDER},?\s+and/or its affiliates")
+# a notice quoted with a figure or table is its source's, not the report's
+_QUOTED_NOTICE = re.compile(r"^\s*(?:source|sources|figure|fig\.|table|来源|资料来源|数据来源|图|表)\b", re.I)
+_NO_HOLDER = {"The Authors", "The Author", "Authors", "Author", "Edition"}
 _SPACED_OUT = re.compile(r"^(?:[\u4e00-\u9fff] )+[\u4e00-\u9fff]$")  # a cover's "中 国 信 息 通 信 研 究 院"
 
 
@@ -85,16 +89,21 @@ def from_first_page(lines: list[str]) -> dict[str, Any]:
             break  # no title block: the page starts with prose
         if len(title) < 3:
             title.append(re.sub(r"^(?:一一|--|—)\s*", "——", text))
-    joined = ""
-    for piece in title:
-        joined += ("" if not joined or re.match(r"[\u4e00-\u9fff（(——]", piece) else " ") + piece
-    return {"title": joined or None, "authors": issuers, "date": date}
+    return {"title": _joined(title) or None, "authors": issuers, "date": date}
 
 
 def _words(text: str) -> set[str]:
-    """Latin words and numbers of two characters or more, casefolded; no hash-like tokens."""
-    return {w for w in re.split(r"[^0-9a-z]+", text.casefold())
-            if len(w) >= 2 and not re.fullmatch(r"[0-9a-f]{8,}", w)}
+    """Latin words of three letters or more, casefolded: what a file name and a cover line share
+    (numbers do not count: "2022年12月" shares a year with "白皮书_2022-12" and is no title)."""
+    return {w for w in re.split(r"[^a-z]+", text.casefold()) if len(w) >= 3}
+
+
+def _joined(lines: list[str]) -> str:
+    """Title lines as one title: no space before a line that starts in Chinese."""
+    joined = ""
+    for piece in lines:
+        joined += ("" if not joined or re.match(r"[\u4e00-\u9fff（(——]", piece) else " ") + piece.strip()
+    return joined
 
 
 def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
@@ -102,13 +111,15 @@ def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
     name, when they share at least two. An OCR'd cover opens with logo and artwork noise
     ("cisco 和TI TD", "SECURE 四"), which the first lines then take for the title; the name a
     user gave the file ("cisco_data_privacy_benchmark_2022.pdf") tells which lines are the
-    title ("Cisco 2022 / Data Privacy Benchmark Study"). Every line of the window shares a word."""
+    title ("Cisco 2022 / Data Privacy Benchmark Study"). Every line of the window shares a word;
+    a date or serial line is never part of it."""
     named = _words(stem)
     best: tuple[int, int, int] | None = None  # (-shared, lines, first line)
     for start in range(len(lines)):
         for stop in range(start + 1, min(start + 3, len(lines)) + 1):
             window = lines[start:stop]
-            if not all(_words(line) & named for line in window):
+            if not all(_words(line) & named and not _DATE_LINE.match(line) and not _SERIAL.match(line)
+                       for line in window):
                 break
             shared = len(_words(" ".join(window)) & named)
             if shared >= 2 and (best is None or (-shared, stop - start, start) < best):
@@ -116,7 +127,7 @@ def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
     if best is None:
         return None
     _, count, start = best
-    return " ".join(line.strip() for line in lines[start:start + count])
+    return _joined(lines[start:start + count])
 
 
 def title_is_year(text: str) -> bool:
@@ -142,11 +153,14 @@ def byline_authors(lines: list[str]) -> list[str]:
 
 
 def rights_holder(lines: list[Line]) -> str | None:
-    """The holder of an English rights notice anywhere in the text ("Cisco"), else None."""
+    """The holder of the last English rights notice in the text ("Cisco"), else None: a report
+    closes with its own notice, and one quoted earlier beside a figure is its source's."""
+    holder = None
     for line in lines:
-        if match := _RIGHTS.search(line.text):
-            return (match.group(1) or match.group(2)).strip(" ,")
-    return None
+        if not _QUOTED_NOTICE.match(line.text) and (match := _RIGHTS.search(line.text)):
+            name = (match.group(1) or match.group(2)).strip(" ,")
+            holder = holder if name in _NO_HOLDER else name
+    return holder
 
 
 def date_in(text: str) -> str | None:
@@ -172,7 +186,8 @@ def infer(file_meta: dict[str, Any], lines: list[Line], kind: str, stem: str = "
     page_text = _squash("".join(line.text for line in lines[:200]))
     if "title" not in meta:
         pdf_title = clean_pdf_title(file_meta.get("title") or "") if kind == "pdf" else ""
-        agreeing = title_agreeing_with_file_name(head, stem) if stem else None
+        # only where OCR read the cover: a text layer's first lines are the title its author set
+        agreeing = title_agreeing_with_file_name(head, stem) if stem and file_meta.get("ocr_cover") else None
         if agreeing and len(_words(agreeing) & _words(stem)) > len(_words(page["title"] or "") & _words(stem)):
             meta["title"], why["title"] = agreeing, "first page (the lines the file name agrees with)"
         elif page["title"]:

@@ -43,6 +43,7 @@ def _file_metadata(meta: dict[str, Any], path: Path) -> dict[str, Any]:
         "date": str(meta["date"]) if meta.get("date") else None,
         "url": str(meta["url"]) if meta.get("url") else None,
         "page_title": str(meta["page_title"]) if meta.get("page_title") else None,
+        "ocr_cover": bool(meta.get("ocr_cover")),
     }
 
 

@@ -63,6 +63,8 @@ def _ocr(path: Path, pages: list[str], empty: list[int], meta: dict[str, str]) -
             raise UnreadableFile(f"OCR failed ({type(exc).__name__}) / OCR 失败") from None
         return pages
     meta["ocr_pages"] = str(len(empty))
+    if 0 in empty:
+        meta["ocr_cover"] = "yes"  # its first lines may be logos read as words (ingest.metadata)
     return [texts.get(n, text) if n in texts else text for n, text in enumerate(pages)]
 
 

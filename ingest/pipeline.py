@@ -107,7 +107,7 @@ def embed_in_workers(settings: ZhikuSettings, batches: list[list[EmbedJob]]) -> 
 
 
 # Bump when cleaning, splitting or chunking changes what a file becomes, so indexes re-parse.
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 
 
 def parse_digest(content: bytes, entries: list[dict], settings: ZhikuSettings) -> str:

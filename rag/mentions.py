@@ -5,7 +5,8 @@ use that, because an author's name rarely sits in the passage that answers. The 
 authors in Chinese, so English surnames come from pypinyin, and so do the pinyin forms of an
 organisation's short name ("奇安信科技集团股份有限公司" -> "Qi An Xin"); names in parentheses
 ("约翰·西曼 (John Seaman)", "世界互联网大会 (World Internet Conference)") give English forms and
-acronyms (WIC). Matching is by hand: no library maps bibliographic mentions to records.
+acronyms (WIC); a publisher written in Latin letters names its report where its title names it
+too ("Cisco"). Matching is by hand: no library maps bibliographic mentions to records.
 """
 from __future__ import annotations
 
@@ -37,25 +38,35 @@ def _chinese_names(text: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if len(n) >= 2 and _HAN.search(n)]
 
 
-_COMPANY_TAIL = re.compile(r",?\s+(?:Inc|Incorporated|Corporation|Corp|Ltd|Limited|LLC|plc|GmbH|Co)\.?$")
+# a company's legal form, not how it is asked about: "Microsoft Corporation", "Foo Co., Ltd."
+_COMPANY_TAIL = re.compile(r"(?:,?\s+(?:Inc|Incorporated|Corporation|Corp|Ltd|Limited|LLC|plc|GmbH|Co)\.?)+$")
 
 
 def _english_names(text: str) -> list[str]:
-    """English forms of a name: those in parentheses ("约翰·西曼 (John Seaman)" -> "Seaman",
-    a translated person's surname), or the whole name when it is written in Latin letters only,
-    as an English report's rights notice gives its publisher ("Cisco", "Microsoft Corporation" ->
-    "Microsoft"); with the initials of a name of three capitalised words or more ("WIC")."""
+    """English forms of a name in parentheses ("约翰·西曼 (John Seaman)" -> "Seaman", a translated
+    person's surname), with the initials of one of three capitalised words or more ("WIC")."""
     names = []
-    forms = [(inside, True) for inside in _PARENTHESISED.findall(text) if not _HAN.search(inside)]
-    if not _HAN.search(text) and re.search("[A-Za-z]", text):
-        forms.append((_COMPANY_TAIL.sub("", text.strip()) or text.strip(), False))
-    for name, translated in forms:
-        words = name.split()
-        names.append(words[-1] if translated and len(words) == 2 else name)  # "John Seaman" -> "Seaman"
+    for inside in _PARENTHESISED.findall(text):
+        if _HAN.search(inside):
+            continue
+        words = inside.split()
+        names.append(words[-1] if len(words) == 2 else inside)  # "John Seaman" -> "Seaman"
         capitals = [w[0] for w in words if w[:1].isupper()]
         if len(capitals) >= 3:
             names.append("".join(capitals))  # "World Internet Conference" -> "WIC"
     return names
+
+
+def _latin_name(field: str, report: Report) -> str | None:
+    """A publisher written in Latin letters only ("Cisco", from an English rights notice), without
+    its legal form, when the report's title names it too ("Cisco 2022 Data Privacy Benchmark
+    Study"). A typist or placeholder in a file's metadata ("Microsoft Office User", "AI", "Data")
+    is in no title, and would otherwise claim every question using the word."""
+    if _HAN.search(field) or not re.search("[A-Za-z]", field):
+        return None
+    name = _COMPANY_TAIL.sub("", field.strip()).strip(" ,&") or field.strip()
+    titles = " ".join(filter(None, (report.title, report.title_en)))
+    return name if len(name) >= 3 and re.search(rf"{_L}{re.escape(name)}{_R}", titles) else None
 
 
 def _core_title(title: str) -> str:
@@ -155,6 +166,8 @@ class ReportMentions:
             for field in [*report.authors, report.venue or ""]:
                 patterns = [re.escape(name) for name in _chinese_names(field)]
                 patterns += [rf"{_L}{re.escape(name)}{_R}" for name in _english_names(field)]
+                if latin := _latin_name(field, report):
+                    patterns.append(rf"{_L}{re.escape(latin)}{_R}")
                 if field in report.authors and (surname := _surname(field)):
                     patterns += [rf"{_L}{re.escape(surname)}{_R}", *_full_names(field, surname)]
                 if field in report.authors and person_name(field) is None:

@@ -318,9 +318,10 @@ def states_something(claim: str) -> bool:
     return len(_LATIN_WORD.findall(claim)) >= 2 or len(_HAN.findall(claim)) >= 3
 
 
-# a yes/no question, or a yes/no clause after a comma ("When must X…, and is Y covered?"): a
-# sentence answering one may repeat it ("二者表述一致。", "Y is not covered.")
-_YES_NO = re.compile(r"是否|吗[？?]?$|有没有|是不是|(?:^\s*|[,;，；]\s*(?:and\s+|or\s+)?)"
+# a yes/no question, or a yes/no clause joined by "and"/"or" ("When must X…, and is Y covered?"): a
+# sentence answering one may repeat it ("二者表述一致。", "Y is not covered."); an aside after a
+# comma ("What, according to Yan, are…?") is no such clause
+_YES_NO = re.compile(r"是否|吗[？?]?$|有没有|是不是|(?:^\s*|[,;，；]\s*(?:and|or)\s+)"
                      r"(?:do|does|did|is|are|was|were|can|could|has|have|had|will|would|should)\b", re.IGNORECASE)
 # English words that carry no content of their own, for telling a restatement from an answer.
 _FUNCTION_WORDS = set("""a an the of in on at to for from by with and or but as is are was were be been being has have

@@ -136,28 +136,44 @@ def test_scanned_pdf_is_read_by_ocr(tmp_path):
     assert "Cisco Security Outcomes survey" in re.sub(r"\s+", " ", text)
 
 
-def _parse_rights(text: str) -> str | None:
-    from ingest.cleaning import Line
-    from ingest.metadata import rights_holder
-
-    return rights_holder([Line(text)])
-
-
 def test_an_ocr_cover_is_titled_by_the_lines_its_file_name_agrees_with(tmp_path):
     """The scan's cover opens with logo noise that OCR reads as "cisco 和TI TD" / "SECURE 四";
     the file's name picks the title lines out of the cover instead."""
-    from ingest.metadata import title_agreeing_with_file_name
-
     report = parse_file(_scan_page(0, tmp_path / "cisco_data_privacy_benchmark_2022.pdf"), [], 600, 120).reports[0]
     assert report.title == "Cisco 2022 Data Privacy Benchmark Study", report.title
-    # its publisher, from the rights notice on its last page (OCR lost the ©)
-    assert _parse_rights("2022 Cisco and/or its affiliates. All rights reserved.Cisco and the Cisco logo") == "Cisco"
-    assert _parse_rights("Copyright © 2020 World Economic Forum. All rights reserved.") == "World Economic Forum"
-    assert _parse_rights("© Australia") is None and _parse_rights("The data. All rights reserved by law.") is None
-    assert _parse_rights("A" * 50_000) is None  # a line of one endless word is read in linear time
-    # a name sharing fewer than two words with the cover, or a hash, chooses nothing
-    assert title_agreeing_with_file_name(["Privacy Becomes", "Mission Critical"], "report_final") is None
-    assert title_agreeing_with_file_name(["数据要素白皮书", "2022 年"], "000_08413c504de832f0") is None
+
+
+def test_title_lines_the_file_name_agrees_with_and_the_rights_holder():
+    from ingest.cleaning import Line
+    from ingest.metadata import infer, rights_holder, title_agreeing_with_file_name
+
+    cover = ["cisco 和TI TD", "SECURE 四", "Privacy Becomes", "Mission Critical", "Cisco 2022",
+             "Data Privacy Benchmark Study", "cisco"]
+    stem = "cisco_data_privacy_benchmark_2022_scan"
+    assert title_agreeing_with_file_name(cover, stem) == "Cisco 2022 Data Privacy Benchmark Study"
+    # a date line shares no word (numbers do not count), nor does a Chinese title; a hash names nothing
+    assert title_agreeing_with_file_name(["数据安全治理白皮书", "中国信息通信研究院", "2022年12月"],
+                                         "数据安全治理白皮书_2022-12") is None
+    assert title_agreeing_with_file_name(["Privacy Becomes", "Mission Critical"], "000_08413c504de832f0") is None
+    # only a cover OCR read: a text layer's own title lines stand
+    lines = [Line(text) for text in cover] + [Line("2022 Cisco and/or its affiliates. All rights reserved.")]
+    meta, why = infer({"ocr_cover": True}, lines, "pdf", stem)
+    assert meta["title"] == "Cisco 2022 Data Privacy Benchmark Study" and meta["authors"] == ["Cisco"]
+    assert why["authors"] == "rights notice"
+    assert infer({}, lines, "pdf", stem)[0]["title"].startswith("cisco 和TI TD")
+
+    def holder(*texts: str) -> str | None:
+        return rights_holder([Line(text) for text in texts])
+
+    assert holder("Copyright © 2020 World Economic Forum. All rights reserved.") == "World Economic Forum"
+    assert holder("(c) 2020 IEEE. All rights reserved.") == "IEEE"
+    # the report's own notice closes it; one quoted with a figure is its source's
+    assert holder("© 2023 Gartner, Inc. All rights reserved.", "…", "© 2024 Acme Ltd. All rights reserved.") == "Acme Ltd"
+    assert holder("Source: © 2023 Gartner, Inc. and/or its affiliates. All rights reserved.") is None
+    assert holder("© Australia") is None and holder("The data. All rights reserved by law.") is None
+    assert holder("Updated 2023 Edition. All rights reserved.") is None
+    assert holder("© 2021 The Authors. All rights reserved.") is None
+    assert holder("A" * 50_000) is None  # a line of one endless word is read in linear time
 
 
 def test_one_bad_file_never_stops_the_run(tmp_path, fresh_settings, monkeypatch):

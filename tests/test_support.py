@@ -88,6 +88,8 @@ def test_a_restated_question_is_no_answer():
                                  "important is not covered. [1]", compound)
     assert restates_question("Important data must be assessed before going abroad. [1]",
                              "When must important data be assessed before going abroad?")
+    assert restates_question("According to Yan and Yang, the two governance models differ. [1]",
+                             "What, according to Yan and Yang, are the two governance models?")
 
 
 def test_a_name_counts_when_the_passage_has_its_glossary_chinese_or_the_report_bears_it():

@@ -76,7 +76,9 @@ class XLlamaCppLLM(CustomLLM):
             # Each prompt read from its first token: a prefix reused from llama.cpp's prompt cache
             # shifts the logits a little, and greedy decoding then gives the same question a
             # different answer after another question (a "not found" and an answer were 0.08 nats
-            # apart for one held-out question). The prefix prompts share is short, so it costs little.
+            # apart for one held-out question). The answer prompts share only their instructions,
+            # so little is lost (the optional worked example, answer_example, is read each time).
+            # An OpenAI-compatible server keeps its own caching.
             "cache_prompt": False,
             # llama.cpp's constrained output: a caller that parses the reply can hold it to a JSON schema
             **({"json_schema": kwargs["json_schema"]} if "json_schema" in kwargs else {}),
