@@ -79,6 +79,20 @@ def _dated_otherwise(figure: Figure, window: str, claim: str) -> bool:
                                          for f in extract_figures(window))
 
 
+# A figure given as a rate ("每隔5个工作日", "every 5 days") answers "how often"; the same figure as a
+# deadline or a threshold ("5个工作日内", "1000万人以上") is another quantity, so a rate must be a rate
+# in the source too
+_RATE = re.compile(r"(?:每隔|每|(?<![A-Za-z])(?:every|each)\s+)\s*(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+"
+                   r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?![\d.])", re.I)
+
+
+def rates_apart(claim: str, window: str) -> list[str]:
+    """The rates the claim states ("每隔5个工作日") that the window does not state as rates."""
+    held = {m.group(1).lower() for m in _RATE.finditer(window)}
+    # "每一" is "every single" (每一个部门), no rate
+    return [m.group(0).strip() for m in _RATE.finditer(claim) if m.group(1) != "一" and m.group(1).lower() not in held]
+
+
 def dated_apart(claim: str, sentences: Sequence[str]) -> list[Figure]:
     """The claim's dates that contradict the date of the sentences holding its other figures: a
     figure carries the date of its own sentence ("2021年，…广告收入5,435亿元" is a 2021 figure,
@@ -489,6 +503,8 @@ class SupportJudge:
             reasons.append("event not in source: " + ", ".join(sorted(wrong_events)))
         if stated and (foreign := self.figures_of_others(claim, passage[slice(*_around(sentences, start, end))], held)):
             reasons.append("figure of another subject: " + ", ".join(foreign))
+        if stated and (rates := rates_apart(claim, passage[slice(*_around(sentences, start, end))])):
+            reasons.append("rate not in source: " + ", ".join(rates))
         if negation_flipped(claim, passage[start:end], passage):
             reasons.append("negation differs from source")
         # a missing figure already scaled its window's score down; any other reason does it here

