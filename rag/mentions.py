@@ -44,7 +44,7 @@ _COMPANY_TAIL = re.compile(r"(?:,?\s+(?:Inc|Incorporated|Corporation|Corp|Ltd|Li
 
 def _english_names(text: str) -> list[str]:
     """English forms of a name in parentheses ("约翰·西曼 (John Seaman)" -> "Seaman", a translated
-    person's surname), with the initials of one of three capitalised words or more ("WIC")."""
+    person's surname), and the initials of such a name of three capitalised words or more ("WIC")."""
     names = []
     for inside in _PARENTHESISED.findall(text):
         if _HAN.search(inside):
