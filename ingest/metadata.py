@@ -106,14 +106,15 @@ def _joined(lines: list[str]) -> str:
     return joined
 
 
-def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
+def title_agreeing_with_file_name(lines: list[str], stem: str, page_title: str = "") -> str | None:
     """The cover lines (one to three in a row) sharing the most words with a descriptive file
-    name, when they share at least two. An OCR'd cover opens with logo and artwork noise
+    name, when they share at least two and more than `page_title` does. An OCR'd cover opens with logo and artwork noise
     ("cisco 和TI TD", "SECURE 四"), which the first lines then take for the title; the name a
     user gave the file ("cisco_data_privacy_benchmark_2022.pdf") tells which lines are the
     title ("Cisco 2022 / Data Privacy Benchmark Study"). Every line of the window shares a word;
     a date or serial line is never part of it."""
     named = _words(stem)
+    floor = max(2, len(_words(page_title) & named) + 1)
     best: tuple[int, int, int] | None = None  # (-shared, lines, first line)
     for start in range(len(lines)):
         for stop in range(start + 1, min(start + 3, len(lines)) + 1):
@@ -122,7 +123,7 @@ def title_agreeing_with_file_name(lines: list[str], stem: str) -> str | None:
                        for line in window):
                 break
             shared = len(_words(" ".join(window)) & named)
-            if shared >= 2 and (best is None or (-shared, stop - start, start) < best):
+            if shared >= floor and (best is None or (-shared, stop - start, start) < best):
                 best = (-shared, stop - start, start)
     if best is None:
         return None
@@ -187,8 +188,9 @@ def infer(file_meta: dict[str, Any], lines: list[Line], kind: str, stem: str = "
     if "title" not in meta:
         pdf_title = clean_pdf_title(file_meta.get("title") or "") if kind == "pdf" else ""
         # only where OCR read the cover: a text layer's first lines are the title its author set
-        agreeing = title_agreeing_with_file_name(head, stem) if stem and file_meta.get("ocr_cover") else None
-        if agreeing and len(_words(agreeing) & _words(stem)) > len(_words(page["title"] or "") & _words(stem)):
+        agreeing = (title_agreeing_with_file_name(head, stem, page["title"] or "")
+                    if stem and file_meta.get("ocr_cover") else None)
+        if agreeing:
             meta["title"], why["title"] = agreeing, "first page (the lines the file name agrees with)"
         elif page["title"]:
             meta["title"], why["title"] = page["title"], "first page"

@@ -499,11 +499,12 @@ class SupportJudge:
             reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
             reasons.append("no statement besides figures")
-        if stated and (wrong_events := event_mismatch(claim, passage[slice(*_around(sentences, start, end))])):
+        beside = passage[slice(*_around(sentences, start, end))]  # the quote and a sentence either side
+        if stated and (wrong_events := event_mismatch(claim, beside)):
             reasons.append("event not in source: " + ", ".join(sorted(wrong_events)))
-        if stated and (foreign := self.figures_of_others(claim, passage[slice(*_around(sentences, start, end))], held)):
+        if stated and (foreign := self.figures_of_others(claim, beside, held)):
             reasons.append("figure of another subject: " + ", ".join(foreign))
-        if stated and (rates := rates_apart(claim, passage[slice(*_around(sentences, start, end))])):
+        if stated and (rates := rates_apart(claim, beside)):
             reasons.append("rate not in source: " + ", ".join(rates))
         if negation_flipped(claim, passage[start:end], passage):
             reasons.append("negation differs from source")
