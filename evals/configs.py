@@ -43,6 +43,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "query-translation-half": {"query_translation": True, "translation_weight": 0.5},
     # a report's passages in another language (a Chinese article's English abstract) at full weight
     "other-language-full": {"other_language_weight": 1.0},
+    # every chunk a passage of its own: no neighbour joins a hit (rag/passages.py)
+    "chunks-apart": {"passage_window": 0},
     "generative": {"answer_mode": "generative"},
     "extractive": {"answer_mode": "extractive"},
     # the budget is read in generative mode only, whatever the preset says

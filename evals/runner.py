@@ -29,6 +29,7 @@ from evals.report import summarise, write_summary
 from evals.retrieval_metrics import RankedChunk, recall_at_k, reciprocal_rank, report_hit_at_k
 from rag.engine import Engine
 from rag.errors import ZhikuError
+from rag.passages import joined_text
 
 RECALL_KS = (1, 3, 5, 10)
 _EMBEDDER_KEYS = {"embedder", "embedder_model", "data_dir"}
@@ -118,8 +119,16 @@ def answer_question(engine: Engine, question: EvalQuestion, judge: Judge) -> tup
         elif event.kind == "answer":
             answer = event.answer
             latency["total_ms"] = elapsed
-    stored = {c.id: c.text for c in engine.store.chunks([c.chunk_id for c in answer.citations])}
-    return answer, {**latency, **answer_scores(answer, question, judge, stored)}
+    return answer, {**latency, **answer_scores(answer, question, judge, stored_passages(engine, answer.citations))}
+
+
+def stored_passages(engine: Engine, citations: Sequence[Any]) -> dict[str, str]:
+    """Each cited passage's text as the index holds it (its chunks joined), by the hit's chunk id."""
+    stored = {}
+    for citation in citations:
+        if members := engine.store.chunks(citation.chunk_ids or [citation.chunk_id]):
+            stored[citation.chunk_id] = joined_text(members)
+    return stored
 
 
 def _progress(total: int, desc: str) -> tqdm:

@@ -270,6 +270,6 @@ def _report_names(source: Source) -> str:
 def citation_for(n: int, source: Source, verdict: Verdict) -> Citation:
     return Citation(
         n=n, report_id=source.report_id, title=source.title, title_en=source.title_en, source=source.source,
-        section=source.section, text=source.text, chunk_id=source.chunk_id,
+        section=source.section, text=source.text, chunk_id=source.chunk_id, chunk_ids=source.chunk_ids,
         quote=source.text[verdict.start:verdict.end], quote_start=verdict.start, quote_end=verdict.end,
     )

@@ -57,7 +57,8 @@ class Source(BaseModel):
     source: str
     section: str = ""
     text: str
-    chunk_id: str = ""
+    chunk_id: str = Field("", description="the hit's chunk; a passage may join the chunks before and after it")
+    chunk_ids: list[str] = Field(default_factory=list, description="the passage's chunks in text order")
     start: int = 0
     end: int = 0
     actor: str = Field("", description="the one country, bloc or body the report's opening names (中国 for a Chinese "
@@ -71,11 +72,12 @@ class Citation(BaseModel):
     title_en: str | None = None
     source: str
     section: str = ""
-    text: str = Field(description="full text of the cited chunk")
+    text: str = Field(description="full text of the cited passage (a chunk, or adjacent chunks joined)")
     quote: str = Field(description="the passage of the chunk that supports the answer")
     quote_start: int = Field(0, description="offset of quote in text: text[quote_start:quote_end] == quote")
     quote_end: int = 0
     chunk_id: str = ""
+    chunk_ids: list[str] = Field(default_factory=list, description="the passage's chunks in text order")
 
 
 class Query(BaseModel):

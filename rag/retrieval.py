@@ -21,6 +21,7 @@ from rag.glossary import Glossary, default_glossary, names_glossary
 from rag.language import detect_language
 from rag.lexical import LexicalArm
 from rag.mentions import ReportMentions
+from rag.passages import join_adjacent, joined_section, joined_text
 from rag.records import Chunk, Report, Source
 from rag.store import Store
 from rag.support import home_actor
@@ -214,14 +215,17 @@ class Retriever:
         ranked = [(cid, score) for cid, score in ranked if cid in chunks]  # vectors of uncommitted files
         if mode == "hybrid":  # an arm searched alone (evals' single-arm rows) ranks as it is
             ranked = self._weigh_other_language(ranked, chunks)
-        picked = spread_across_reports(ranked, chunks, k, self.settings.report_decay)
+        # hits enough for k passages, however many of the first `passage_window` join another
+        wide = k + self.settings.passage_window
+        picked = spread_across_reports(ranked, chunks, wide, self.settings.report_decay)
         if sides and picked:
             # the top hit, then each compared report's passage, then the rest in their order
             chunks |= {c.id: c for c in self.store.chunks([cid for cid in sides if cid not in chunks])}
             score = dict(ranked)
             lead = [cid for cid in dict.fromkeys([picked[0][0], *sides]) if cid in chunks]
-            picked = ([(cid, score.get(cid, 0.0)) for cid in lead] + [p for p in picked if p[0] not in lead])[:k]
-        return self._to_sources(picked, chunks, dense_vector, similarity)
+            picked = ([(cid, score.get(cid, 0.0)) for cid in lead] + [p for p in picked if p[0] not in lead])[:wide]
+        passages = join_adjacent(picked, chunks, self.settings.passage_window, k)
+        return self._to_sources(passages, chunks, dense_vector, similarity)
 
     def _comparison_sides(self, question: str, other_forms: Sequence[str], named: Sequence[str],
                           own_vector: Sequence[float] | None, sentence_vector: Sequence[float] | None,
@@ -354,17 +358,17 @@ class Retriever:
 
     def _to_sources(
         self,
-        picked: Sequence[tuple[str, float]],
+        passages: Sequence[tuple[str, float, list[str]]],
         chunks: dict[str, Chunk],
         query_vector: Sequence[float],
         similarity: dict[str, float],
     ) -> list[Source]:
         _, reports, _, homes = self._catalog_view()
-        missing = [cid for cid, _ in picked if cid not in similarity]  # found by BM25 alone
+        missing = [cid for cid, _, _ in passages if cid not in similarity]  # found by BM25 alone
         similarity = similarity | self._dense_similarity(query_vector, missing)
         sources = []
-        for cid, _fused in picked:
-            chunk = chunks[cid]
+        for cid, _fused, member_ids in passages:
+            chunk, members = chunks[cid], [chunks[m] for m in member_ids]
             report = reports.get(chunk.report_id)
             sources.append(
                 Source(
@@ -377,11 +381,12 @@ class Retriever:
                     title_en=report.title_en if report else None,
                     authors=report.authors if report else [],
                     source=chunk.source,
-                    section=chunk.section,
-                    text=chunk.text,
+                    section=joined_section(members),
+                    text=joined_text(members),
                     chunk_id=chunk.id,
-                    start=chunk.start,
-                    end=chunk.end,
+                    chunk_ids=member_ids,
+                    start=members[0].start,
+                    end=members[-1].end,
                     actor=homes.get(chunk.report_id, ""),
                 )
             )

@@ -175,6 +175,10 @@ class ZhikuSettings(BaseSettings):
         "question in their language finds them by language more than by meaning")
     comparison_sides: bool = Field(True, description="For a question naming two or more reports, each one's passage "
                                    "holding its sentence nearest the question is placed right after the top hit")
+    passage_window: int = Field(
+        15, description="A hit takes in the chunk right before or after it in its report when that one ranks within "
+        "this many hits: one passage of up to three chunks, the text as the report wrote it (an answer that runs "
+        "on past a chunk's end). 0 keeps chunks apart")
     report_decay: float = Field(0.95, description="Each further hit from an already chosen report counts this much less")
 
     @classmethod

@@ -83,13 +83,18 @@ class StoredSentenceVectors:
         sentence without a stored vector); None when no source has stored vectors at all."""
         query = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         query /= np.linalg.norm(query) or 1.0
-        stored = [chunk_sentences(source.text) if source.chunk_id else [] for source in sources]
+        # a passage joining several chunks reads each one's sentences under that chunk's id
+        joined = {c.id: c.text for c in self.store.chunks(
+            [cid for source in sources if len(source.chunk_ids) > 1 for cid in source.chunk_ids])}
+        stored = [[(cid, chunk_sentences(joined[cid])) for cid in source.chunk_ids if cid in joined]
+                  if len(source.chunk_ids) > 1 else [(source.chunk_id, chunk_sentences(source.text))] if source.chunk_id
+                  else [] for source in sources]
         # one read for all sources: ids are "<chunk id>#<n>", n over the chunk's embedded sentences
-        ids = [f"{source.chunk_id}#{n}" for source, texts in zip(sources, stored) for n in range(len(texts))]
+        ids = [f"{cid}#{n}" for parts in stored for cid, texts in parts for n in range(len(texts))]
         vectors = self.store.chunk_vectors(ids, self.arm) if ids else {}
         out, found = [], False
-        for source, texts, wanted in zip(sources, stored, sentences):
-            by_text = {t: vectors[f"{source.chunk_id}#{n}"] for n, t in enumerate(texts) if f"{source.chunk_id}#{n}" in vectors}
+        for parts, wanted in zip(stored, sentences):
+            by_text = {t: vectors[f"{cid}#{n}"] for cid, texts in parts for n, t in enumerate(texts) if f"{cid}#{n}" in vectors}
             found = found or bool(by_text)
             row = []
             for text in wanted:
