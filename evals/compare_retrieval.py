@@ -1,4 +1,5 @@
-"""One table comparing retrieval pipelines on a question set: evidence recall@1/3/5/10 and MRR per language.
+"""One table comparing retrieval pipelines on a question set: evidence recall@1/3/5/10, MRR and the
+mean characters of a top-5 hit, per language.
 
     .venv/bin/python -m evals.compare_retrieval                       # dev set, bundled corpus
     .venv/bin/python -m evals.compare_retrieval --data-dir .zhiku/corpus2 \
@@ -6,7 +7,8 @@
 
 Rows: BM25 only, dense only (the main embedder), hybrid (RRF of dense + BM25 at full weight),
 + glossary expansion, + arms for the reports a question names by author/publisher, + BM25
-weighed by the index's share of the question's language (the default). Under the small preset
+weighed by the index's share of the question's language, the sentence arm (the default), and
+the default with every chunk apart (no adjacent chunks joined into one passage). Under the small preset
 (`--preset small`) also the USE arms. Last, the llama-index
 default pipeline as the outside baseline: the raw corpus files through
 SentenceSplitter(chunk_size=1024) into llama-index's own VectorStoreIndex, dense top-k with
@@ -99,10 +101,12 @@ def score(search: Search, questions: Sequence[EvalQuestion]) -> dict[str, dict[s
     per_lang: dict[str, dict[str, list[float]]] = {}
     for q in answerable(questions):
         ranked = search(q.question, max(KS))
-        row = per_lang.setdefault(q.lang, {f"R@{k}": [] for k in KS} | {"MRR": []})
+        row = per_lang.setdefault(q.lang, {f"R@{k}": [] for k in KS} | {"MRR": [], "chars@5": []})
         for k in KS:
             row[f"R@{k}"].append(recall_at_k(q.evidence, ranked, k))
         row["MRR"].append(reciprocal_rank(q.evidence, ranked))
+        # how much text the top 5 hold: a passage joining adjacent chunks reads more than one chunk
+        row["chars@5"].append(mean([len(r.text) for r in ranked[:5]]))
     return {
         lang: {name: mean(values) for name, values in row.items()} | {"n": len(row["MRR"])}
         for lang, row in per_lang.items()
@@ -111,7 +115,7 @@ def score(search: Search, questions: Sequence[EvalQuestion]) -> dict[str, dict[s
 
 def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Sequence[str] = ("zh", "en"),
                    title: str = "Dev set") -> str:
-    metrics = [f"R@{k}" for k in KS] + ["MRR"]
+    metrics = [f"R@{k}" for k in KS] + ["MRR", "chars@5"]
     any_row = next(iter(results.values()))
     header = ["pipeline"] + [f"{lang} {m}" for lang in langs for m in metrics]
     counts = ", ".join(f"{lang} n={int(any_row[lang]['n'])}" for lang in langs if lang in any_row)
@@ -122,7 +126,7 @@ def markdown_table(results: dict[str, dict[str, dict[str, float]]], langs: Seque
         "|" + "---|" * len(header),
     ]
     for name, by_lang in results.items():
-        cells = [f"{by_lang.get(lang, {}).get(m, 0.0):.3f}" for lang in langs for m in metrics]
+        cells = [f"{by_lang.get(lang, {}).get(m, 0.0):{'.0f' if m == 'chars@5' else '.3f'}}" for lang in langs for m in metrics]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -176,6 +180,9 @@ def main() -> None:
         for en, zh in ((0.5, 0.0), (1.0, 0.0), (1.0, 1.0)):
             pipelines[f"default + sentence arm (RRF weight en {en:g}, zh {zh:g})"] = zhiku_search(
                 engine, {"sentence_arm_weights": {"en": en, "zh": zh}}, mode="hybrid", expand=True, mentions=True)
+    # the default pipeline with every chunk a passage of its own (rag/passages.py): what joining
+    # a hit's adjacent chunks adds, at the text it adds (chars@5)
+    pipelines["default, chunks apart (passage_window 0)"] = zhiku_search(engine, {"passage_window": 0})
     elif engine.settings.sentence_arm_id is not None:
         pipelines["USE sentences only"] = zhiku_search(engine, mode="sentences", expand=False, mentions=False)
         pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm"] = zhiku_search(
