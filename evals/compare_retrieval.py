@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from evals.questions import DEV_PATH, EvalQuestion, load_questions
-from evals.retrieval_metrics import RankedChunk, answerable, mean, recall_at_k, reciprocal_rank
+from evals.retrieval_metrics import RankedChunk, answerable, mean, ranked_sources, recall_at_k, reciprocal_rank
 
 KS = (1, 3, 5, 10)
 # the report files llama-index's SimpleDirectoryReader reads with its own default readers
@@ -41,8 +41,7 @@ def zhiku_search(engine, settings: dict | None = None, **options) -> Search:
             sources = retriever.retrieve(question, k=k, **options)
         finally:
             retriever.settings = saved
-        ordinals = {c.id: c.ordinal for c in engine.store.chunks([s.chunk_id for s in sources])}
-        return [RankedChunk(s.text, s.report_id, ordinals.get(s.chunk_id)) for s in sources]
+        return ranked_sources(engine.store, sources)
 
     return search
 
@@ -180,14 +179,14 @@ def main() -> None:
         for en, zh in ((0.5, 0.0), (1.0, 0.0), (1.0, 1.0)):
             pipelines[f"default + sentence arm (RRF weight en {en:g}, zh {zh:g})"] = zhiku_search(
                 engine, {"sentence_arm_weights": {"en": en, "zh": zh}}, mode="hybrid", expand=True, mentions=True)
-    # the default pipeline with every chunk a passage of its own (rag/passages.py): what joining
-    # a hit's adjacent chunks adds, at the text it adds (chars@5)
-    pipelines["default, chunks apart (passage_window 0)"] = zhiku_search(engine, {"passage_window": 0})
     elif engine.settings.sentence_arm_id is not None:
         pipelines["USE sentences only"] = zhiku_search(engine, mode="sentences", expand=False, mentions=False)
         pipelines["hybrid + expansion + report mentions + USE arm + USE sentence arm"] = zhiku_search(
             engine, mode="hybrid", expand=True, mentions=True, **full
         )
+    # the default pipeline with every chunk a passage of its own (rag/passages.py): what joining
+    # a hit's adjacent chunks adds, at the text it adds (chars@5)
+    pipelines["default, chunks apart (passage_window 0)"] = zhiku_search(engine, {"passage_window": 0})
     if not args.no_baseline:
         cache = args.baseline_cache or settings.data_dir / "baselines" / f"llamaindex-default-1024-{settings.embedder_id}"
         pipelines["llama-index default (SentenceSplitter 1024 + dense)"] = llamaindex_default_search(

@@ -4,8 +4,8 @@ Evidence rule: an evidence string is *found* in a ranked list when, after
 ``normalise_for_match`` (all whitespace removed, NFKC) on both sides, it is a substring of
 
 * the text of one retrieved chunk, or
-* the join of two retrieved chunks that are neighbours in the same report (ordinals differ
-  by one, earlier chunk first) -- chunk boundaries can split an evidence string, and a reader
+* the join of two retrieved chunks (or passages of adjacent chunks) that are neighbours in the
+  same report (the first's last ordinal and the second's first differ by one, earlier first) -- chunk boundaries can split an evidence string, and a reader
   shown both chunks sees it whole. Chunks carry overlap, so the join may repeat a few
   characters; that can only hide a match, never invent one.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from evals.questions import EvalQuestion, normalise_for_match
 
@@ -31,6 +32,20 @@ class RankedChunk:
     text: str
     report_id: str = ""
     ordinal: int | None = None
+    # a passage joining adjacent chunks runs from `ordinal` to `last` (None: one chunk)
+    last: int | None = None
+
+
+def ranked_sources(store: Any, sources: Sequence[Any]) -> list[RankedChunk]:
+    """Retrieved sources (rag.records.Source) as the metrics read them: each with the ordinals of
+    its first and last chunk, read from the store (`Store.chunks`)."""
+    ordinals = {c.id: c.ordinal for c in store.chunks([cid for s in sources for cid in (s.chunk_ids or [s.chunk_id])])}
+    ranked = []
+    for s in sources:
+        members = [ordinals[cid] for cid in (s.chunk_ids or [s.chunk_id]) if cid in ordinals]
+        ranked.append(RankedChunk(s.text, s.report_id, min(members) if members else None,
+                                  max(members) if len(members) > 1 else None))
+    return ranked
 
 
 def _as_ranked(items: Sequence[RankedChunk | str]) -> list[RankedChunk]:
@@ -42,7 +57,8 @@ def _haystacks(chunks: Sequence[RankedChunk]) -> list[str]:
     joined = []
     for i, a in enumerate(chunks):
         for j, b in enumerate(chunks):
-            if a.ordinal is not None and b.ordinal is not None and a.report_id == b.report_id and b.ordinal == a.ordinal + 1:
+            end = a.last if a.last is not None else a.ordinal
+            if end is not None and b.ordinal is not None and a.report_id == b.report_id and b.ordinal == end + 1:
                 joined.append(texts[i] + texts[j])
     return texts + joined
 

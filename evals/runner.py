@@ -26,7 +26,7 @@ from evals.judges import Judge
 from evals.metrics import answer_scores
 from evals.questions import EvalQuestion
 from evals.report import summarise, write_summary
-from evals.retrieval_metrics import RankedChunk, recall_at_k, reciprocal_rank, report_hit_at_k
+from evals.retrieval_metrics import ranked_sources, recall_at_k, reciprocal_rank, report_hit_at_k
 from rag.engine import Engine
 from rag.errors import ZhikuError
 from rag.passages import joined_text
@@ -93,8 +93,7 @@ def retrieval_scores(engine: Engine, question: EvalQuestion) -> tuple[list[Any],
     scores: dict[str, Any] = {"retrieve_ms": round((time.perf_counter() - started) * 1000, 1)}
     if question.type == "unanswerable":
         return sources, scores
-    ordinals = {c.id: c.ordinal for c in engine.store.chunks([s.chunk_id for s in sources])}
-    ranked = [RankedChunk(s.text, s.report_id, ordinals.get(s.chunk_id)) for s in sources]
+    ranked = ranked_sources(engine.store, sources)
     # `doc` may name a report id or a corpus file: offer both labels per hit, hence 2k of them
     labels = [label for s in sources for label in (s.report_id, s.source)]
     for k in RECALL_KS:
@@ -148,7 +147,7 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
         row: dict[str, Any] = {
             "config": config, "run": run, "id": question.id, "lang": question.lang, "type": question.type,
             "split": question.split, "question": question.question, "reference": question.answer, "evidence": list(question.evidence),
-            "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "text"}) for s in sources],
+            "retrieved": [s.model_dump(include={"rank", "score", "report_id", "chunk_id", "chunk_ids", "text"}) for s in sources],
         }
         if judge is not None:
             try:

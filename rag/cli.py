@@ -192,7 +192,7 @@ def inspect(
 @app.command()
 def retrieve(
     question: Annotated[Optional[str], typer.Argument(help="The question.")] = None,
-    k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 8,
+    k: Annotated[int, typer.Option("-k", help="How many passages (a passage may join a chunk with its neighbours).")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question on stdout.")] = False,
     batch: Annotated[Optional[Path], typer.Option(help="JSONL file with a \"question\" per line; - for stdin.")] = None,
 ) -> None:

@@ -57,6 +57,8 @@ def joined_section(members: Sequence[Chunk]) -> str:
     """One section path for the passage: the members' own paths when they differ, after the
     part they share ("条例 > 第四章 > 第三十三条 / 第五章 > 第三十四条")."""
     paths = list(dict.fromkeys(c.section for c in members if c.section))
+    # a section's opening ("条例 > 第一章") beside a passage deeper in it names nothing more
+    paths = [p for p in paths if not any(other.startswith(p + " > ") for other in paths)]
     if len(paths) < 2:
         return paths[0] if paths else ""
     parts = [p.split(" > ") for p in paths]

@@ -61,7 +61,7 @@ def test_citation_problems_name_dangling_markers_and_foreign_text():
     answer = Answer(question="q", language="zh", answer="罚款最高3500万欧元[1]，见[3]。", citations=[citation])
     assert citation_problems(answer, {"c1": FINE_PASSAGE}) == ["[3] has no citation"]
     assert citation_problems(answer, {"c1": "another text"}) == [
-        "[3] has no citation", "[1] text is not the stored chunk 'c1'"]
+        "[3] has no citation", "[1] text is not the stored passage 'c1'"]
 
 
 def test_judge_accuracy_on_figure_and_unrelated_pairs(offline_judge):

@@ -96,10 +96,14 @@ class StoredSentenceVectors:
         for parts, wanted in zip(stored, sentences):
             by_text = {t: vectors[f"{cid}#{n}"] for cid, texts in parts for n, t in enumerate(texts) if f"{cid}#{n}" in vectors}
             found = found or bool(by_text)
+            cosine = {t: float(np.asarray(v, dtype=np.float32) @ query / (np.linalg.norm(v) or 1.0))
+                      for t, v in by_text.items()}
             row = []
             for text in wanted:
-                vector = by_text.get(sentence_key(text))
-                row.append(None if vector is None else float(np.asarray(vector, dtype=np.float32) @ query
-                                                             / (np.linalg.norm(vector) or 1.0)))
+                key = sentence_key(text)
+                # a sentence the chunker cut at a chunk's end (at ；or a forced break) was stored
+                # as pieces, one per chunk: it scores as its best piece
+                pieces = [c for t, c in cosine.items() if len(parts) > 1 and t in key]
+                row.append(cosine.get(key, max(pieces, default=None)))
             out.append(row)
         return out if found else None
