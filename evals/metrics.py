@@ -189,7 +189,7 @@ def citation_problems(answer: Answer, stored_texts: Mapping[str, str]) -> list[s
         if stored_texts.get(c.chunk_id) != c.text:
             problems.append(f"[{c.n}] text is not the stored passage {c.chunk_id!r}")
         if c.quote and c.quote not in c.text:
-            problems.append(f"[{c.n}] quote is not inside its chunk")
+            problems.append(f"[{c.n}] quote is not inside its passage")
     return problems
 
 

@@ -5,8 +5,8 @@ Evidence rule: an evidence string is *found* in a ranked list when, after
 
 * the text of one retrieved chunk, or
 * the join of two retrieved chunks (or passages of adjacent chunks) that are neighbours in the
-  same report (the first's last ordinal and the second's first differ by one, earlier first) -- chunk boundaries can split an evidence string, and a reader
-  shown both chunks sees it whole. Chunks carry overlap, so the join may repeat a few
+  same report (the first's last ordinal and the second's first differ by one, earlier first) --
+  chunk boundaries can split an evidence string, and a reader shown both sees it whole. Chunks carry overlap, so the join may repeat a few
   characters; that can only hide a match, never invent one.
 
 Evidence recall@k of a question is the share of its evidence strings found in the top k

@@ -46,7 +46,8 @@ class Chunk(BaseModel):
 
 
 class Source(BaseModel):
-    """A retrieved chunk as shown to the user and given to the LLM."""
+    """A retrieved passage (a chunk, or a chunk with the adjacent ones that ranked high too) as
+    shown to the user and given to the LLM."""
 
     rank: int
     score: float
