@@ -45,11 +45,10 @@ def joined_text(members: Sequence[Chunk]) -> str:
     """The members' text as one: a chunk repeats the last sentences of the one before it
     (`chunk_overlap_chars`), and both are slices of the same report text, so the overlap is
     cut by offsets; chunks with a gap between them (a heading, a page break) join on a line."""
-    text, end = members[0].text, members[0].end
-    for chunk in members[1:]:
-        overlap = end - chunk.start
+    text = members[0].text
+    for before, chunk in zip(members, members[1:]):
+        overlap = before.end - chunk.start
         text += chunk.text[overlap:] if overlap > 0 else "\n" + chunk.text
-        end = chunk.end
     return text
 
 

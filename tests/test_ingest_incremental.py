@@ -130,7 +130,8 @@ def test_index_without_cross_lingual_vectors_still_answers_and_the_next_ingest_c
     from rag.engine import Engine
 
     sources = Engine(settings).retriever.retrieve("How do the US and the EU cooperate on AI regulation?", k=3)
-    assert len(sources) == 3, "the main dense and BM25 arms answer while the cross-lingual vectors are missing"
+    # a short report's adjacent chunks join into passages: count the chunks they hold
+    assert sum(len(s.chunk_ids) for s in sources) >= 3, "the main dense and BM25 arms answer while the cross-lingual vectors are missing"
 
     completed = ingest(settings, [folder])
     assert completed.unchanged == ["004_ffb2fa1ac3309242.txt"] and completed.indexed == []

@@ -120,11 +120,12 @@ def test_a_named_report_is_searched_for_the_question_not_for_its_authors(engine)
     assert mentions.without_names("邢亚杰等与严少华等的表述是否一致？") == "等与等的表述是否一致？"
 
     def top3(without_names: bool) -> list[str]:
+        """The hits' own chunks (a passage may join a hit to the abstract after it)."""
         retriever, saved = engine.retriever, engine.retriever.settings
         retriever.settings = saved.model_copy(update={"mentions_without_names": without_names,
                                                       "other_language_weight": 1.0})
         try:
-            return [s.text for s in retriever.retrieve(question, k=3)]
+            return [c.text for c in engine.store.chunks([s.chunk_id for s in retriever.retrieve(question, k=3)])]
         finally:
             retriever.settings = saved
 
@@ -148,7 +149,10 @@ def test_a_reports_passages_in_another_language_count_less(engine):
             retriever.settings = saved
 
     def abstract_rank(sources: list[Source]) -> int:
-        return next(i for i, s in enumerate(sources + [None]) if s is None or s.text.lstrip().startswith("Yan Shaohua"))
+        # the rank of the hit that is the abstract (opening with its authors' names)
+        hits = {c.id: c.text for c in engine.store.chunks([s.chunk_id for s in sources])}
+        return next(i for i, s in enumerate(sources + [None])
+                    if s is None or hits[s.chunk_id].lstrip().startswith("Yan Shaohua"))
 
     assert abstract_rank(ranked(0.5)) > abstract_rank(ranked(1.0))
     assert ranked(0.0)[0].text.lstrip()[0] >= "\u4e00"  # a Chinese passage first
