@@ -123,11 +123,10 @@ def answer_question(engine: Engine, question: EvalQuestion, judge: Judge) -> tup
 
 def stored_passages(engine: Engine, citations: Sequence[Any]) -> dict[str, str]:
     """Each cited passage's text as the index holds it (its chunks joined), by the hit's chunk id."""
-    stored = {}
-    for citation in citations:
-        if members := engine.store.chunks(citation.chunk_ids or [citation.chunk_id]):
-            stored[citation.chunk_id] = joined_text(members)
-    return stored
+    members = [c.chunk_ids or [c.chunk_id] for c in citations]
+    chunks = {chunk.id: chunk for chunk in engine.store.chunks([cid for ids in members for cid in ids])}  # one read
+    return {c.chunk_id: joined_text([chunks[cid] for cid in ids if cid in chunks])
+            for c, ids in zip(citations, members) if any(cid in chunks for cid in ids)}
 
 
 def _progress(total: int, desc: str) -> tqdm:

@@ -84,14 +84,13 @@ class StoredSentenceVectors:
         query = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         query /= np.linalg.norm(query) or 1.0
         # a passage joining several chunks reads each one's sentences under that chunk's id
-        joined = {c.id: c.text for c in self.store.chunks(
-            [cid for source in sources if len(source.chunk_ids) > 1 for cid in source.chunk_ids])}
-        stored = [[(cid, chunk_sentences(joined[cid])) for cid in source.chunk_ids if cid in joined]
-                  if len(source.chunk_ids) > 1 else [(source.chunk_id, chunk_sentences(source.text))] if source.chunk_id
-                  else [] for source in sources]
+        members = [source.chunk_ids or ([source.chunk_id] if source.chunk_id else []) for source in sources]
+        member_text = {c.id: c.text for c in self.store.chunks([cid for ids in members if len(ids) > 1 for cid in ids])}
+        stored = [[(cid, chunk_sentences(member_text[cid])) for cid in ids if cid in member_text] if len(ids) > 1
+                  else [(ids[0], chunk_sentences(source.text))] if ids else [] for source, ids in zip(sources, members)]
         # one read for all sources: ids are "<chunk id>#<n>", n over the chunk's embedded sentences
-        ids = [f"{cid}#{n}" for parts in stored for cid, texts in parts for n in range(len(texts))]
-        vectors = self.store.chunk_vectors(ids, self.arm) if ids else {}
+        vector_ids = [f"{cid}#{n}" for parts in stored for cid, texts in parts for n in range(len(texts))]
+        vectors = self.store.chunk_vectors(vector_ids, self.arm) if vector_ids else {}
         out, found = [], False
         for parts, wanted in zip(stored, sentences):
             by_text = {t: vectors[f"{cid}#{n}"] for cid, texts in parts for n, t in enumerate(texts) if f"{cid}#{n}" in vectors}
@@ -99,11 +98,10 @@ class StoredSentenceVectors:
             cosine = {t: float(np.asarray(v, dtype=np.float32) @ query / (np.linalg.norm(v) or 1.0))
                       for t, v in by_text.items()}
             row = []
-            for text in wanted:
-                key = sentence_key(text)
+            for key in map(sentence_key, wanted):
                 # a sentence the chunker cut at a chunk's end (at ；or a forced break) was stored
                 # as pieces, one per chunk: it scores as its best piece
-                pieces = [c for t, c in cosine.items() if len(parts) > 1 and t in key]
+                pieces = [c for t, c in cosine.items() if t in key] if len(parts) > 1 else []
                 row.append(cosine.get(key, max(pieces, default=None)))
             out.append(row)
         return out if found else None
