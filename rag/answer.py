@@ -22,7 +22,8 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for, quote_stretch
+from rag.citations import (CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for, quote_stretch,
+                           with_markers)
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts
@@ -33,7 +34,8 @@ from rag.questions import asks_count, expected_answer, holds_count, stated_figur
 from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
-from rag.support import SupportJudge, Verdict, normalise
+from rag.stating import stating_sentence
+from rag.support import SupportJudge, Verdict, normalise, states_something
 
 # What the model writes when the sources lack the answer (the prompts ask for the first two;
 # the rest are paraphrases the small model uses for the same).
@@ -502,6 +504,9 @@ class Answerer:
                 timings["translate"] = ms()
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
             return
+        if not any(states_something(s.check.text) for s in shown):
+            shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s)
+            timings["stated"] = ms()
         answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
         if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
@@ -514,6 +519,30 @@ class Answerer:
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
+
+    def _stated(self, shown: Sequence[CheckedSentence], sources: Sequence[Source], language: str,
+                deadline: float | None = None) -> list[CheckedSentence]:
+        """An answer of bare figures or names ("37 [1]") given as the sentences of its cited
+        sources that state them (rag.stating): verbatim in the question's language, else as a
+        rendering marked as a machine translation, the bare figure kept where none comes."""
+        stated = []
+        for sentence in shown:
+            best = max(sentence.verdicts, key=lambda n: (sentence.verdicts[n].score, sentence.verdicts[n].closeness),
+                       default=None)
+            span = best and stating_sentence(sources[best - 1].text, sentence.verdicts[best], sentence.check.text)
+            if not span:
+                stated.append(sentence)
+                continue
+            quote = single_line(CITATION_MARK.sub("", sources[best - 1].text[slice(*span)]))
+            if detect_language(quote) == language:
+                text = quote
+            elif rendering := self.quote_translator([quote], language, deadline)[0]:
+                text = f"{TRANSLATION_MARK[language]} {rendering}"
+            else:
+                text = f"{sentence.check.text} “{quote}”"
+            check = SentenceCheck(text=text, citations=[best], support=1.0, supported=True)
+            stated.append(CheckedSentence(with_markers(text, [best]), check, {best: Verdict(1.0, True, *span)}))
+        return stated
 
     def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
                      ) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:

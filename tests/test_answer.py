@@ -242,6 +242,25 @@ def test_a_bare_figure_need_not_find_every_name_of_its_question_in_the_passage(e
     assert not checks[0].supported
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_bare_figure_answer_is_given_as_the_sentence_that_states_it(engine, language):
+    # "37 [1]" is no sentence an analyst can use, and in no language: the report's own sentence
+    # stating it, verbatim for a Chinese question, rendered by the real model for an English one
+    question = "How many AI standards had ISO/IEC JTC 1/SC 42 published?"
+    sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
+    holding = next(n for n, s in enumerate(sources, 1) if "SC 42目前已发布37项" in s.text)
+    checked = check_sentences(f"37 [{holding}]", sources, engine.answerer.judge, question)
+    assert checked[0].check.supported
+    stated = engine.answerer._stated(checked, sources, language)
+    text, citations = assemble(stated, sources)
+    assert "37" in text and detect_language(text) == language, text
+    assert [c.n for c in citations] == [holding] and "SC 42目前已发布37项" in citations[0].quote
+    if language == "zh":
+        assert text.startswith("SC 42目前已发布37项相关标准")
+    else:
+        assert text.startswith("(Machine translation)") and not untranslated(text), text
+
+
 def test_an_answer_rests_on_the_evidence_when_it_cites_an_evidence_source_or_an_overlapping_chunk():
     def source(n: int, report: str, start: int, end: int) -> Source:
         return Source(rank=n, score=0.5, report_id=report, title="报告", source=f"{report}.txt", text="x" * (end - start),
