@@ -26,7 +26,7 @@ from rag.citations import (CITATION_MARK, CheckedSentence, assemble, check_sente
                            with_markers)
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
-from rag.figures import english_amounts
+from rag.figures import english_amounts, missing_figures
 from rag.language import detect_language
 from rag.mentions import person_name
 from rag.prompts import load_example, load_prompt, refusal_text
@@ -35,7 +35,7 @@ from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
 from rag.stating import stating_sentence
-from rag.support import SupportJudge, Verdict, normalise, states_something
+from rag.support import SupportJudge, Verdict, normalise, states_something, strip_markers
 
 # What the model writes when the sources lack the answer (the prompts ask for the first two;
 # the rest are paraphrases the small model uses for the same).
@@ -524,24 +524,34 @@ class Answerer:
                 deadline: float | None = None) -> list[CheckedSentence]:
         """An answer of bare figures or names ("37 [1]") given as the sentences of its cited
         sources that state them (rag.stating): verbatim in the question's language, else as a
-        rendering marked as a machine translation, the bare figure kept where none comes."""
-        stated = []
+        rendering marked as a machine translation. A rendering replaces a checked figure only
+        when it states the same figures as its sentence; else, or with none, the bare answer
+        stays with the sentence quoted after it. The same sentence is given once."""
+        found: dict[tuple[int, int, int], CheckedSentence] = {}  # (source, span) -> the bare sentence
         for sentence in shown:
-            best = max(sentence.verdicts, key=lambda n: (sentence.verdicts[n].score, sentence.verdicts[n].closeness),
-                       default=None)
-            span = best and stating_sentence(sources[best - 1].text, sentence.verdicts[best], sentence.check.text)
-            if not span:
-                stated.append(sentence)
-                continue
-            quote = single_line(CITATION_MARK.sub("", sources[best - 1].text[slice(*span)]))
-            if detect_language(quote) == language:
+            verdicts = sentence.verdicts
+            best = max(verdicts, key=lambda n: (verdicts[n].score, verdicts[n].closeness), default=None)
+            if best is None:
+                return list(shown)
+            # the sentence as shown carries the report's own form of an amount the model converted
+            span = stating_sentence(sources[best - 1].text, verdicts[best], strip_markers(sentence.text))
+            if span is None:
+                return list(shown)  # one figure no sentence states: the answer stays as the model wrote it
+            found.setdefault((best, *span), sentence)
+        quotes = {key: single_line(CITATION_MARK.sub("", sources[key[0] - 1].text[key[1]:key[2]])) for key in found}
+        foreign = [key for key in found if detect_language(quotes[key]) != language]
+        renderings = dict(zip(foreign, self.quote_translator([quotes[k] for k in foreign], language, deadline)))
+        stated = []
+        for key, sentence in found.items():
+            n, quote, rendering = key[0], quotes[key], renderings.get(key)
+            if key not in renderings:
                 text = quote
-            elif rendering := self.quote_translator([quote], language, deadline)[0]:
+            elif rendering and not missing_figures(rendering, quote) and not missing_figures(sentence.check.text, rendering):
                 text = f"{TRANSLATION_MARK[language]} {rendering}"
             else:
-                text = f"{sentence.check.text} “{quote}”"
-            check = SentenceCheck(text=text, citations=[best], support=1.0, supported=True)
-            stated.append(CheckedSentence(with_markers(text, [best]), check, {best: Verdict(1.0, True, *span)}))
+                text = f"{strip_markers(sentence.text)} “{quote}”"
+            check = SentenceCheck(text=text, citations=[n], support=1.0, supported=True)
+            stated.append(CheckedSentence(with_markers(text, [n]), check, {n: Verdict(1.0, True, key[1], key[2])}))
         return stated
 
     def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None

@@ -4,34 +4,36 @@ A figure or a name alone answers the question only for a reader who still has th
 mind; an analyst pasting it into a note needs what it counts, and a bare figure is written in no
 language at all, so a Chinese question gets no Chinese answer. The checker has already found the
 stretch of the cited source that holds the figure where it speaks of the question's subject
-(rag.citations judges a bare claim with its question); the sentence of that stretch holding the
-figure is the report's own statement of the answer.
+(rag.citations judges a bare claim with its question); the sentence there holding every figure
+of the claim is the report's own statement of the answer.
 """
 from __future__ import annotations
 
-import re
-
 from rag.compression import usable_sentences
-from rag.figures import extract_figures
+from rag.figures import extract_figures, missing_figures
 from rag.support import Verdict, normalise, strip_markers
 
-
-def _needles(claim: str) -> list[str]:
-    """What the sentence must hold: the claim's figures as written, else the claim itself (a name)."""
-    figures = [normalise(f.raw).strip() for f in extract_figures(claim)]
-    return [f for f in figures if f] or [n for n in [normalise(strip_markers(claim)).strip(" 。.")] if n]
+# a longer "sentence" is a paragraph or run-together layout: no statement of one figure
+MAX_STATING_CHARS = 300
 
 
 def stating_sentence(text: str, verdict: Verdict, claim: str) -> tuple[int, int] | None:
-    """The span of the sentence of `text` that states the bare `claim`: the first holding it
-    within the stretch the checker found (`verdict`); None when no sentence there holds it as
-    written (an amount the model converted, say)."""
-    needles = _needles(claim)
-    if not needles:
-        return None
-    # a figure is held as a whole number: "37" is not in "2037" or "370"
-    patterns = [re.compile(rf"(?<!\d){re.escape(n)}(?!\d)") for n in needles]
-    holding = [(a, b) for a, b in usable_sentences(text) if any(p.search(normalise(text[a:b])) for p in patterns)]
-    if verdict.end > verdict.start:  # another sentence holding the same figure may speak of something else
-        holding = [(a, b) for a, b in holding if a < verdict.end and verdict.start < b]
-    return holding[0] if holding else None
+    """The span of the first sentence of `text` that states the bare `claim` (each of its figures
+    at the same magnitude and unit, as the checker reads figures: 37 is not 37.5% nor 2037, and
+    the report's footnote marks are none; a claim without figures, a name, as written), within the
+    stretch the checker found (`verdict`) or a sentence either side of it, as the checker reads a
+    figure's context; None when no sentence there states it (the answer then stays as it is)."""
+    claim = strip_markers(claim)
+    name = normalise(claim).strip("。.，,") if not extract_figures(claim) else ""
+
+    def states(a: int, b: int) -> bool:
+        sentence = strip_markers(text[a:b])
+        if b - a > MAX_STATING_CHARS:
+            return False
+        return name in normalise(sentence) if name else not missing_figures(claim, sentence)
+
+    spans = usable_sentences(text)
+    if verdict.end > verdict.start:
+        inside = [i for i, (a, b) in enumerate(spans) if a < verdict.end and verdict.start < b]
+        spans = spans[max(inside[0] - 1, 0):inside[-1] + 2] if inside else []
+    return next(((a, b) for a, b in spans if states(a, b)), None) if claim else None

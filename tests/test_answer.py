@@ -12,6 +12,7 @@ from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_answer, check_sentences
 from rag.records import Answer, Evidence, SentenceCheck, Source
 from rag.script import single_line, untranslated
+from rag.support import states_something, strip_markers
 import numpy as np
 
 from rag.components.sentence_vectors import sentence_key
@@ -259,6 +260,13 @@ def test_a_bare_figure_answer_is_given_as_the_sentence_that_states_it(engine, la
         assert text.startswith("SC 42目前已发布37项相关标准")
     else:
         assert text.startswith("(Machine translation)") and not untranslated(text), text
+
+
+def test_an_asked_count_is_answered_with_a_sentence_not_a_bare_figure(engine):
+    # the bundled model answers this one "37 [1]": what the analyst sees is a sentence stating it
+    answer = engine.answerer.ask("How many AI standards had ISO/IEC JTC 1/SC 42 published?")
+    assert answer.status == "answered" and "37" in answer.answer, answer.answer
+    assert states_something(strip_markers(answer.answer)) and detect_language(answer.answer) == "en", answer.answer
 
 
 def test_an_answer_rests_on_the_evidence_when_it_cites_an_evidence_source_or_an_overlapping_chunk():
