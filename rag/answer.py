@@ -548,8 +548,9 @@ class Answerer:
                 text = quote
             elif rendering and not missing_figures(rendering, quote) and not missing_figures(sentence.check.text, rendering):
                 text = f"{TRANSLATION_MARK[language]} {rendering}"
-            else:
-                text = f"{strip_markers(sentence.text)} “{quote}”"
+            else:  # a quote in the other language would make the answer no answer in the question's
+                stated.append(sentence)
+                continue
             check = SentenceCheck(text=text, citations=[n], support=1.0, supported=True)
             stated.append(CheckedSentence(with_markers(text, [n]), check, {n: Verdict(1.0, True, key[1], key[2])}))
         return stated

@@ -262,6 +262,18 @@ def test_a_bare_figure_answer_is_given_as_the_sentence_that_states_it(engine, la
         assert text.startswith("(Machine translation)") and not untranslated(text), text
 
 
+def test_a_bare_figure_stays_bare_when_its_sentence_gets_no_rendering(engine, monkeypatch):
+    # an LLM that renders nothing (down, cut off, or still Chinese): the Chinese sentence quoted
+    # inside an English answer would make it no English answer; the figure stays, cited
+    question = "How many AI standards had ISO/IEC JTC 1/SC 42 published?"
+    sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
+    holding = next(n for n, s in enumerate(sources, 1) if "SC 42目前已发布37项" in s.text)
+    checked = check_sentences(f"37 [{holding}]", sources, engine.answerer.judge, question)
+    monkeypatch.setattr(engine.answerer, "quote_translator", lambda quotes, language, deadline=None: [None] * len(quotes))
+    text, citations = assemble(engine.answerer._stated(checked, sources, "en"), sources)
+    assert text == f"37 [{holding}]" and [c.n for c in citations] == [holding]
+
+
 def test_an_asked_count_is_answered_with_a_sentence_not_a_bare_figure(engine):
     # the bundled model answers this one "37 [1]": what the analyst sees is a sentence stating it
     answer = engine.answerer.ask("How many AI standards had ISO/IEC JTC 1/SC 42 published?")
