@@ -9,9 +9,13 @@ of the claim is the report's own statement of the answer.
 """
 from __future__ import annotations
 
+import re
+
 from rag.compression import usable_sentences
 from rag.figures import extract_figures, missing_figures
 from rag.support import Verdict, normalise, strip_markers
+
+_LIST_NUMBER = re.compile(r"\(?\d{1,2}\s*[.、)）]")
 
 # a longer "sentence" is a paragraph or run-together layout: no statement of one figure
 MAX_STATING_CHARS = 300
@@ -24,6 +28,8 @@ def stating_sentence(text: str, verdict: Verdict, claim: str) -> tuple[int, int]
     stretch the checker found (`verdict`) or a sentence either side of it, as the checker reads a
     figure's context; None when no sentence there states it (the answer then stays as it is)."""
     claim = strip_markers(claim)
+    if _LIST_NUMBER.fullmatch(claim):
+        return None  # a list item the model left empty ("2."): it states no figure of its own
     name = normalise(claim).strip("。.，,") if not extract_figures(claim) else ""
 
     def states(a: int, b: int) -> bool:

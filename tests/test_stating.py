@@ -43,3 +43,11 @@ def test_only_the_checked_stretch_and_a_sentence_either_side_are_read():
 def test_a_name_is_stated_as_written():
     assert _stated(_stretch("SC 42", "另有"), "SC 42").startswith("SC 42目前")
     assert _stated(_stretch("SC 42", "另有"), "TC 260") is None
+
+
+def test_a_list_items_number_is_no_claim_to_state():
+    # "2." and "4）" head list items the model left empty: a sentence counting 2 of something does not state them
+    text = "其中设有2个工作组。"
+    assert stating_sentence(text, Verdict(1.0, True, 0, len(text)), "2 [1]") == (0, len(text))
+    assert stating_sentence(text, Verdict(1.0, True, 0, len(text)), "2. [1]") is None
+    assert stating_sentence(text, Verdict(1.0, True, 0, len(text)), "2）") is None
