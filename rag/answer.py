@@ -525,8 +525,8 @@ class Answerer:
         """An answer of bare figures or names ("37 [1]") given as the sentences of its cited
         sources that state them (rag.stating): verbatim in the question's language, else as a
         rendering marked as a machine translation. A rendering replaces a checked figure only
-        when it states the same figures as its sentence; else, or with none, the bare answer
-        stays with the sentence quoted after it. The same sentence is given once."""
+        when it states the same figures as its sentence; else, or with none, the bare sentence
+        stays (its source's sentence is the citation's quote). The same sentence is given once."""
         found: dict[tuple[int, int, int], CheckedSentence] = {}  # (source, span) -> the bare sentence
         for sentence in shown:
             verdicts = sentence.verdicts

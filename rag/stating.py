@@ -28,18 +28,18 @@ def stating_sentence(text: str, verdict: Verdict, claim: str) -> tuple[int, int]
     stretch the checker found (`verdict`) or a sentence either side of it, as the checker reads a
     figure's context; None when no sentence there states it (the answer then stays as it is)."""
     claim = strip_markers(claim)
-    if _LIST_NUMBER.fullmatch(claim):
+    if not claim or _LIST_NUMBER.fullmatch(claim):
         return None  # a list item the model left empty ("2."): it states no figure of its own
     name = normalise(claim).strip("。.，,") if not extract_figures(claim) else ""
 
     def states(a: int, b: int) -> bool:
-        sentence = strip_markers(text[a:b])
         if b - a > MAX_STATING_CHARS:
             return False
+        sentence = strip_markers(text[a:b])
         return name in normalise(sentence) if name else not missing_figures(claim, sentence)
 
     spans = usable_sentences(text)
     if verdict.end > verdict.start:
         inside = [i for i, (a, b) in enumerate(spans) if a < verdict.end and verdict.start < b]
         spans = spans[max(inside[0] - 1, 0):inside[-1] + 2] if inside else []
-    return next(((a, b) for a, b in spans if states(a, b)), None) if claim else None
+    return next(((a, b) for a, b in spans if states(a, b)), None)
