@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from rag.figures import with_source_figures
 from rag.language import detect_language
 from rag.mentions import ReportMentions
+from rag.questions import only_a_provision
 from rag.records import Citation, SentenceCheck, Source
 from rag.settings import ZhikuSettings
 from rag.support import (SupportJudge, Verdict, incomplete, latin_names, normalise, restates_question,
@@ -36,7 +37,7 @@ _CONTRAST = re.compile(r"[，,]\s*(?=(?:而(?![且是非后])|但(?!也)|然而|
                        r"|,\s+(?=(?:while|whereas|but(?!\s+also))\s)")
 _CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
 # A sentence rejected whole is not rescued by its sides.
-_WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report")
+_WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
 # alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer.
 _WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{0,12}[：:]$")
@@ -113,6 +114,9 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         elif _only_a_title(claim, sources):
             # a report's title alone is held by its passage, yet it answers nothing
             verdicts = _rejected(verdicts, "only names a report")
+        elif only_a_provision(claim, question):
+            # an article's number alone is held by its passage, yet says nothing of what it rules
+            verdicts = _rejected(verdicts, "only names a provision")
         kept = [n for n in cited if verdicts[n].supported]
         # The source that holds the sentence most closely is cited too, when it is not among the
         # model's supported choices: a reader who opens [n] should find the sentence the answer

@@ -35,6 +35,21 @@ _IDENTIFIER = re.compile(rf"{STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
                          r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
+# A provision's label standing alone ("第四十四条", "依据第四十四条第二款", "Article 44", "4.1.3"): it says
+# where an answer may be, not what it is, so it answers only a question asking which provision.
+_PROVISION_ONLY = re.compile(r"^\s*(?:依据|根据|见|参见|See|Under|Per)?\s*(?:"
+                             r"(?:第[\d一二三四五六七八九十百零〇]+[编章节条款项]\s*)+|"
+                             r"(?:Article|Art\.|Section|Clause|Chapter|Paragraph)\s?\d+[\w().]*|\d+(?:\.\d+)+"
+                             r")\s*(?:of the \w[\w ]*)?[。.；;]?\s*$", re.I)
+_ASKS_PROVISION = re.compile(r"哪[一几]?[条款章节项编]|第几[条款章节项编]|哪些条款|什么条款|"
+                             r"\b(?:which|what) (?:article|section|clause|chapter|provision|paragraph)s?\b", re.I)
+
+
+def only_a_provision(claim: str, question: str) -> bool:
+    """The claim is a provision's label alone and the question asks for something else."""
+    return bool(_PROVISION_ONLY.match(claim)) and not _ASKS_PROVISION.search(question)
+
+
 # A count or a sum of money asked for ("多少", "几项", "how many", "how much … spend"): an answer that
 # states none answers something else. Of _QUANTITY's forms, a span or a size (多久, 多长, 多大, 多高,
 # "how long") may be answered in words ("每年度", "within a month"), and "how much" without money

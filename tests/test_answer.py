@@ -334,6 +334,20 @@ def test_a_sentence_that_only_names_a_report_is_no_answer(engine):
     assert "only names a report" not in checks[0].reasons
 
 
+def test_a_provision_number_alone_answers_only_which_provision(engine):
+    text = "第四十四条 大型网络平台服务提供者应当每年度发布个人信息保护社会责任报告。"
+    source = Source(rank=1, score=0.5, report_id="r", title="条例", source="r.txt", text=text, chunk_id="c")
+    judge = engine.answerer.judge
+    # the model's answer to a question asking a deadline the article does not set
+    _, _, checks = check_answer("第四十四条[1]", [source], judge, "大型网络平台每年几月底之前发布社会责任报告？")
+    assert not checks[0].supported and "only names a provision" in checks[0].reasons
+    _, _, checks = check_answer("第四十四条[1]", [source], judge, "哪一条规定大型网络平台发布社会责任报告？")
+    assert "only names a provision" not in checks[0].reasons
+    _, _, checks = check_answer("第四十四条要求大型网络平台每年度发布个人信息保护社会责任报告。[1]", [source], judge,
+                                "大型网络平台多久发布一次社会责任报告？")
+    assert checks[0].supported, checks[0].reasons
+
+
 def test_a_paraphrased_not_found_counts_as_one():
     assert says_not_found("The annual budget of the UK AI Safety Institute is not provided in the given text. [2]")
     assert not says_not_found("ISO and IEC develop AI standards through JTC 1/SC 42. [3]")
