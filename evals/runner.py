@@ -153,7 +153,7 @@ def run_config(engine: Engine, config: str, questions: Sequence[EvalQuestion], j
                 answer, answer_metrics = answer_question(engine, question, judge)
                 scores.update(answer_metrics)
                 row.update(answer=answer.answer, refused=answer.refused, status=answer.status, mode=answer.mode,
-                           notice=answer.notice, confidence=answer.confidence,
+                           notice=answer.notice, confidence=answer.confidence, timings=answer.timings_ms,
                            evidence=[e.model_dump(include={"n", "quote", "score"}) for e in answer.evidence],
                            dropped=[s.model_dump() for s in answer.dropped],
                            citations=[c.model_dump(include={"n", "report_id", "chunk_id", "quote"}) for c in answer.citations],
