@@ -12,7 +12,6 @@ is left for questions where nothing on topic is found (retrieval confidence belo
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -197,29 +196,6 @@ def may_become_not_found(text: str) -> bool:
 def says_not_found(text: str) -> bool:
     lowered = normalise(text).lower()
     return any(phrase in lowered for phrase in _not_found_forms()[0])
-
-
-def token_logprobs(raw: Any) -> list[tuple[str, float]]:
-    """Each token of a streamed chunk with its log-probability (llama.cpp's OpenAI-style `logprobs`)."""
-    choice = ((raw or {}).get("choices") or [{}])[0] if isinstance(raw, dict) else {}
-    return [(t.get("token", ""), t.get("logprob", 0.0)) for t in ((choice.get("logprobs") or {}).get("content") or [])]
-
-
-def doubted_refusal(tokens: Sequence[tuple[str, float]], doubt: float) -> str | None:
-    """The first token of a reply that opens with "not found" when the model gave that opening a
-    probability below `doubt` (its tokens' probabilities multiplied), else None. The bundled model
-    is never sure of a refusal: its first token carries .2 to .8 of the mass, the rest going to the
-    answer's first words, and it doubted more of its refusals over passages that hold the answer
-    than over those that do not (evals/EXPERIMENTS.md, session 35)."""
-    text, logprob = "", 0.0
-    for token, value in tokens:
-        text += token
-        logprob += value
-        if says_not_found(text):
-            return tokens[0][0] if math.exp(logprob) < doubt and tokens[0][0].strip() else None
-        if re.search(r"[。！？!?]|\.\s", text):  # a sentence ended before any "not found": an answer
-            return None
-    return None
 
 
 def rests_on_evidence(shown: Sequence[CheckedSentence], sources: Sequence[Source], evidence: Sequence[Evidence]) -> bool:
@@ -482,16 +458,8 @@ class Answerer:
         messages = answer_messages(query.language, format_excerpts(numbered, english=query.language == "en"),
                                    query.standalone, terms, settings.answer_example)
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
-        # with the bundled model's token probabilities, a "not found" it was unsure of is written again
-        # with that opening barred, and the answer is checked like any other
-        doubt = settings.refusal_doubt if getattr(self.engine.llm, "token_control", False) else 0.0
-        tokens: list[tuple[str, float]] = []
         try:
-            text = yield from self._generate(messages, timings, ms, tokens, **({"logprobs": True} if doubt else {}))
-            if doubt and (barred := doubted_refusal(tokens, doubt)):
-                log.info("a doubted \"not found\" (first token %r): the model writes again without it", barred)
-                timings["doubted_refusal"] = ms()
-                text = yield from self._generate(messages, timings, ms, logit_bias=[[barred, False]])
+            text = yield from self._generate(messages, timings, ms)
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -620,20 +588,17 @@ class Answerer:
             sides.append((line, (check, citation)))
         return sides
 
-    def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float],
-                  tokens: list[tuple[str, float]] | None = None, **kwargs: Any) -> Generator[AnswerEvent, None, str]:
-        """Stream the model's answer as token events and return its text (`tokens` gets each token
-        with its log-probability when the LLM gives them; `kwargs` go to the LLM). Tokens that may
+    def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float]
+                  ) -> Generator[AnswerEvent, None, str]:
+        """Stream the model's answer as token events and return its text. Tokens that may
         still become the "not found" sentence are held back: the closest passages then never
         follow a half-written refusal."""
         text, shown = "", 0
-        responses = self.engine.llm.stream_chat(messages, **kwargs)
+        responses = self.engine.llm.stream_chat(messages)
         try:
             for response in responses:
                 if not text:
-                    timings.setdefault("first_token", ms())
-                if tokens is not None:
-                    tokens += token_logprobs(response.raw)
+                    timings["first_token"] = ms()
                 text += response.delta or ""
                 if shown < len(text) and (shown or not may_become_not_found(text)):
                     yield AnswerEvent("token", delta=text[shown:])

@@ -92,12 +92,6 @@ class ZhikuSettings(BaseSettings):
                                  "and its answer (prompts/answer_example.json) before the real sources: the bundled "
                                  "model then answers from excerpts it called 'not found', and also answers more "
                                  "questions the reports do not answer, so it is off (evals/EXPERIMENTS.md, session 30)")
-    refusal_doubt: float = Field(0.3, ge=0, le=1, description="A reply that opens with \"not found\" at a "
-                                 "probability below this (the product of its tokens' probabilities) is written again "
-                                 "with its first token barred; the answer is checked as any (0: never). On the "
-                                 "questions of four read sets, 13 of 25 answerable refusals and 1 of 11 unanswerable "
-                                 "ones lay below 0.3 (evals/EXPERIMENTS.md, session 35). Needs the bundled model's "
-                                 "token probabilities: an OpenAI-compatible server is not asked again")
     answer_on_evidence: bool = Field(True, description="A written answer none of whose sentences cites a source of "
                                      "the evidence quotes (or a chunk overlapping one) is not built on the evidence the "
                                      "scorer chose: the closest passages are shown instead (evals/EXPERIMENTS.md, session 28)")

@@ -3,13 +3,11 @@ mode, refusals and closest passages, streaming order and follow-ups. Few LLM cal
 model is slow)."""
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from evals.questions import DEV_PATH, load_questions, normalise_for_match
-from rag.answer import (CLOSEST, TRANSLATION_MARK, Answerer, doubted_refusal, focused_excerpts, may_become_not_found,
-                        rests_on_evidence, says_not_found, shown_sentences, token_logprobs)
+from rag.answer import (CLOSEST, TRANSLATION_MARK, Answerer, focused_excerpts, may_become_not_found, rests_on_evidence,
+                        says_not_found, shown_sentences)
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_answer, check_sentences
 from rag.records import Answer, Evidence, SentenceCheck, Source
@@ -348,32 +346,6 @@ def test_a_provision_number_alone_answers_only_which_provision(engine):
     _, _, checks = check_answer("第四十四条要求大型网络平台每年度发布个人信息保护社会责任报告。[1]", [source], judge,
                                 "大型网络平台多久发布一次社会责任报告？")
     assert checks[0].supported, checks[0].reasons
-
-
-def test_a_not_found_the_model_doubts_is_asked_again_without_its_opening():
-    unsure = [("资料", math.log(0.25)), ("中", -0.001), ("没有", 0.0), ("相关信息", 0.0), ("。", -0.07)]
-    assert doubted_refusal(unsure, 0.3) == "资料"
-    assert doubted_refusal(unsure, 0.2) is None  # sure enough at this threshold
-    # the English refusal's probability is spread over its first words
-    english = [("The", math.log(0.5)), (" reports", math.log(0.5)), (" do", -0.05), (" not", 0.0), (" contain", 0.0),
-               (" this", 0.0), (".", 0.0)]
-    assert doubted_refusal(english, 0.3) == "The"
-    # an answer with a "not found" after it is an answer: only a reply opening with one is doubted
-    answered = [("UNESCO", math.log(0.3)), ("有", -0.1), ("193个国家。", -0.1), ("资料中没有相关信息", -0.1)]
-    assert doubted_refusal(answered, 0.3) is None
-    assert doubted_refusal([("193", math.log(0.1))], 0.3) is None
-
-
-def test_the_bundled_llm_streams_token_probabilities_and_bars_a_token(engine):
-    from llama_index.core.base.llms.types import ChatMessage, MessageRole
-
-    messages = [ChatMessage(role=MessageRole.USER, content="只回答一个词：天空是什么颜色？")]
-    tokens = [t for r in engine.llm.stream_chat(messages, max_tokens=8, logprobs=True) for t in token_logprobs(r.raw)]
-    assert tokens and all(value <= 0 for _, value in tokens), tokens
-    first = tokens[0][0]
-    again = [t for r in engine.llm.stream_chat(messages, max_tokens=8, logprobs=True, logit_bias=[[first, False]])
-             for t in token_logprobs(r.raw)]
-    assert again and first not in [token for token, _ in again], (first, again)
 
 
 def test_a_paraphrased_not_found_counts_as_one():

@@ -35,9 +35,6 @@ class XLlamaCppLLM(CustomLLM):
     wheel here; xllamacpp's server applies the model's own chat template, so we pass messages as-is."""
 
     model_path: str
-    # the reply's token probabilities and barred tokens are llama.cpp's (rag.answer asks a doubted
-    # "not found" again with them); an OpenAI-compatible server need not have either
-    token_control: bool = True
     context_window: int = 4096
     num_output: int = 320
     threads: int = 2
@@ -83,10 +80,8 @@ class XLlamaCppLLM(CustomLLM):
             # so little is lost (the optional worked example, answer_example, is read each time).
             # An OpenAI-compatible server keeps its own caching.
             "cache_prompt": False,
-            # llama.cpp's constrained output: a caller that parses the reply can hold it to a JSON schema;
-            # each token's probability (`logprobs`), and tokens barred from the reply (`logit_bias`,
-            # llama.cpp's [[text, false]] form)
-            **{key: kwargs[key] for key in ("json_schema", "logprobs", "logit_bias") if key in kwargs},
+            # llama.cpp's constrained output: a caller that parses the reply can hold it to a JSON schema
+            **({"json_schema": kwargs["json_schema"]} if "json_schema" in kwargs else {}),
         }
 
     @llm_chat_callback()
