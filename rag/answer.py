@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import (CITATION_MARK, CheckedSentence, assemble, check_sentences, citation_for, quote_stretch,
-                           with_markers)
+from rag.citations import (CITATION_MARK, CheckedSentence, answer_sentences, assemble, check_sentences, citation_for,
+                           quote_stretch, with_markers)
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts, missing_figures
@@ -480,8 +480,7 @@ class Answerer:
                     timings["mend"] = ms()
                 except Exception as exc:
                     log.warning("untranslated words not mended: %s: %s", type(exc).__name__, exc)
-        checked = check_sentences(text.strip(), sources, self.judge, query.standalone,
-                                  getattr(self.engine.retriever, "mentions", None))
+        checked = self._checked(text, query, sources)
         shown = shown_sentences(checked, query.language)
         if shown and settings.answer_on_evidence and not rests_on_evidence(shown, sources, evidence):
             # the model wrote from passages the scorer did not find to bear on the question: on
@@ -519,6 +518,17 @@ class Answerer:
             timings["other_sides"] = ms()
         yield AnswerEvent("answer", answer=base.model_copy(update={
             "answer": answer_text, "citations": citations, "sentences": checks, "timings_ms": timings}))
+
+    def _checked(self, text: str, query: Query, sources: Sequence[Source]) -> list[CheckedSentence]:
+        """The answer's sentences checked against the sources. A reply that only says "not found" is
+        never shown, so it is not judged: judging embeds every sentence of every source, ~5 s on 2
+        cores for sources not yet seen (the closest passages follow at once)."""
+        sentences = answer_sentences(text.strip())
+        if sentences and all(says_not_found(s) for s in sentences):
+            return [CheckedSentence(s, SentenceCheck(text=strip_markers(s), citations=[], support=0.0, supported=False), {})
+                    for s in sentences]
+        return check_sentences(text.strip(), sources, self.judge, query.standalone,
+                               getattr(self.engine.retriever, "mentions", None))
 
     def _stated(self, shown: Sequence[CheckedSentence], sources: Sequence[Source], language: str,
                 deadline: float | None = None) -> list[CheckedSentence]:

@@ -348,6 +348,18 @@ def test_a_provision_number_alone_answers_only_which_provision(engine):
     assert checks[0].supported, checks[0].reasons
 
 
+def test_a_reply_that_only_says_not_found_is_not_judged(engine):
+    answerer = engine.answerer
+    gathered = answerer.gather("2023年中欧班列开行了多少列？")
+    before = len(answerer.judge._vectors)
+    checked = answerer._checked("资料中没有相关信息。", gathered.query, gathered.sources)
+    assert [c.check.supported for c in checked] == [False] and not checked[0].verdicts
+    assert len(answerer.judge._vectors) == before  # no source sentence embedded for it
+    # an answer beside it is judged as before
+    checked = answerer._checked("中欧班列开行数量增长。[1] 资料中没有相关信息。", gathered.query, gathered.sources)
+    assert len(checked) == 2 and len(answerer.judge._vectors) > before
+
+
 def test_a_paraphrased_not_found_counts_as_one():
     assert says_not_found("The annual budget of the UK AI Safety Institute is not provided in the given text. [2]")
     assert not says_not_found("ISO and IEC develop AI standards through JTC 1/SC 42. [3]")
