@@ -525,8 +525,8 @@ class Answerer:
         cores for sources not yet seen (the closest passages follow at once)."""
         sentences = answer_sentences(text.strip())
         if sentences and all(says_not_found(s) for s in sentences):
-            return [CheckedSentence(s, SentenceCheck(text=strip_markers(s), citations=[], support=0.0, supported=False), {})
-                    for s in sentences]
+            return [CheckedSentence(s, SentenceCheck(text=strip_markers(s), citations=[], support=0.0, supported=False,
+                                                     reasons=["says not found"]), {}) for s in sentences]
         return check_sentences(text.strip(), sources, self.judge, query.standalone,
                                getattr(self.engine.retriever, "mentions", None))
 

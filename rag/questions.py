@@ -35,14 +35,19 @@ _IDENTIFIER = re.compile(rf"{STANDARD_ID.pattern}|(?<!\d)0\d(?![\d.,%])|"
                          r"\b(?:Article|Art\.|No\.)\s?\d+|第[\d一二三四五六七八九十百]+[条章节款项]")
 
 
-# A provision's label standing alone ("第四十四条", "依据第四十四条第二款", "Article 44", "4.1.3"): it says
-# where an answer may be, not what it is, so it answers only a question asking which provision.
-_PROVISION_ONLY = re.compile(r"^\s*(?:依据|根据|见|参见|See|Under|Per)?\s*(?:"
-                             r"(?:第[\d一二三四五六七八九十百零〇]+[编章节条款项]\s*)+|"
-                             r"(?:Article|Art\.|Section|Clause|Chapter|Paragraph)\s?\d+[\w().]*|\d+(?:\.\d+)+"
-                             r")\s*(?:of the \w[\w ]*)?[。.；;]?\s*$", re.I)
-_ASKS_PROVISION = re.compile(r"哪[一几]?[条款章节项编]|第几[条款章节项编]|哪些条款|什么条款|"
-                             r"\b(?:which|what) (?:article|section|clause|chapter|provision|paragraph)s?\b", re.I)
+# A provision's label standing alone ("第四十四条", "依据第四十四条第二款", "Article 44(1) of the PIPL", "4.1.3",
+# not a dotted date "2023.8.15"): it says where an answer may be, not what it is, so it answers only a
+# question asking which provision (or which law, where in it, on what legal basis).
+_LABEL_WORD = r"[A-Z][A-Za-z0-9-]*"  # a capitalised word of a law's name: "of the PIPL", "of the EU AI Act"
+_PROVISION_ONLY = re.compile(
+    r"^\s*(?:依据|根据|见|参见|(?i:see|under|per))?\s*(?:"
+    r"(?:第[\d０-９一二三四五六七八九十百零〇]+[编章节条款项編節條項]\s*)+|"
+    r"(?i:article|art\.|section|clause|chapter|paragraph)\s?\d+(?:\([0-9a-z]+\)|\.\d+)*|(?!(?:19|20)\d\d\.)\d+(?:\.\d+){2,}"
+    rf")\s*(?:of (?:the )?{_LABEL_WORD}(?:\s+(?:{_LABEL_WORD}|of|on|for|and|the))*)?\s*[。.；;]?\s*$")
+_ASKS_PROVISION = re.compile(r"哪[一几幾个個些]?[条款章节项编條節項編]|第[几幾][条款章节项编條節項編]|条款有哪些|什么条款|"
+                             r"依据|出处|条文|條文|"
+                             r"\b(?:which|what) (?:article|section|clause|chapter|provision|paragraph|law|regulation|act|"
+                             r"part|rule)s?\b|\bwhere in\b|\blegal basis\b", re.I)
 
 
 def only_a_provision(claim: str, question: str) -> bool:

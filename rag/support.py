@@ -67,12 +67,6 @@ _TITLE = re.compile(r"《([^》]{2,40})》")
 # (as written, or by the acronym the answer gives after it: "… Center (CAISI)").
 _BODY_HEAD = (r"(?:Ministry|Bureau|Department|Administration|Commission|Committee|Council|Office|Agency|Authority|"
               r"Institute|Association|Court|Parliament|Board|Centre|Center|Commissioner|Secretary)")
-# A name of capitalised words ("European AI Alliance", "Frontier Model Forum"), and what marks it as
-# a body's rather than a person's: an acronym among its words, or a body's head word at its end.
-_CAPITALISED_NAME = re.compile(r"[A-Z][\w'-]*(?:\s+(?:(?:of|on|for|and|the|de)\s+)*[A-Z][\w-]*)+")
-_SENTENCE_OPENERS = re.compile(r"^(?:The|In|On|At|As|By|For|Under|According to|Since|From|After|Before)\s+")
-_BODY_END = re.compile(_BODY_HEAD[:-1] + r"|Alliance|Forum|Group|Panel|Foundation|Organi[sz]ation|Union|Consortium|"
-                       r"Partnership|Network|Initiative|Platform|Body)$")
 _BODY = re.compile(r"\b(?:[A-Z][A-Za-z-]+\s+(?:(?:of|and|for|on|the)\s+)*)*" + _BODY_HEAD
                    + r"(?:\s+(?:(?:of|and|for|on|the)\s+)*[A-Z][A-Za-z-]+)*(?:\s*\(([A-Z][A-Za-z0-9-]+)\))?")
 
@@ -160,16 +154,6 @@ def event_mismatch(claim: str, window: str) -> set[str]:
                 and not _PART_ZH.search(claim) and not missing_figures(" ".join(f.raw for f in dates), clause)):
             return {f"{name} (of a part)" for name in said & events(clause)}
     return set()
-
-
-def named_bodies(text: str) -> list[str]:
-    """The bodies an English text names in capitalised words, without a sentence's opening word:
-    names with an acronym among their words or a body's head word at their end, not persons'."""
-    if detect_language(text) == "zh":
-        return []
-    names = (_SENTENCE_OPENERS.sub("", m.group(0)) for m in _CAPITALISED_NAME.finditer(text))
-    return [n for n in names if len(re.findall(r"\b[A-Z]", n)) >= 2
-            and (re.search(r"\b[A-Z]{2,}\b", n) or _BODY_END.search(n))]
 
 
 def unnamed_bodies(claim: str, held: str, question: str, glossary: Glossary | None = None) -> list[str]:
@@ -552,25 +536,12 @@ class SupportJudge:
             clause = next((c for c in _CLAUSE.split(claim) if figure.raw.strip() in c), "")
             own = {name for name in subject_names(clause) if self.names(name, held)}
             if not own:
-                # a claim naming its subject in words ("The European AI Alliance … 52 members") gives
-                # the figure to it: a passage that names it nowhere and states the figure only in
-                # sentences naming another body ("AI HLEG的52名成员") counts that body's
-                bodies = [b for b in named_bodies(clause) or named_bodies(claim) if not self.holds_body(b, held)]
-                foreign = [subject_names(s) - subject_names(claim) for s in holding]
-                if bodies and all(foreign):
-                    found.append(f"{figure.raw.strip()} ({', '.join(sorted(foreign[0]))}, not {bodies[0]})")
                 continue
             others = [subject_names(s) - own for s in holding]
             if all(other and not any(self.names(n, normalise(s).lower()) for n in own)
                    for s, other in zip(holding, others)):
                 found.append(f"{figure.raw.strip()} ({', '.join(sorted(others[0]))})")
         return found
-
-    def holds_body(self, body: str, held: str) -> bool:
-        """`held` names the body: as written, by its acronym, or by the glossary's Chinese for it."""
-        acronyms = [a.lower() for a in re.findall(r"\b[A-Z]{2,}[A-Za-z0-9]*\b", body) if a.lower() not in ("ai", "eu")]
-        return (normalise(body).lower() in held or any(a in held for a in acronyms)
-                or (self.glossary is not None and any(normalise(zh).lower() in held for zh in self.glossary.chinese_for(body))))
 
     def names(self, name: str, held: str) -> bool:
         """`held` (the normalised passage and its report's names) names `name`, as written or

@@ -264,19 +264,6 @@ def test_a_figure_belongs_to_the_body_its_own_sentence_names(judge):
     # a count the passage holds only as part of a name ("SG15") is no count
     assert any(r.startswith("figure of another subject: 15 (a name's number)") for r in
                judge.judge("ITU-T has 15 study groups.", "ITU-T SG15负责传送网标准。ITU-T设有多个研究组。").reasons)
-    # a claim naming its subject in words gives the figure to it: a passage stating the figure only
-    # of another body it names counts that body's, unless it names the claim's body too
-    experts = "在人工智能治理前期，私营部门主要通过AI HLEG参与政策设计。AI HLEG的52名成员来自科技公司和高校。"
-    assert any(r.startswith("figure of another subject: 52") for r in
-               judge.judge("The European AI Alliance, the EU's policy platform, signed up 52 members.", experts).reasons)
-    assert not any(r.startswith("figure of another subject") for r in
-                   judge.judge("The AI HLEG had 52 members from tech companies and universities.", experts).reasons)
-    alliance = experts.replace("AI HLEG的52名成员", "欧洲人工智能联盟（European AI Alliance）的52名成员")
-    assert not any(r.startswith("figure of another subject") for r in
-                   judge.judge("The European AI Alliance had 52 members.", alliance).reasons)
-    # a person is no body: "Yan Shaohua" names who says it, not whose members they are
-    assert not any(r.startswith("figure of another subject") for r in
-                   judge.judge("Yan Shaohua counts 52 members from tech companies.", experts).reasons)
     # a number the passage does not hold at all is no name's number (the figure checks see to it)
     assert not any(r.startswith("figure of another subject") for r in judge.judge(
         "The EU AI Act treats biometric identification and biometric verification as two distinct processes.",
