@@ -39,8 +39,9 @@ _CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
 # A sentence rejected whole is not rescued by its sides.
 _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
-# alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer.
-_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{0,12}[：:]$")
+# alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer,
+# and nor does a list item's number the model left empty ("2. [2] 4. [2]").
+_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{0,12}[：:]$|^\s*[(（]?\d{1,2}[.、)）]\s*$")
 
 
 def marker_numbers(text: str) -> list[int]:

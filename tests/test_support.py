@@ -132,6 +132,9 @@ def test_a_label_alone_is_no_sentence():
     assert answer_sentences("资料来源：[4]") == []
     assert answer_sentences("要点：\n一是术语不一致；[2]") == ["一是术语不一致；[2]"]
     assert answer_sentences("Answer: 12 states signed it [1].") == ["Answer: 12 states signed it [1]."]
+    # list items the model left empty are no sentences; a bare figure is one
+    assert answer_sentences("2. [2] 4. [2]") == [] and answer_sentences("（3）[1]") == []
+    assert answer_sentences("37 [1]") == ["37 [1]"] and answer_sentences("2. 欧盟设立了人工智能办公室。[1]") != []
 
 
 def test_a_list_answer_is_judged_item_by_item():
