@@ -41,7 +41,8 @@ _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only 
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
 # alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer,
 # and nor does a list item's number the model left empty ("2. [2] 4. [2]").
-_WORDLESS = re.compile(r"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{0,12}[：:]$|^\s*[(（]?\d{1,2}[.、)）]\s*$")
+EMPTY_LIST_ITEM = re.compile(r"\s*[(（]?\d{1,2}\s*[.、)）]\s*")  # "2.", "4）", "（3）" with nothing after
+_WORDLESS = re.compile(rf"^[^0-9A-Za-z\u4e00-\u9fff]*$|^[^。！？!?；;]{{0,12}}[：:]$|^{EMPTY_LIST_ITEM.pattern}$")
 
 
 def marker_numbers(text: str) -> list[int]:

@@ -9,13 +9,10 @@ of the claim is the report's own statement of the answer.
 """
 from __future__ import annotations
 
-import re
-
+from rag.citations import EMPTY_LIST_ITEM
 from rag.compression import usable_sentences
 from rag.figures import extract_figures, missing_figures
 from rag.support import Verdict, normalise, strip_markers
-
-_LIST_NUMBER = re.compile(r"\(?\d{1,2}\s*[.、)）]")
 
 # a longer "sentence" is a paragraph or run-together layout: no statement of one figure
 MAX_STATING_CHARS = 300
@@ -28,7 +25,7 @@ def stating_sentence(text: str, verdict: Verdict, claim: str) -> tuple[int, int]
     stretch the checker found (`verdict`) or a sentence either side of it, as the checker reads a
     figure's context; None when no sentence there states it (the answer then stays as it is)."""
     claim = strip_markers(claim)
-    if not claim or _LIST_NUMBER.fullmatch(claim):
+    if not claim or EMPTY_LIST_ITEM.fullmatch(claim):
         return None  # a list item the model left empty ("2."): it states no figure of its own
     name = normalise(claim).strip("。.，,") if not extract_figures(claim) else ""
 
