@@ -224,7 +224,11 @@ def ingest(
     if todo or summary.pruned:
         store.sweep_orphan_vectors()
     if settings.checker_windows_at_ingest:
-        summary.windows_embedded = embed_windows(store, progress)
+        try:
+            summary.windows_embedded = embed_windows(store, progress)
+        except Exception as exc:  # only a cache: the index is whole, answers embed what is missing
+            log.warning("the checker's sentence windows were not embedded (%s: %s); answers will embed them",
+                        type(exc).__name__, exc)
     summary.reports = len(store.reports())
     return summary
 

@@ -59,22 +59,24 @@ class QuoteTranslator:
         if not runs or len(runs) > max_terms:
             return text
         for run in sorted(runs, key=len, reverse=True):
-            if english := self.translate(run, "en"):
+            if english := self.translate(run, "en", mend=False):
                 english = english.rstrip(".").strip()
                 text = replace_outside_quotes(text, run, english)
                 if run in glued:
                     text = replace_glued(text, run, english)
         return text
 
-    def translate(self, quote: str, language: str) -> str | None:
+    def translate(self, quote: str, language: str, mend: bool = True) -> str | None:
+        """`mend`: an English rendering with a word or two left in Chinese gets them put into
+        English (`mend`), as an answer does; the words themselves are rendered without it."""
         key = (quote, language)
         if key not in self._cache:
             if len(self._cache) >= self.cache_size:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = self._translate(quote, language)
+            self._cache[key] = self._translate(quote, language, mend)
         return self._cache[key]
 
-    def _translate(self, quote: str, language: str) -> str | None:
+    def _translate(self, quote: str, language: str, mend: bool = True) -> str | None:
         text = single_line(quote)
         text = english_amounts(text) if language == "en" else text
         prompt = load_prompt("translate_quote", language).format(passage=text)
@@ -84,6 +86,10 @@ class QuoteTranslator:
         rendering = single_line((response.message.content or "").strip().strip('"“”'))
         raw = response.raw if isinstance(response.raw, dict) else {}
         cut_off = (raw.get("choices") or [{}])[0].get("finish_reason") == "length"
+        if mend and language == "en" and not cut_off and untranslated(rendering):
+            # a long passage's rendering often keeps one term in Chinese ("the market准入"); dropping
+            # it wasted the seconds it took, and two short renderings of the terms cost about one
+            rendering = self.mend(rendering)
         if cut_off or not rendering or detect_language(rendering) != language or (
                 language == "en" and untranslated(rendering)):
             return None

@@ -663,6 +663,25 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
     assert answerer.quote_translator([evidence[0].quote], "zh") == [None]
 
 
+def test_a_long_passage_rendered_with_a_term_left_in_chinese_is_mended_not_dropped(engine):
+    """The bundled model renders long passages leaving a term or a place in Chinese ("the
+    market准入", "朝阳 District"); such a rendering was dropped, and the English reader got the
+    Chinese quote alone after seconds of rendering. The terms are put into English instead."""
+    from rag.quote_translation import QuoteTranslator
+
+    translator = QuoteTranslator(engine.llm)  # its own cache: these are rendered here
+    for quote in (
+        "如，北京率先提出“财政补贴”方案，北京市朝阳区政府提出“对企业上年度数据交易总金额达到 500 万元以上且企业上年度营业收入"
+        "实现正增长的，按照年度实际数据交易总额的 10%给予补贴”。这是我国首个公开的由政府对于数据交易参与方进行直接补助的文件，"
+        "探索通过经济手段激发企业数据交易热情。",
+        "供方担心需方对数据的使用超出约定，需方担心供方的数据来源不真实、不合规。无论是点对点模式下的供需双方对接还是交易所模式下"
+        "的市场准入都缺乏标准化的规则参考，现有的企业内部评估审核流程或数据交易机构的资格审核机制相对分散，往往局限于对企业经营"
+        "情况的审核，而对供方企业的数据来源、供应形式及需方企业的数据用途等方面没有具体的评估审核标准，参与方之间存在的信任壁垒难以打破。",
+    ):
+        rendering = translator.translate(quote, "en")
+        assert rendering is not None and detect_language(rendering) == "en" and not untranslated(rendering), rendering
+
+
 def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     translator = engine.answerer.quote_translator
     mended = translator.mend("The report warns that this could widen the global digital鸿沟 [1] under 《数据安全法》.")
