@@ -249,11 +249,11 @@ def embed_windows(store: Store, progress: Progress | None = None) -> int:
     """The support checker's vectors of every indexed passage's windows (rag.window_vectors),
     for those not stored yet; the windows of passages no longer indexed are dropped. Only a
     cache: an ingest stopped here loses nothing, and the next one goes on where it stopped."""
-    from rag.components.embedding import build_checker_embedder
+    from rag.components.embedding import build_checker_embedder, checker_model_id
     from rag.support import normalised, window_texts
     from rag.window_vectors import WindowVectors, digest
 
-    windows = WindowVectors.beside(store.index_dir, build_checker_embedder().model_name)
+    windows = WindowVectors.beside(store.index_dir, checker_model_id())
     texts = {digest(t): t for chunk in store.chunks() for t in window_texts(chunk.text)}
     known = windows.known(texts)
     new = [t for d, t in texts.items() if d not in known]
@@ -265,11 +265,15 @@ def embed_windows(store: Store, progress: Progress | None = None) -> int:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_window_worker) as pool:
             done = 0
-            for batch, vectors in zip(batches, pool.map(_embed_windows_batch, batches), strict=True):
-                windows.put(batch, [normalised(v) for v in vectors])
-                done += len(batch)
-                if progress:
-                    progress("windows", done, len(new))
+            try:
+                for batch, vectors in zip(batches, pool.map(_embed_windows_batch, batches), strict=True):
+                    windows.put(batch, [normalised(v) for v in vectors])
+                    done += len(batch)
+                    if progress:
+                        progress("windows", done, len(new))
+            except BaseException:  # a full disk or ctrl-c: the batches not started yet are not embedded
+                pool.shutdown(cancel_futures=True)
+                raise
     if dropped := windows.keep_only(texts):
         log.info("dropped the checker vectors of %d windows no longer indexed", dropped)
     return len(new)

@@ -105,7 +105,7 @@ def ingest(
         # reading (scans go through OCR, seconds a page) then embedding; tqdm shows the rate and ETA
         if stage not in bars:
             label, unit = {"parse": ("reading 读取", "file"), "embed": ("embedding 向量化", "chunk"),
-                           "windows": ("sentences for the checker 核查用句子", "sentence")}[stage]
+                           "windows": ("sentence windows for the checker 核查用句段", "window")}[stage]
             bars[stage] = tqdm(desc=label, unit=unit, total=total,
                                file=sys.stderr, dynamic_ncols=True)
         bar = bars[stage]

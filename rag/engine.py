@@ -1,6 +1,8 @@
 """Everything a question needs, built once and shared by the CLI, the UI and the evals."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from functools import cached_property
 
@@ -8,12 +10,14 @@ from llama_index.core import Settings as LlamaSettings
 
 from rag.answer import Answerer
 from rag.components.cross_lingual import build_cross_lingual_embedder
-from rag.components.embedding import build_checker_embedder, build_embedder
+from rag.components.embedding import build_checker_embedder, build_embedder, checker_model_id
 from rag.components.llm import build_llm, llm_name
 from rag.retrieval import Retriever
 from rag.settings import ZhikuSettings
 from rag.store import Store
 from rag.window_vectors import WindowVectors
+
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -39,9 +43,15 @@ class Engine:
         return build_checker_embedder()
 
     @cached_property
-    def window_vectors(self) -> WindowVectors:
-        """The checker's vectors of the passages' windows, embedded at ingest (rag.window_vectors)."""
-        return WindowVectors.beside(self.store.index_dir, self.checker_embedder.model_name)
+    def window_vectors(self) -> WindowVectors | None:
+        """The checker's vectors of the passages' windows, embedded at ingest (rag.window_vectors);
+        None when the file cannot be opened (the checker then embeds them). An answer waits at most
+        a second for an ingest's write to end."""
+        try:
+            return WindowVectors.beside(self.store.index_dir, checker_model_id(), timeout=1.0)
+        except sqlite3.Error as exc:
+            log.warning("checker window vectors not opened (%s: %s); answers embed them", type(exc).__name__, exc)
+            return None
 
     @cached_property
     def scorer_cross_lingual(self):

@@ -27,7 +27,7 @@ class QuoteTranslator:
     def __init__(self, llm: LLM, cache_size: int = 512):
         self.llm = llm
         self.cache_size = cache_size
-        self._cache: dict[tuple[str, str], str | None] = {}  # the same closest passages come back for follow-ups
+        self._cache: dict[tuple[str, str, bool], str | None] = {}  # the same closest passages come back for follow-ups
 
     def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
         """Each quote in `language`, best first; None where it already is in it, where no clean
@@ -69,7 +69,7 @@ class QuoteTranslator:
     def translate(self, quote: str, language: str, mend: bool = True) -> str | None:
         """`mend`: an English rendering with a word or two left in Chinese gets them put into
         English (`mend`), as an answer does; the words themselves are rendered without it."""
-        key = (quote, language)
+        key = (quote, language, mend)
         if key not in self._cache:
             if len(self._cache) >= self.cache_size:
                 self._cache.pop(next(iter(self._cache)))
@@ -89,7 +89,10 @@ class QuoteTranslator:
         if mend and language == "en" and not cut_off and untranslated(rendering):
             # a long passage's rendering often keeps one term in Chinese ("the market准入"); dropping
             # it wasted the seconds it took, and two short renderings of the terms cost about one
-            rendering = self.mend(rendering)
+            try:
+                rendering = self.mend(rendering)
+            except Exception as exc:  # the rendering is then dropped below, as before
+                log.warning("rendering not mended: %s: %s", type(exc).__name__, exc)
         if cut_off or not rendering or detect_language(rendering) != language or (
                 language == "en" and untranslated(rendering)):
             return None

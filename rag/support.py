@@ -9,7 +9,9 @@ negation the passage does not share.
 """
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,6 +25,8 @@ from rag.glossary import Glossary
 from rag.language import detect_language
 from rag.script import to_simplified
 from rag.window_vectors import WindowVectors
+
+log = logging.getLogger(__name__)
 
 # Sentences end at Chinese and English terminators; PDF line breaks fall mid-sentence.
 # The judge also splits at semicolons (one claim often matches one clause of a list);
@@ -439,7 +443,7 @@ class SupportJudge:
     def _embed(self, texts: Sequence[str], kind: str) -> list[np.ndarray]:
         missing = [t for t in dict.fromkeys(texts) if (kind, t) not in self._vectors]
         if missing and kind == "passage" and self.stored is not None:
-            for text, vector in self.stored.get(missing).items():
+            for text, vector in self._stored_call(self.stored.get, missing, default={}).items():
                 self._vectors[(kind, text)] = vector  # stored normalised
             missing = [t for t in missing if (kind, t) not in self._vectors]
         if missing:
@@ -448,7 +452,7 @@ class SupportJudge:
             else:
                 vectors = self.embedder.get_text_embedding_batch(list(missing))
             if kind == "passage" and self.stored is not None:
-                self.stored.put(missing, [normalised(v) for v in vectors])
+                self._stored_call(self.stored.put, missing, [normalised(v) for v in vectors])
             for text, vector in zip(missing, vectors):
                 self._vectors[(kind, text)] = normalised(vector)
         for text in texts:
@@ -456,6 +460,19 @@ class SupportJudge:
         while len(self._vectors) > self._cache_size:
             self._vectors.popitem(last=False)
         return [self._vectors[(kind, t)] for t in texts]
+
+    def _stored_call(self, call, *args, default=None):
+        """A call on the stored windows that may fail without failing the answer: the store is a
+        cache. Busy or full (OperationalError), this once; corrupt or closed, no more."""
+        try:
+            return call(*args)
+        except sqlite3.OperationalError as exc:
+            log.warning("checker window vectors unavailable this time (%s); embedding them", exc)
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("checker window vectors unreadable (%s: %s); embedding them from now on",
+                        type(exc).__name__, exc)
+            self.stored = None
+        return default
 
     def similarities(self, claim: str, passages: Sequence[str]) -> np.ndarray:
         claim_vector = self._embed([claim], "query")[0]

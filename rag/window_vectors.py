@@ -5,8 +5,10 @@ sentence and each pair of adjacent sentences). Embedding those windows at answer
 ~6 s an answer on 2 cores for passages not seen before, more than the model's writing; a
 passage's windows never change, so ingest embeds them once (`ingest.pipeline`) and answers read
 them here. Keyed by a hash of the window's text, so a window any passage shares (chunks overlap,
-neighbours join) is stored once, and a window first met at answer time (across a join) is kept
-for the next answer too. One file per checker embedder: vectors of two models never mix.
+neighbours join) is stored once; a window first met at answer time (across a join) is kept until
+the next ingest prunes the store to the indexed chunks' windows. One file per checker embedder
+and version: vectors of two models never mix. Only a cache: a store that fails (locked, full,
+corrupt) is read as empty, and the checker embeds what it needs (rag.support).
 """
 from __future__ import annotations
 
@@ -24,18 +26,19 @@ def digest(text: str) -> str:
 
 
 class WindowVectors:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float = 30.0):
+        """`timeout`: how long a call waits for another process's write (an ingest) to end."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()  # gradio answers on several threads; one connection
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=timeout)
         with self._lock, self._db:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS windows (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     @classmethod
-    def beside(cls, index_dir: Path, model_name: str) -> WindowVectors:
-        return cls(index_dir / f"checker-windows-{model_name}.sqlite")
+    def beside(cls, index_dir: Path, model_name: str, timeout: float = 30.0) -> WindowVectors:
+        return cls(index_dir / f"checker-windows-{model_name}.sqlite", timeout)
 
     def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those `texts` that have one, by text."""

