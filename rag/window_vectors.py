@@ -43,25 +43,21 @@ class WindowVectors:
     def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those `texts` that have one, by text."""
         by_digest = {digest(t): t for t in texts}
-        found: dict[str, np.ndarray] = {}
-        keys = list(by_digest)
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                batch = keys[start : start + 500]
-                rows = self._db.execute(
-                    f"SELECT digest, vector FROM windows WHERE digest IN ({','.join('?' * len(batch))})", batch)
-                found.update((by_digest[d], np.frombuffer(v, dtype=np.float32)) for d, v in rows)
-        return found
+        return {by_digest[d]: np.frombuffer(v, dtype=np.float32)
+                for d, v in self._select("digest, vector", list(by_digest))}
 
     def known(self, digests: Iterable[str]) -> set[str]:
-        keys = list(digests)
-        held: set[str] = set()
+        return {d for (d,) in self._select("digest", list(digests))}
+
+    def _select(self, columns: str, keys: list[str]) -> list[tuple]:
+        """The rows of those `keys` stored, in batches under SQLite's limit on bound parameters."""
+        rows: list[tuple] = []
         with self._lock:
             for start in range(0, len(keys), 500):
                 batch = keys[start : start + 500]
-                held.update(d for (d,) in self._db.execute(
-                    f"SELECT digest FROM windows WHERE digest IN ({','.join('?' * len(batch))})", batch))
-        return held
+                rows += self._db.execute(
+                    f"SELECT {columns} FROM windows WHERE digest IN ({','.join('?' * len(batch))})", batch).fetchall()
+        return rows
 
     def put(self, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
         rows = [(digest(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)]
