@@ -67,8 +67,6 @@ class ZhikuSettings(BaseSettings):
     llm_model_path: Path | None = Field(None, description="A GGUF file to run instead of the bundled Qwen2.5 1.5B")
     llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_context_tokens: int = 4096
-    llm_prefix_cache: bool = Field(True, description="Bundled LLM: read a prompt's leading turns (the answer's "
-                                   "worked example) once, and start each prompt from their saved state")
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_model: str = "qwen2.5:7b"
     llm_api_key: SecretStr = SecretStr("not-needed")

@@ -1,15 +1,9 @@
 """LLM component: the bundled GGUF run in-process by xllamacpp, or any OpenAI-compatible server."""
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import queue
-import shutil
-import tempfile
 import threading
-import urllib.request
-import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,11 +39,8 @@ class XLlamaCppLLM(CustomLLM):
     num_output: int = 320
     threads: int = 2
     temperature: float = 0.1
-    prefix_cache: bool = True
     _server: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _slot_dir: str = PrivateAttr(default="")
-    _prefixes: set[str] = PrivateAttr(default_factory=set)
 
     def model_post_init(self, __context: Any) -> None:
         import xllamacpp
@@ -60,13 +51,6 @@ class XLlamaCppLLM(CustomLLM):
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.verbosity = -1
-        if self.prefix_cache:
-            # a saved prefix is the only state a prompt starts from: no other cached prompt may be
-            # loaded in its place (the server's RAM prompt cache would, for a question asked twice)
-            self._slot_dir = tempfile.mkdtemp(prefix="zhiku-slots-")
-            weakref.finalize(self, shutil.rmtree, self._slot_dir, True)
-            params.slot_save_path = self._slot_dir
-            params.cache_ram_mib = 0
         self._server = xllamacpp.Server(params)
 
     @property
@@ -83,51 +67,19 @@ class XLlamaCppLLM(CustomLLM):
         """xllamacpp also serves the OpenAI HTTP API on loopback; tests use it as a real server."""
         return f"{self._server.listening_address}/v1"
 
-    def _post(self, path: str, body: dict) -> dict:
-        request = urllib.request.Request(f"{self._server.listening_address}{path}", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
-
-    def _start_from_prefix(self, messages: Sequence[ChatMessage]) -> bool:
-        """Put the slot in the state of the prompt's leading turns (a worked example before the
-        question), read once and saved to a file, then restored for every prompt that starts with
-        them: the answer prompt's ~300-token example then costs ~5 ms instead of ~3.5 s on 2 cores.
-        Called under the lock. Each prompt still reads the same way every time (the prefix alone,
-        then the rest), so greedy decoding keeps giving a question the same answer whatever was
-        asked before it, which reusing whatever the server last held did not (evals/EXPERIMENTS.md,
-        session 37). False (read the whole prompt) for a single-turn prompt or when the server
-        cannot save or restore a slot."""
-        leading = [{"role": m.role.value, "content": m.content or ""} for m in messages[:-1]]
-        if not self.prefix_cache or not leading:
-            return False
-        name = hashlib.sha1(json.dumps(leading, ensure_ascii=False).encode()).hexdigest()[:16] + ".bin"
-        try:
-            if name not in self._prefixes:
-                prompt = self._post("/apply-template", {"messages": leading})["prompt"]
-                self._server.handle_completions({"prompt": prompt, "n_predict": 0, "cache_prompt": False})
-                self._post("/slots/0?action=save", {"filename": name})
-                self._prefixes.add(name)
-            else:
-                self._post("/slots/0?action=restore", {"filename": name})
-        except Exception as exc:  # the whole prompt is read instead, as without the cache
-            log.warning("prompt prefix not cached: %s: %s", type(exc).__name__, exc)
-            self._prefixes.discard(name)
-            return False
-        return True
-
-    def _request(self, messages: Sequence[ChatMessage], stream: bool, prefixed: bool = False, **kwargs: Any) -> dict:
+    def _request(self, messages: Sequence[ChatMessage], stream: bool, **kwargs: Any) -> dict:
         return {
             "messages": [{"role": m.role.value, "content": m.content or ""} for m in messages],
             "max_tokens": kwargs.get("max_tokens", self.num_output),
             "temperature": kwargs.get("temperature", self.temperature),
             "stream": stream,
-            # Each prompt read from its first token, or from its saved leading turns
-            # (_start_from_prefix): a prefix reused from whatever llama.cpp last held shifts the
-            # logits a little, and greedy decoding then gave the same question a different answer
-            # after another question (a "not found" and an answer were 0.08 nats apart for one
-            # held-out question). An OpenAI-compatible server keeps its own caching.
-            "cache_prompt": prefixed,
+            # Each prompt read from its first token: a prefix reused from llama.cpp's prompt cache
+            # shifts the logits a little, and greedy decoding then gives the same question a
+            # different answer after another question (a "not found" and an answer were 0.08 nats
+            # apart for one held-out question). The answer prompts share only their instructions,
+            # so little is lost (the optional worked example, answer_example, is read each time).
+            # An OpenAI-compatible server keeps its own caching.
+            "cache_prompt": False,
             # llama.cpp's constrained output: a caller that parses the reply can hold it to a JSON schema
             **({"json_schema": kwargs["json_schema"]} if "json_schema" in kwargs else {}),
         }
@@ -135,8 +87,7 @@ class XLlamaCppLLM(CustomLLM):
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         with self._lock:  # one llama.cpp slot: requests take turns
-            prefixed = self._start_from_prefix(messages)
-            result = self._server.handle_chat_completions(self._request(messages, False, prefixed, **kwargs))
+            result = self._server.handle_chat_completions(self._request(messages, False, **kwargs))
         if "error" in result:
             raise LLMUnavailableError(f"LLM error: {result['error']}", f"大模型出错：{result['error']}")
         text = result["choices"][0]["message"]["content"] or ""
@@ -154,8 +105,7 @@ class XLlamaCppLLM(CustomLLM):
         def run() -> None:
             try:
                 with self._lock:
-                    prefixed = self._start_from_prefix(messages)
-                    self._server.handle_chat_completions(self._request(messages, True, prefixed, **kwargs), on_chunk)
+                    self._server.handle_chat_completions(self._request(messages, True, **kwargs), on_chunk)
             except Exception as exc:  # surfaced to the consumer below
                 chunks.put(exc)
             finally:
@@ -221,7 +171,6 @@ def build_llm(settings: ZhikuSettings) -> LLM:
         num_output=settings.max_answer_tokens,
         threads=settings.llm_threads,
         temperature=settings.temperature,
-        prefix_cache=settings.llm_prefix_cache,
     )
 
 
