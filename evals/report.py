@@ -44,6 +44,7 @@ METRICS: dict[str, str] = {
     "evidence_ms": "time to evidence ms p50 证据耗时",
     "first_token_ms": "first token ms p50 首字耗时",
     "total_ms": "total ms p50 总耗时",
+    "final_ms": "with renderings ms p50 含译文总耗时",
 }
 BREAKDOWN = ["recall@5", "mrr", "report_hit@5", "faithfulness", "citation_recall", "citation_precision",
              "refusal_correct", "false_refusal", "closest_only", "overlap", "figures_matched", "key_facts"]

@@ -15,7 +15,7 @@ from evals.report import METRICS, aggregate
 
 SHOWN = ["recall@5", "mrr", "false_refusal", "closest_only", "refusal_correct", "language_ok", "cited_evidence", "cited_quote_evidence", "cited_quote_chars", "shown_evidence",
          "citations_valid",
-         "key_facts", "figures_matched", "mixed_script", "restates_question", "total_ms"]
+         "key_facts", "figures_matched", "mixed_script", "restates_question", "total_ms", "final_ms"]
 
 
 def table(run_dirs: list[Path]) -> str:

@@ -124,13 +124,16 @@ def _quotable(text: str, source: Source) -> bool:
 
 @dataclass
 class AnswerEvent:
-    """What a streaming consumer sees: sources, evidence, then tokens, then the final answer."""
+    """What a streaming consumer sees: sources, evidence, then tokens, then the answer. An answer
+    that is not `final` comes again, with more (closest passages shown at once, then again with
+    each quote's rendering in the question's language as the model makes it)."""
 
     kind: Literal["sources", "evidence", "token", "answer"]
     sources: list[Source] | None = None
     evidence: list[Evidence] | None = None
     delta: str = ""
     answer: Answer | None = None
+    final: bool = True
 
 
 def format_excerpts(excerpts: Sequence[tuple[int, Excerpt]], english: bool = False) -> str:
@@ -498,10 +501,7 @@ class Answerer:
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
-            if settings.translate_closest:
-                base = self._translated(base, deadline=started + settings.translate_until_s)
-                timings["translate"] = ms()
-            yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), closest=True))
+            yield from self._closest(base, timings, ms)
             return
         if not any(states_something(s.check.text) for s in shown):
             shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s)
@@ -625,7 +625,7 @@ class Answerer:
     def ask(self, question: str, report_ids: Sequence[str] | None = None,
             history: Sequence[tuple[str, str]] | None = None) -> Answer:
         for event in self.stream(question, report_ids, history=history):
-            if event.kind == "answer":
+            if event.kind == "answer" and event.final:
                 return event.answer
         raise AssertionError("answer stream ended without an answer")
 
@@ -635,16 +635,35 @@ class Answerer:
             "timings_ms": {**timings, "total": total},
         })
 
-    def _translated(self, base: Answer, deadline: float | None = None) -> Answer:
-        """The evidence with renderings, in the question's language, of the quotes written in the
-        other one; the quotes are still shown as the report has them. A failing LLM leaves them out."""
-        try:
-            renderings = self.quote_translator([e.quote for e in base.evidence], base.language, deadline)
-        except Exception as exc:  # the answer stands on the quotes; a rendering is an aid
-            log.warning("closest passages not translated: %s: %s", type(exc).__name__, exc)
-            return base
-        evidence = [e.model_copy(update={"translation": r}) for e, r in zip(base.evidence, renderings)]
-        return base.model_copy(update={"evidence": evidence})
+    def _closest(self, base: Answer, timings: dict[str, float], ms: Callable[[], float]) -> Iterator[AnswerEvent]:
+        """The closest passages as soon as they are known, then (for quotes in the other language)
+        the same answer again after each quote's rendering, the last one final. A rendering takes
+        the 1.5B model ~3-10 s: made before the answer was shown, they were most of an English
+        answer's time (evals/EXPERIMENTS.md, session 37). No rendering starts `translate_until_s`
+        after the passages are shown (the first always does); a failing LLM leaves the rest out."""
+        shown_ms = ms()
+        foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
+        if not (self.settings.translate_closest and foreign):
+            yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True))
+            return
+        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=False)
+        deadline = time.perf_counter() + self.settings.translate_until_s
+        evidence = list(base.evidence)
+        for done, k in enumerate(foreign, 1):
+            try:
+                rendering = self.quote_translator.translate(evidence[k].quote, base.language)
+            except Exception as exc:  # the answer stands on the quotes; a rendering is an aid
+                log.warning("closest passage not translated: %s: %s", type(exc).__name__, exc)
+                break
+            evidence[k] = evidence[k].model_copy(update={"translation": rendering})
+            if done == len(foreign) or time.perf_counter() > deadline:
+                break
+            if rendering:
+                yield AnswerEvent("answer", final=False, answer=self._quotes(
+                    base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True))
+        timings["translate"] = ms()
+        yield AnswerEvent("answer", answer=self._quotes(
+            base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True))
 
     def _quotes(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None,
                 closest: bool = False) -> Answer:

@@ -70,7 +70,7 @@ class Conversation:
 
     def stream(self, question: str, report_ids: Sequence[str] | None = None):
         for event in self.engine.answerer.stream(question, report_ids, history=self.history):
-            if event.kind == "answer":
+            if event.kind == "answer" and event.final:
                 self.remember(event.answer)
             yield event
 

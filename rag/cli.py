@@ -244,6 +244,8 @@ def ask(
             for event in events:
                 if not as_json and not markdown:
                     _echo_stream(event)
+                    if event.kind == "answer":
+                        _print_answer(event.answer, answer)
                 if event.kind == "answer":
                     answer = event.answer
         except ZhikuError as exc:
@@ -257,8 +259,6 @@ def ask(
             from rag.transcript import answer_markdown
 
             typer.echo(answer_markdown(answer))
-        else:
-            _print_answer(answer)
 
 
 def _echo_stream(event) -> None:
@@ -272,7 +272,17 @@ def _echo_stream(event) -> None:
         sys.stdout.flush()
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, before=None) -> None:
+    """The answer; when it comes again (`before`: as first shown) only what it adds, the renderings
+    of its closest passages made after it was shown."""
+    if before is not None:
+        from rag.answer import TRANSLATION_MARK
+
+        had = {(e.n, e.quote) for e in before.evidence if e.translation}
+        for item in answer.evidence:
+            if item.translation and (item.n, item.quote) not in had:
+                typer.echo(f"[{item.n}] {TRANSLATION_MARK[answer.language]} {item.translation}")
+        return
     typer.echo("\n")
     if answer.notice:
         typer.echo(f"! {answer.notice}")
@@ -313,10 +323,12 @@ def chat(
         if not question:
             break
         try:
+            shown = None
             for event in conversation.stream(question):
                 _echo_stream(event)
                 if event.kind == "answer":
-                    _print_answer(event.answer)
+                    _print_answer(event.answer, shown)
+                    shown = event.answer
             if save is not None and conversation.answers:  # after every answer: an interrupted session keeps what it had
                 save.write_text(transcript_markdown(conversation.answers, conversation.answers[0].language),
                                 encoding="utf-8")

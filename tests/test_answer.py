@@ -643,17 +643,23 @@ def test_a_sentences_score_adds_its_sources_retrieval_rank_and_leaves_the_topic_
     assert after.on_topic == before.on_topic is not None and after.best == before.best
 
 
-def test_closest_chinese_passages_get_a_marked_english_rendering(engine):
+def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeypatch):
     """An English reader cannot use a Chinese quote as it stands: the closest passages come with
-    an English rendering by the LLM, marked as a machine translation, the quote kept verbatim."""
+    an English rendering by the LLM, marked as a machine translation, the quote kept verbatim.
+    The passages are shown first; the answer comes again once rendered."""
     question = "What was the annual budget of the EU AI Office in 2025?"
     answerer = engine.answerer
     gathered = answerer.gather(question)
     sources, evidence = gathered.sources, gathered.evidence
     assert any(detect_language(e.quote) == "zh" for e in evidence)
     base = Answer(question=question, language="en", answer="", sources=sources, evidence=evidence)
-    # a deadline already passed: only the best quote is rendered (each takes the model seconds)
-    answer = answerer._quotes(answerer._translated(base, deadline=0.0), {}, 0.0, closest=True)
+    # no time left after the first rendering: only the best quote is rendered (each takes the model seconds)
+    monkeypatch.setattr(answerer.settings, "translate_until_s", 0.0)
+    events = list(answerer._closest(base, {}, lambda: 0.0))
+    assert [e.final for e in events] == [False, True]
+    assert events[0].answer.status == "closest" and not any(e.translation for e in events[0].answer.evidence)
+    answer = events[-1].answer
+    assert answer.answer.startswith(events[0].answer.answer.splitlines()[0])
     rendered = [e for e in answer.evidence if e.translation]
     assert len(rendered) == 1 and rendered[0].quote == evidence[0].quote, [e.translation for e in answer.evidence]
     assert detect_language(rendered[0].translation) == "en" and not untranslated(rendered[0].translation)

@@ -174,3 +174,23 @@ def test_a_prompt_reads_the_same_whatever_was_asked_before(engine):
     # another question under the same instructions, then the first again
     first_token(answer_messages("zh", "[1] 《乙》\n欧盟的法案分为四个风险等级。", "欧盟法案分几级？"))
     assert first_token(asked) == before
+
+
+def test_ask_prints_an_answer_once_then_only_the_renderings_that_follow_it(capsys):
+    """`zhiku ask` shows the closest passages as soon as they are known; when the answer comes
+    again with renderings, only those are printed, not the whole answer a second time."""
+    from rag.cli import _print_answer
+    from rag.records import Answer, Evidence
+
+    quotes = [Evidence(n=1, quote="罚款最高3500万欧元。", score=0.9), Evidence(n=2, quote="法案分为四个风险等级。", score=0.8)]
+    shown = Answer(question="q", language="en", status="closest", evidence=quotes,
+                   answer="The reports do not say this directly; the closest passages:\n“罚款最高3500万欧元。” [1]")
+    rendered = shown.model_copy(update={"evidence": [
+        quotes[0].model_copy(update={"translation": "Fines of up to 35 million euros."}), quotes[1]]})
+    _print_answer(shown)
+    first = capsys.readouterr().out
+    assert "closest passages" in first and "Fines" not in first
+    _print_answer(rendered, shown)
+    assert capsys.readouterr().out.strip() == "[1] (Machine translation) Fines of up to 35 million euros."
+    _print_answer(rendered, rendered)  # nothing new
+    assert capsys.readouterr().out == ""

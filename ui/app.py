@@ -116,6 +116,7 @@ def build_app(engine) -> gr.Blocks:
         panel = gr.skip()
         yield messages, panel, session, "", gr.update(interactive=False)
         text, evidence = "", []
+        key = uuid.uuid4().hex  # one answer, shown again as its closest passages' renderings come
         try:
             # follow-ups ("那美国呢？") are condensed with the LLM, so extractive mode (no LLM) asks them as typed
             history = ([(r["answer"].question, r["answer"].answer) for _, r in sorted(session["answers"].items())]
@@ -134,7 +135,7 @@ def build_app(engine) -> gr.Blocks:
                                        "content": render.answer_markdown(answer, index, language)}
                     panel = render.answer_panel(answer, reports, index, language)
                     session["answers"] = {**session["answers"], index: {
-                        "answer": answer, "key": uuid.uuid4().hex,
+                        "answer": answer, "key": key,
                         "settings": {"mode": mode, "report_ids": report_ids or [], "preset": engine.settings.preset,
                                      "top_k": engine.settings.top_k, "models": engine.model_names()},
                     }}
