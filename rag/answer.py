@@ -655,7 +655,8 @@ class Answerer:
             except Exception as exc:  # the answer stands on the quotes; a rendering is an aid
                 log.warning("closest passage not translated: %s: %s", type(exc).__name__, exc)
                 break
-            evidence[k] = evidence[k].model_copy(update={"translation": rendering})
+            # a new list each time: an answer already yielded keeps the renderings it was shown with
+            evidence = [*evidence[:k], evidence[k].model_copy(update={"translation": rendering}), *evidence[k + 1:]]
             if done == len(foreign) or time.perf_counter() > deadline:
                 break
             if rendering:

@@ -273,8 +273,8 @@ def _echo_stream(event) -> None:
 
 
 def _print_answer(answer, before=None) -> None:
-    """The answer; when it comes again (`before`: as first shown) only what it adds, the renderings
-    of its closest passages made after it was shown."""
+    """The answer; when it comes again (`before`: as last shown) only what it adds, the renderings
+    of its closest passages made since."""
     if before is not None:
         from rag.answer import TRANSLATION_MARK
 

@@ -47,14 +47,16 @@ class FeedbackStore:
 
     def save(self, key: str, answer: Answer, settings: dict[str, Any], rating: Rating | None = None,
              comment: str | None = None) -> None:
-        """One row per answer (key); a later rating or comment on the same answer updates it."""
+        """One row per answer (key); a later rating or comment on the same answer updates it, with
+        the answer as then shown (its closest passages' renderings come after it)."""
         now = _now()
         citations = json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False)
         with self._db:
             self._db.execute(
                 "INSERT INTO feedback(key, created, updated, rating, comment, question, language, answer, mode, "
                 "refused, citations, settings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET updated=excluded.updated, "
+                "ON CONFLICT(key) DO UPDATE SET updated=excluded.updated, answer=excluded.answer, "
+                "citations=excluded.citations, "
                 "rating=COALESCE(excluded.rating, feedback.rating), "
                 "comment=CASE WHEN ? IS NULL THEN feedback.comment ELSE excluded.comment END",
                 (key, now, now, rating, comment or "", answer.question, answer.language, answer.answer, answer.mode,

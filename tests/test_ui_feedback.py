@@ -33,9 +33,11 @@ def test_rating_then_comment_update_one_record(fresh_settings):
 def test_rating_change_keeps_comment(fresh_settings):
     store = FeedbackStore(fresh_settings)
     store.save("k", make_answer(), {}, comment="好")
-    store.save("k", make_answer(), {}, rating="up")
+    # rated once its rendering had come: the record holds the answer as then shown
+    rendered = make_answer().model_copy(update={"answer": "四个等级[1]。\n（机器翻译）four tiers"})
+    store.save("k", rendered, {}, rating="up")
     (record,) = store.records()
-    assert record["rating"] == "up" and record["comment"] == "好"
+    assert record["rating"] == "up" and record["comment"] == "好" and record["answer"] == rendered.answer
 
 
 def test_cli_exports_jsonl(fresh_settings, tmp_path):

@@ -114,7 +114,8 @@ def build_app(engine) -> gr.Blocks:
         session = {**session, "messages": messages, "selected": index}
         reports = engine.store.report_map()
         panel = gr.skip()
-        yield messages, panel, session, "", gr.update(interactive=False)
+        # the box too: a question asked while renderings still come would start from this answer unfinished
+        yield messages, panel, session, gr.update(value="", interactive=False), gr.update(interactive=False)
         text, evidence = "", []
         key = uuid.uuid4().hex  # one answer, shown again as its closest passages' renderings come
         try:
@@ -146,7 +147,7 @@ def build_app(engine) -> gr.Blocks:
             reason = f"{type(exc).__name__}: {exc}"
             messages[index] = {"role": "assistant", "content": render.user_message(t("error", language).format(
                 reason=reason))}
-        yield messages, panel, session, gr.skip(), gr.update(interactive=True)
+        yield messages, panel, session, gr.update(interactive=True), gr.update(interactive=True)
 
     def select_answer(session: dict, language: UILanguage, event: gr.SelectData):
         index = event.index if isinstance(event.index, int) else None
