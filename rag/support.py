@@ -377,18 +377,22 @@ def restates_question(claim: str, question: str) -> bool:
     question lacks count as an answer, and so does any sentence answering a yes/no question
     ("是否一致？" → "二者表述一致。")."""
     claim = strip_markers(claim)
-    if _YES_NO.search(question):
-        return False
     if {f.raw.strip() for f in extract_figures(claim)} - {f.raw.strip() for f in extract_figures(question)}:
         return False
     for negation in (_NEGATION_ZH, _NEGATION_EN):
         if negation.search(claim) and not negation.search(question):
             return False
-    if detect_language(claim) == "zh":
+    chinese = detect_language(claim) == "zh"
+    if chinese:
         said, asked = _bigrams(normalise(claim)), _bigrams(normalise(question))
     else:
         said, asked = _content_words(claim), _content_words(question)
     new = said - asked
+    if _YES_NO.search(question):
+        # a verdict may use only the question's words ("两者一致。", "… is not covered."), but a
+        # clause of the question copied back whole is none (a question may ask "what…, and is…?")
+        copied = re.sub(r"[\W_]+", "", claim.casefold())
+        return not new and len(copied) >= (8 if chinese else 24) and copied in re.sub(r"[\W_]+", "", question.casefold())
     return len(new) < max(2, 0.15 * len(said))
 
 
