@@ -24,6 +24,22 @@ def to_simplified(text: str) -> str:
 MIXED_WORD = re.compile(r"[A-Za-z]+[\u3400-\u9fff]+|[\u3400-\u9fff]+[A-Za-z]+")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"|（[^）]*）|\([^)]*\)")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
+
+
+def _quotations(text: str) -> list[re.Match]:
+    """The quoted titles and bracketed glosses an English text may keep in Chinese: the report's own
+    words. A quote mixing Chinese and English words ("新一代 artificial intelligence 发展规划") is a
+    rendering left half done, not a quotation; an id or acronym (《ISO/IEC 42001 …》) does not count."""
+    return [m for m in _QUOTED.finditer(text) if not (_HAN.search(m.group(0)) and _ENGLISH_WORD.search(m.group(0)))]
+
+
+def _outside_quotations(text: str, gap: str) -> str:
+    pieces, cursor = [], 0
+    for quoted in _quotations(text):
+        pieces += [text[cursor:quoted.start()], gap]
+        cursor = quoted.end()
+    return "".join(pieces) + text[cursor:]
 
 
 def mixed_script_words(text: str) -> list[str]:
@@ -35,12 +51,12 @@ def mixed_script_words(text: str) -> list[str]:
 def untranslated(sentence: str) -> bool:
     """An English sentence that still holds Chinese outside a quoted title or a bracketed gloss:
     an English reader cannot use it as it stands."""
-    return bool(mixed_script_words(sentence)) or bool(_HAN.search(_QUOTED.sub("", sentence)))
+    return bool(mixed_script_words(sentence)) or bool(_HAN.search(_outside_quotations(sentence, "")))
 
 
 def untranslated_runs(sentence: str) -> list[str]:
     """The Chinese runs an English sentence holds outside quoted titles and bracketed glosses."""
-    return list(dict.fromkeys(re.findall(r"[\u3400-\u9fff]+", _QUOTED.sub(" ", sentence))))
+    return list(dict.fromkeys(re.findall(r"[\u3400-\u9fff]+", _outside_quotations(sentence, " "))))
 
 
 def glued_runs(sentence: str) -> list[str]:
@@ -66,12 +82,19 @@ def replace_glued(text: str, chinese: str, english: str) -> str:
 
 def replace_outside_quotes(text: str, chinese: str, english: str) -> str:
     """`chinese` put into `english` wherever it stands outside a quoted title or bracketed gloss,
-    spaced from the words beside it and not from the punctuation after it."""
+    spaced from the words beside it and not from a quote mark or the punctuation after it."""
+    word = "A-Za-z0-9\u3400-\u9fff"
+    run = re.compile(rf"(?P<left>[{word}])?{re.escape(chinese)}(?P<right>[{word}])?")
+
+    def put(piece: str) -> str:
+        return run.sub(lambda m: f"{m['left'] + ' ' if m['left'] else ''}{english}{' ' + m['right'] if m['right'] else ''}",
+                       piece)
+
     pieces, cursor = [], 0
-    for quoted in _QUOTED.finditer(text):
-        pieces += [text[cursor:quoted.start()].replace(chinese, f" {english} "), quoted.group(0)]
+    for quoted in _quotations(text):
+        pieces += [put(text[cursor:quoted.start()]), quoted.group(0)]
         cursor = quoted.end()
-    pieces.append(text[cursor:].replace(chinese, f" {english} "))
+    pieces.append(put(text[cursor:]))
     text = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
     return re.sub(r" +(?=[,.:;!?)\]])", "", text).strip()
 

@@ -27,3 +27,16 @@ def test_every_dev_question_is_detected_in_its_labelled_language():
 )
 def test_mixed_script_text(text, language):
     assert detect_language(text) == language
+
+
+def test_a_quote_half_rendered_is_no_quotation():
+    """An English answer may quote a report's Chinese title as it stands, but a quote mixing Chinese
+    and English words is a rendering left half done: its Chinese counts as untranslated."""
+    from rag.script import replace_outside_quotes, untranslated, untranslated_runs
+
+    assert not untranslated('It was set up under the "新一代人工智能发展规划". [1]')
+    assert not untranslated("The CAICT's 《ISO/IEC 42001 人工智能管理体系》 guide. [1]")
+    half = 'The main body is the "新一代 artificial intelligence governance 专业委员会". [1]'
+    assert untranslated(half) and untranslated_runs(half) == ["新一代", "专业委员会"]
+    mended = replace_outside_quotes(replace_outside_quotes(half, "新一代", "New Generation"), "专业委员会", "Committee")
+    assert mended == 'The main body is the "New Generation artificial intelligence governance Committee". [1]', mended
