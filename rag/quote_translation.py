@@ -9,6 +9,7 @@ in the wrong language, or empty, is left out rather than shown half done.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 
@@ -21,6 +22,12 @@ from rag.prompts import load_prompt
 from rag.script import glued_runs, replace_glued, replace_outside_quotes, single_line, untranslated, untranslated_runs
 
 log = logging.getLogger(__name__)
+
+# a reply about the model itself renders nothing ("As an AI language model, I cannot provide a
+# translation of the passage…", given once for a passage on international politics)
+_DECLINED = re.compile(r"\b(?:as an ai\b|(?:ai )?language model\b|i (?:cannot|can't|am unable to|'m unable to) "
+                       r"(?:provide|translate|help|assist)|i(?: am|'m) sorry\b)|作为(?:一个)?(?:ai|人工智能)(?:语言)?模型|"
+                       r"(?:抱歉|对不起)[，,]?我(?:无法|不能)", re.I)
 
 
 class QuoteTranslator:
@@ -93,7 +100,7 @@ class QuoteTranslator:
                 rendering = self.mend(rendering)
             except Exception as exc:  # the rendering is then dropped below, as before
                 log.warning("rendering not mended: %s: %s", type(exc).__name__, exc)
-        if cut_off or not rendering or detect_language(rendering) != language or (
+        if cut_off or not rendering or detect_language(rendering) != language or _DECLINED.search(rendering) or (
                 language == "en" and untranslated(rendering)):
             return None
         return rendering

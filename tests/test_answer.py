@@ -688,6 +688,22 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeyp
     assert all(e.translation not in printed[0] for e in final)
 
 
+def test_a_reply_declining_to_render_is_no_rendering(engine):
+    """The bundled model once answered a passage on international politics with "As an AI language
+    model, I cannot provide a translation…", shown under the quote as its machine translation."""
+    from rag.quote_translation import _DECLINED, QuoteTranslator
+
+    quote = ("以全球人工智能伙伴关系（GPAI）为例，其22个创始成员中全球南方仅占2席，会议中南方代表发言时长不足20%，制度正当性明显不足⁴⁷。"
+             "联合国贸易和发展会议（UNCTAD）数据进一步表明，全球共有118个国家缺席人工智能治理重点议题讨论，其中大部分为南方国家，"
+             "这造成政策议程与标准内容难以覆盖南方国家的现实需求⁴⁸。")
+    rendering = QuoteTranslator(engine.llm).translate(quote, "en")
+    assert rendering is None or not _DECLINED.search(rendering), rendering
+    assert _DECLINED.search("As an AI language model, I cannot provide a translation of the passage.")
+    assert _DECLINED.search("抱歉，我无法翻译这段文字。")
+    assert not _DECLINED.search("I believe China should first adopt a framework law. We cannot wait.")
+    assert not _DECLINED.search("该机构无法提供相关数据。")
+
+
 def test_a_long_passage_rendered_with_a_term_left_in_chinese_is_mended_not_dropped(engine):
     """The bundled model renders long passages leaving a term or a place in Chinese ("the
     market准入", "朝阳 District"); such a rendering was dropped, and the English reader got the
