@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
-from rag.figures import english_amounts
+from rag.figures import english_amounts, missing_amounts
 from rag.language import detect_language
 from rag.prompts import load_prompt
 from rag.script import glued_runs, replace_glued, replace_outside_quotes, single_line, untranslated, untranslated_runs
 
 log = logging.getLogger(__name__)
 
+_SPACED_DIGITS = re.compile(r"(?<![\d.])\d{1,3}(?: \d{3}){2,}(?![\d.])")
 # a reply about the model itself renders nothing ("As an AI language model, I cannot provide a
 # translation of the passage…", given once for a passage on international politics)
 _DECLINED = re.compile(r"\b(?:as an ai\b|(?:ai )?language model\b|i (?:cannot|can't|am unable to|'m unable to) "
@@ -84,7 +85,9 @@ class QuoteTranslator:
         return self._cache[key]
 
     def _translate(self, quote: str, language: str, mend: bool = True) -> str | None:
-        text = single_line(quote)
+        # digits grouped by spaces ("20 000 000欧元", as a translated law writes them) joined: the
+        # model read that one as 200 million, and figures are matched on the joined number
+        text = _SPACED_DIGITS.sub(lambda m: m.group(0).replace(" ", ""), single_line(quote))
         text = english_amounts(text) if language == "en" else text
         prompt = load_prompt("translate_quote", language).format(passage=text)
         # a rendering takes about as many tokens as the source has characters (Chinese), or fewer
@@ -102,5 +105,8 @@ class QuoteTranslator:
                 log.warning("rendering not mended: %s: %s", type(exc).__name__, exc)
         if cut_off or not rendering or detect_language(rendering) != language or _DECLINED.search(rendering) or (
                 language == "en" and untranslated(rendering)):
+            return None
+        if misread := missing_amounts(rendering, text):  # the quote is then shown alone
+            log.info("rendering dropped: it states %s, which the quote does not", ", ".join(f.raw for f in misread))
             return None
         return rendering

@@ -688,10 +688,18 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeyp
     assert all(e.translation not in printed[0] for e in final)
 
 
-def test_a_reply_declining_to_render_is_no_rendering(engine):
+def test_a_rendering_that_declines_or_misreads_an_amount_is_no_rendering(engine):
     """The bundled model once answered a passage on international politics with "As an AI language
-    model, I cannot provide a translation…", shown under the quote as its machine translation."""
+    model, I cannot provide a translation…", and rendered the GDPR's "20 000 000欧元" as 200 million
+    euros; both were shown under their quotes as machine translations."""
+    from rag.figures import missing_amounts
     from rag.quote_translation import _DECLINED, QuoteTranslator
+
+    fines = ("5．违反如下条款，应当按第2段的规定施加最高20 000 000欧元的行政罚款，如果是企业的话，最高可处相当于其上一年全球总营业额"
+             "4%的金额的罚款，两者取其高的一项进行罚款：(a)处理的基本原则，包括第5、6、7和9条规定的同意的条件；(b)第12条至22条规定的"
+             "数据主体的权利；")
+    rendering = QuoteTranslator(engine.llm).translate(fines, "en")
+    assert rendering is None or not missing_amounts(rendering, fines.replace("20 000 000", "20000000")), rendering
 
     quote = ("以全球人工智能伙伴关系（GPAI）为例，其22个创始成员中全球南方仅占2席，会议中南方代表发言时长不足20%，制度正当性明显不足⁴⁷。"
              "联合国贸易和发展会议（UNCTAD）数据进一步表明，全球共有118个国家缺席人工智能治理重点议题讨论，其中大部分为南方国家，"

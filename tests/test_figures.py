@@ -175,3 +175,16 @@ def test_a_footnote_mark_run_into_the_text_is_no_figure():
     assert not missing_figures("breaches in 2020 exceeded the previous 15 years combined [1]", source)
     assert values("服务超过 37 亿次3。") == [("number", 3_700_000_000.0)]
     assert values("数量为5。") == [("number", 5.0)]  # a number a word states stays
+
+
+def test_a_rendering_is_held_to_the_amounts_its_quote_states():
+    """A rendering that misreads an amount misstates the report; small numbers are left alone, as
+    an article or a count in Chinese numerals reads as a figure in English only."""
+    from rag.figures import missing_amounts
+
+    quote = "违反如下条款，应当施加最高20000000欧元的行政罚款，或上一年全球总营业额4%的罚款：(a)第5、6、7和9条"
+    assert [f.raw.strip() for f in missing_amounts("a fine of up to 200 million euros, or 4% of turnover", quote)] \
+        == ["200 million euros"]
+    assert not missing_amounts("a fine of up to 20 million euros, or 4% of turnover (Articles 5, 6, 7 and 9)", quote)
+    assert not missing_amounts("Article 59: processors that correct the violation promptly…", "第五十九条网络数据处理者…")
+    assert missing_amounts("patents granted numbered 450,000", "2024 年新增的 45000 条生成式人工智能专利")
