@@ -501,7 +501,7 @@ class Answerer:
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
-            yield from self._closest(base, timings, ms)
+            yield from self._closest(base, timings, ms, deadline=started + settings.translate_until_s)
             return
         if not any(states_something(s.check.text) for s in shown):
             shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s)
@@ -635,19 +635,20 @@ class Answerer:
             "timings_ms": {**timings, "total": total},
         })
 
-    def _closest(self, base: Answer, timings: dict[str, float], ms: Callable[[], float]) -> Iterator[AnswerEvent]:
+    def _closest(self, base: Answer, timings: dict[str, float], ms: Callable[[], float],
+                 deadline: float) -> Iterator[AnswerEvent]:
         """The closest passages as soon as they are known, then (for quotes in the other language)
         the same answer again after each quote's rendering, the last one final. A rendering takes
         the 1.5B model ~3-10 s: made before the answer was shown, they were most of an English
-        answer's time (evals/EXPERIMENTS.md, session 37). No rendering starts `translate_until_s`
-        after the passages are shown (the first always does); a failing LLM leaves the rest out."""
+        answer's time (evals/EXPERIMENTS.md, session 37). No rendering starts after `deadline` (a
+        perf_counter time; the first always does), so the answer's last event comes no later than
+        it did when it waited for them; a failing LLM leaves the rest out."""
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
         if not (self.settings.translate_closest and foreign):
             yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True))
             return
         yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=False)
-        deadline = time.perf_counter() + self.settings.translate_until_s
         evidence = list(base.evidence)
         for done, k in enumerate(foreign, 1):
             try:

@@ -115,10 +115,9 @@ class ZhikuSettings(BaseSettings):
                                     "finds no answer")
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
                                     "the other language in the question's language with the LLM (marked as such)")
-    translate_until_s: float = Field(12.0, description="No further quote is rendered in the question's language this "
-                                     "many seconds after the question (a written answer's) or after the closest "
-                                     "passages are shown (they come again as each is rendered); the first always is, "
-                                     "each takes the 1.5B model ~3-10 s")
+    translate_until_s: float = Field(12.0, description="Seconds after the question past which no further quote is "
+                                     "rendered in the question's language (the first always is; each takes the 1.5B "
+                                     "model ~3-10 s); the closest passages are shown before theirs")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

@@ -3,6 +3,8 @@ mode, refusals and closest passages, streaming order and follow-ups. Few LLM cal
 model is slow)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from evals.questions import DEV_PATH, load_questions, normalise_for_match
@@ -643,7 +645,7 @@ def test_a_sentences_score_adds_its_sources_retrieval_rank_and_leaves_the_topic_
     assert after.on_topic == before.on_topic is not None and after.best == before.best
 
 
-def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeypatch, capsys):
+def test_closest_chinese_passages_get_a_marked_english_rendering(engine, capsys):
     """An English reader cannot use a Chinese quote as it stands: the closest passages come with
     an English rendering by the LLM, marked as a machine translation, the quote kept verbatim.
     The passages are shown first; the answer comes again once rendered."""
@@ -654,8 +656,7 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeyp
     assert any(detect_language(e.quote) == "zh" for e in evidence)
     base = Answer(question=question, language="en", answer="", sources=sources, evidence=evidence)
     # no time left after the first rendering: only the best quote is rendered (each takes the model seconds)
-    monkeypatch.setattr(answerer.settings, "translate_until_s", 0.0)
-    events = list(answerer._closest(base, {}, lambda: 0.0))
+    events = list(answerer._closest(base, {}, lambda: 0.0, deadline=0.0))
     assert [e.final for e in events] == [False, True]
     assert events[0].answer.status == "closest" and not any(e.translation for e in events[0].answer.evidence)
     answer = events[-1].answer
@@ -670,10 +671,9 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, monkeyp
     # showed, and `zhiku ask` prints the answer once, then each rendering once
     from rag.cli import _print_answer
 
-    monkeypatch.setattr(answerer.settings, "translate_until_s", 120.0)
     foreign = [e for e in evidence if detect_language(e.quote) == "zh"]
     assert len(foreign) >= 2, [e.quote for e in evidence]
-    events = list(answerer._closest(base, {}, lambda: 0.0))
+    events = list(answerer._closest(base, {}, lambda: 0.0, deadline=time.perf_counter() + 120))
     renderings = [sum(bool(e.translation) for e in event.answer.evidence) for event in events]
     assert renderings == sorted(renderings) and renderings[0] == 0 and events[-1].final, renderings
     assert [event.final for event in events[:-1]] == [False] * (len(events) - 1)
