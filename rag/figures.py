@@ -215,12 +215,11 @@ def _as_date(figure: Figure) -> tuple[int, int, int] | None:
 
 
 def missing_amounts(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
-    """The missing figures that are amounts: money, a percentage, or a number of 1,000 or more.
-    A rendering of a quote is held to these only: a small number may stand for an article or a
-    count written in Chinese numerals (第五十九条, "Article 59"), which figures do not match across
+    """The missing figures that are amounts of money or percentages. A rendering of a quote is
+    held to these only: other numbers may stand for an article, a year or a count written in
+    Chinese numerals (第五十九条 "Article 59", 二〇二五年 "2025"), which figures do not match across
     languages, while a misread amount ("20 000 000欧元" as 200 million euros) misstates the report."""
-    return [f for f in missing_figures(claim, evidence) if f.kind == "percent" or f.currency
-            or (f.kind == "number" and isinstance(f.value, float) and abs(f.value) >= 1000)]
+    return [f for f in missing_figures(claim, evidence) if f.kind == "percent" or f.currency]
 
 
 def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:

@@ -23,12 +23,12 @@ from rag.script import glued_runs, replace_glued, replace_outside_quotes, single
 
 log = logging.getLogger(__name__)
 
-_SPACED_DIGITS = re.compile(r"(?<![\d.])\d{1,3}(?: \d{3}){2,}(?![\d.])")
+_SPACED_DIGITS = re.compile(r"(?<![\d.])(?<!\d )\d{1,3}(?: \d{3})+(?=\s?(?:欧元|美元|英镑|港元|元|万|亿|%|euros?|dollars?))")
 # a reply about the model itself renders nothing ("As an AI language model, I cannot provide a
 # translation of the passage…", given once for a passage on international politics)
-_DECLINED = re.compile(r"\b(?:as an ai\b|(?:ai )?language model\b|i (?:cannot|can't|am unable to|'m unable to) "
-                       r"(?:provide|translate|help|assist)|i(?: am|'m) sorry\b)|作为(?:一个)?(?:ai|人工智能)(?:语言)?模型|"
-                       r"(?:抱歉|对不起)[，,]?我(?:无法|不能)", re.I)
+_DECLINED = re.compile(r"^\W*(?:as an ai(?: language)? model\b|i (?:cannot|can't|am unable to|'m unable to) "
+                       r"(?:provide|translate)\b|i(?: am|'m) sorry\b|作为(?:一个)?(?:ai|人工智能)(?:语言)?模型|"
+                       r"(?:抱歉|对不起)[，,]?我(?:无法|不能))", re.I)
 
 
 class QuoteTranslator:

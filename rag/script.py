@@ -30,8 +30,10 @@ _ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
 def _quotations(text: str) -> list[re.Match]:
     """The quoted titles and bracketed glosses an English text may keep in Chinese: the report's own
     words. A quote mixing Chinese and English words ("新一代 artificial intelligence 发展规划") is a
-    rendering left half done, not a quotation; an id or acronym (《ISO/IEC 42001 …》) does not count."""
-    return [m for m in _QUOTED.finditer(text) if not (_HAN.search(m.group(0)) and _ENGLISH_WORD.search(m.group(0)))]
+    rendering left half done, not a quotation; an id or acronym (《ISO/IEC 42001 …》) does not count,
+    nor does a bracketed gloss ("(see 《数据安全法》)")."""
+    return [m for m in _QUOTED.finditer(text) if m.group(0)[0] in "（("
+            or not (_HAN.search(m.group(0)) and _ENGLISH_WORD.search(m.group(0)))]
 
 
 def _outside_quotations(text: str, gap: str) -> str:
@@ -83,12 +85,14 @@ def replace_glued(text: str, chinese: str, english: str) -> str:
 def replace_outside_quotes(text: str, chinese: str, english: str) -> str:
     """`chinese` put into `english` wherever it stands outside a quoted title or bracketed gloss,
     spaced from the words beside it and not from a quote mark or the punctuation after it."""
-    word = "A-Za-z0-9\u3400-\u9fff"
-    run = re.compile(rf"(?P<left>[{word}])?{re.escape(chinese)}(?P<right>[{word}])?")
+    word = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
+
+    def spaced(m: re.Match) -> str:
+        before, after = m.string[m.start() - 1:m.start()], m.string[m.end():m.end() + 1]
+        return f"{' ' if word.match(before) else ''}{english}{' ' if word.match(after) else ''}"
 
     def put(piece: str) -> str:
-        return run.sub(lambda m: f"{m['left'] + ' ' if m['left'] else ''}{english}{' ' + m['right'] if m['right'] else ''}",
-                       piece)
+        return re.sub(re.escape(chinese), spaced, piece)
 
     pieces, cursor = [], 0
     for quoted in _quotations(text):

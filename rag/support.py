@@ -391,8 +391,11 @@ def restates_question(claim: str, question: str) -> bool:
     if _YES_NO.search(question):
         # a verdict may use only the question's words ("两者一致。", "… is not covered."), but a
         # clause of the question copied back whole is none (a question may ask "what…, and is…?")
+        # ("欧盟禁止社会评分。" for "欧盟禁止社会评分吗？" is the yes, not a restatement)
         copied = re.sub(r"[\W_]+", "", claim.casefold())
-        return not new and len(copied) >= (8 if chinese else 24) and copied in re.sub(r"[\W_]+", "", question.casefold())
+        clauses = [c for c in re.split(r"[。？?！!；;]", question) if not _YES_NO.search(c.strip())]
+        return not new and len(copied) >= (8 if chinese else 24) and any(
+            copied in re.sub(r"[\W_]+", "", c.casefold()) for c in clauses)
     return len(new) < max(2, 0.15 * len(said))
 
 

@@ -40,3 +40,6 @@ def test_a_quote_half_rendered_is_no_quotation():
     assert untranslated(half) and untranslated_runs(half) == ["新一代", "专业委员会"]
     mended = replace_outside_quotes(replace_outside_quotes(half, "新一代", "New Generation"), "专业委员会", "Committee")
     assert mended == 'The main body is the "New Generation artificial intelligence governance Committee". [1]', mended
+    # a bracketed gloss stays exempt; each run is put into English, spaced from a letter beside it
+    assert not untranslated("The law applies here (see 《数据安全法》). [1]")
+    assert replace_outside_quotes("数据x数据 and 数据数据 end", "数据", "data") == "data x data and data data end"

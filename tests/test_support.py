@@ -96,6 +96,7 @@ def test_a_restated_question_is_no_answer():
     assert not restates_question("Chinese participants do not hold secretariat posts in its AI working groups. [1]",
                                  "Which posts do Chinese participants hold in its AI working groups?")
     assert not restates_question("二者的表述一致。[1]", "邢亚杰等与严少华等对罚款的表述是否一致？")
+    assert not restates_question("欧盟人工智能法禁止社会评分。[1]", "欧盟人工智能法禁止社会评分吗？")
     # a clause of a question that also asks yes or no, given back whole
     assert restates_question("严少华、杨昭在提到ETSI的“排外性”标准制定时加了一个脚注。[1]",
                              "严少华、杨昭在提到ETSI的“排外性”标准制定时加了一个脚注。具体是怎么说的？以往有什么限制吗？")
