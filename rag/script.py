@@ -36,12 +36,17 @@ def _quotations(text: str) -> list[re.Match]:
             or not (_HAN.search(m.group(0)) and _ENGLISH_WORD.search(m.group(0)))]
 
 
-def _outside_quotations(text: str, gap: str) -> str:
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The text cut at its quotations (_quotations): (piece, is a quotation), in order."""
     pieces, cursor = [], 0
     for quoted in _quotations(text):
-        pieces += [text[cursor:quoted.start()], gap]
+        pieces += [(text[cursor:quoted.start()], False), (quoted.group(0), True)]
         cursor = quoted.end()
-    return "".join(pieces) + text[cursor:]
+    return [*pieces, (text[cursor:], False)]
+
+
+def _outside_quotations(text: str, gap: str) -> str:
+    return "".join(gap if quoted else piece for piece, quoted in _pieces(text))
 
 
 def mixed_script_words(text: str) -> list[str]:
@@ -94,12 +99,7 @@ def replace_outside_quotes(text: str, chinese: str, english: str) -> str:
     def put(piece: str) -> str:
         return re.sub(re.escape(chinese), spaced, piece)
 
-    pieces, cursor = [], 0
-    for quoted in _quotations(text):
-        pieces += [put(text[cursor:quoted.start()]), quoted.group(0)]
-        cursor = quoted.end()
-    pieces.append(put(text[cursor:]))
-    text = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
+    text = re.sub(r"[ \t]{2,}", " ", "".join(piece if quoted else put(piece) for piece, quoted in _pieces(text)))
     return re.sub(r" +(?=[,.:;!?)\]])", "", text).strip()
 
 
