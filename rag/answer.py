@@ -645,10 +645,10 @@ class Answerer:
         it did when it waited for them; a failing LLM leaves the rest out."""
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
-        if not (self.settings.translate_closest and foreign):
-            yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True))
+        to_render = self.settings.translate_closest and bool(foreign)
+        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=not to_render)
+        if not to_render:
             return
-        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=False)
         evidence = list(base.evidence)
         for done, k in enumerate(foreign, 1):
             try:
