@@ -68,6 +68,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "evidence-pairs-0.9": {"evidence_neighbour_share": 0.9},
     "evidence-pairs-0.7": {"evidence_neighbour_share": 0.7},
     "top-k-3": {"top_k": 3},
+    "top-k-8": {"top_k": 8},
+    # evidence quotes chosen before the model writes (rag/settings.py evidence_sentences, 5 by default;
+    # 3 before session 38)
+    "evidence-3": {"evidence_sentences": 3},
+    "evidence-4": {"evidence_sentences": 4},
     "top-k-10": {"top_k": 10},
 }
 

@@ -71,11 +71,13 @@ def _latin_name(field: str, report: Report) -> str | None:
 
 def _core_title(title: str) -> str:
     """A title as a question names it: Simplified, casefolded, without a journal column before
-    "|" and without a bracketed year or chapter at its end."""
+    "|", without a bracketed year or chapter at its end, and without the state's name that opens
+    every PRC national law's full title (《中华人民共和国个人信息保护法》 is cited as 《个人信息保护法》)."""
     from rag.script import to_simplified
 
     core = to_simplified(title.split("|")[-1]).strip()
     core = re.sub(r"(?:\s*[(（][^()（）]*[)）])+$", "", core).strip().strip("《》")
+    core = re.sub(r"^中华人民共和国(?=.{4})", "", core)
     return core.casefold()
 
 

@@ -110,9 +110,10 @@ class ZhikuSettings(BaseSettings):
                                             "neighbouring sentence when that scores at least this share of its score, "
                                             "as the scorer ranks both (0: never): an answer often spans a claim and the "
                                             "sentence beside it")
-    evidence_sentences: int = Field(3, description="Evidence quotes (a source sentence, or two neighbouring) chosen: "
+    evidence_sentences: int = Field(5, description="Evidence quotes (a source sentence, or two neighbouring) chosen: "
                                     "shown before the model writes, quoted by an extractive answer or when the model "
-                                    "finds no answer")
+                                    "finds no answer; 5 rather than 3 put more of the answer's passages on screen in both "
+                                    "languages, most for comparisons (evals/EXPERIMENTS.md, session 38)")
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
                                     "the other language in the question's language with the LLM (marked as such)")
     translate_until_s: float = Field(12.0, description="Seconds after the question past which no further quote is "

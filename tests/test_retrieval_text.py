@@ -257,3 +257,22 @@ def test_bm25_counts_in_full_when_the_question_is_about_a_report_in_its_language
     assert bm25_weight("How do independent auditors test frontier models before deployment?") == 1.0
     # an English question about the Chinese report's subject: its dense hits are Chinese, the share stands
     assert bm25_weight("What progress has algorithm filing and AI standard system building made?") in (share["en"], None)
+
+
+def test_an_english_question_names_chinese_laws_by_their_english_titles():
+    """China's data laws and Hong Kong's ordinance by their English names: an English comparison of
+    two laws is read from both (a title is matched in Simplified, so the ordinance's Traditional
+    title is named too)."""
+    from rag.mentions import ReportMentions
+    from rag.records import Report
+
+    mentions = ReportMentions([Report(id="law", title="网络数据安全管理条例", source="a.md"),
+                               Report(id="hk", title="個人資料(私隱)條例（第486章）", source="b.xml"),
+                               Report(id="pipl", title="中华人民共和国个人信息保护法", source="c.md")])
+    question = ("How do China's Network Data Security Regulation and Hong Kong's Personal Data (Privacy) "
+                "Ordinance each treat direct marketing?")
+    assert mentions.titled(question) == []
+    assert set(mentions.titled(question, default_glossary().expand(question).all_variants)) == {"law", "hk"}
+    asked = "What consent does the PIPL require?"
+    assert mentions.titled(asked, default_glossary().expand(asked).all_variants) == ["pipl"]
+    assert "Cybersecurity Law" in default_glossary().expand("《网络安全法》第二十一条").all_variants
