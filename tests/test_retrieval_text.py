@@ -276,3 +276,8 @@ def test_an_english_question_names_chinese_laws_by_their_english_titles():
     asked = "What consent does the PIPL require?"
     assert mentions.titled(asked, default_glossary().expand(asked).all_variants) == ["pipl"]
     assert "Cybersecurity Law" in default_glossary().expand("《网络安全法》第二十一条").all_variants
+    # a law's name only as written; 法 opening another word (法律, 法规) names no law
+    assert "网络安全法" not in default_glossary().expand("Does the EU have a cybersecurity law?").all_variants
+    assert "Cybersecurity Law" not in default_glossary().expand("我国网络安全法律法规体系如何？").all_variants
+    assert mentions.titled("个人信息保护法规有哪些？") == [] and mentions.titled("《个人信息保护法》第十三条") == ["pipl"]
+    assert mentions.titled("香港《个人资料（私隐）条例》如何规定？") == ["hk"]  # full-width brackets
