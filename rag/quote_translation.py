@@ -67,8 +67,11 @@ class QuoteTranslator:
         if not runs or len(runs) > max_terms:
             return text
         for run in sorted(runs, key=len, reverse=True):
-            if english := self.translate(run, "en", mend=False):
-                english = english.rstrip(".").strip()
+            english = (self.translate(run, "en", mend=False) or "").rstrip(".").strip()
+            # a term's rendering is a phrase: a reply of more words than the run has characters (at
+            # least three) is the model talking ("权" -> "The report discusses the rights of
+            # individuals"), and the run is left for the checker to drop
+            if english and len(english.split()) <= max(3, len(run)):
                 text = replace_outside_quotes(text, run, english)
                 if run in glued:
                     text = replace_glued(text, run, english)

@@ -750,6 +750,19 @@ def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     assert translator.mend(mostly) == mostly
 
 
+def test_a_term_rendered_as_a_sentence_is_not_put_into_an_answer():
+    """The model once rendered the glued "权" of "data use权" as "The report discusses the rights of
+    individuals.", which mend put into the answer twice; a rendering longer than a term can be is
+    left out, so the sentence keeps its Chinese and the checker drops it."""
+    from rag.quote_translation import QuoteTranslator
+
+    translator = QuoteTranslator(llm=None)
+    replies = {"权": "The report discusses the rights of individuals.", "鸿沟": "divide"}
+    translator.translate = lambda run, language, mend=True: replies[run]
+    assert translator.mend("It is the transfer of data use权 [1].") == "It is the transfer of data use权 [1]."
+    assert translator.mend("It could widen the digital鸿沟 [1].") == "It could widen the digital divide [1]."
+
+
 def test_checker_also_cites_the_source_that_holds_the_sentence(engine):
     """The model cites a passage that supports its sentence loosely; the passage that holds the
     sentence as written is cited beside it, so a reader opening the citation finds it."""
