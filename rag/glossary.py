@@ -69,6 +69,7 @@ class Glossary:
     def __init__(self, terms: list[Term]):
         self.terms = terms
         self._english = [(term, [_english_pattern(v) for v in term.en]) for term in terms]
+        self._chinese = {v: re.compile(chinese_pattern(v)) for term in terms for v in term.zh}
 
     @classmethod
     def load(cls, path: Path = GLOSSARY_PATH) -> Glossary:
@@ -94,7 +95,7 @@ class Glossary:
         if not re.search(r"[\u4e00-\u9fff]", text):
             return text
         for zh, en in self._chinese_to_english:
-            text = re.sub(rf"\s*{chinese_pattern(zh)}\s*", f" {en} ", text)
+            text = re.sub(rf"\s*{self._chinese[zh].pattern}\s*", f" {en} ", text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
@@ -128,7 +129,7 @@ class Glossary:
                 found.append(term)
                 words.extend(term.zh)
                 preferred.append(term.zh[0])
-            elif any(re.search(chinese_pattern(v), question) for v in term.zh):
+            elif any(self._chinese[v].search(question) for v in term.zh):
                 found.append(term)
                 words.extend(term.en)
                 preferred.append(term.en[0])

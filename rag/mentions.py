@@ -196,7 +196,7 @@ class ReportMentions:
             for title in filter(None, (report.title, report.title_en)):
                 if len(core := _core_title(title)) >= 4:
                     cores.setdefault(core, set()).add(report.id)
-        self._titles = [(core, ids.pop()) for core, ids in cores.items() if len(ids) == 1]
+        self._titles = [(re.compile(chinese_pattern(core)), ids.pop()) for core, ids in cores.items() if len(ids) == 1]
 
     def _spans(self, question: str, qualify: bool = True) -> list[tuple[int, int, str | None]]:
         """(start, end, report id) of every name of a report in the question; the id is None for a
@@ -265,7 +265,7 @@ class ReportMentions:
         from rag.script import to_simplified
 
         text = unicodedata.normalize("NFKC", to_simplified(" ".join([text, *other_forms]))).casefold()
-        return [rid for core, rid in self._titles if re.search(chinese_pattern(core), text)]
+        return [rid for title, rid in self._titles if title.search(text)]
 
     def find(self, question: str) -> list[str]:
         """The report ids named in the question (see match)."""
