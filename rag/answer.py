@@ -640,25 +640,29 @@ class Answerer:
         """The closest passages as soon as they are known, then (for quotes in the other language)
         the same answer again after each quote's rendering, the last one final. A rendering takes
         the 1.5B model ~3-10 s: made before the answer was shown, they were most of an English
-        answer's time (evals/EXPERIMENTS.md, session 37). No rendering starts after `deadline` (a
-        perf_counter time; the first always does), so the answer's last event comes no later than
-        it did when it waited for them; a failing LLM leaves the rest out."""
+        answer's time (evals/EXPERIMENTS.md, session 37). After the first, a quote is rendered only
+        if it would end by `deadline` (a perf_counter time; QuoteTranslator.fits), so the answer's
+        last event comes no later than it did when it waited for them; a failing LLM leaves the
+        rest out."""
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
         to_render = self.settings.translate_closest and bool(foreign)
         yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=not to_render)
         if not to_render:
             return
-        evidence = list(base.evidence)
-        for done, k in enumerate(foreign, 1):
+        evidence, translator = list(base.evidence), self.quote_translator
+        while foreign:
+            k = foreign.pop(0)
             try:
-                rendering = self.quote_translator.translate(evidence[k].quote, base.language)
+                rendering = translator.translate(evidence[k].quote, base.language)
             except Exception as exc:  # the answer stands on the quotes; a rendering is an aid
                 log.warning("closest passage not translated: %s: %s", type(exc).__name__, exc)
                 break
             # a new list each time: an answer already yielded keeps the renderings it was shown with
             evidence = [*evidence[:k], evidence[k].model_copy(update={"translation": rendering}), *evidence[k + 1:]]
-            if done == len(foreign) or time.perf_counter() > deadline:
+            # the quotes that would still be rendered by the deadline (a shorter one may be, the next not)
+            foreign = [j for j in foreign if translator.fits(evidence[j].quote, base.language, deadline)]
+            if not foreign:
                 break
             if rendering:
                 yield AnswerEvent("answer", final=False, answer=self._quotes(

@@ -36,17 +36,17 @@ class QuoteTranslator:
         self.llm = llm
         self.cache_size = cache_size
         self._cache: dict[tuple[str, str, bool], str | None] = {}  # the same closest passages come back for follow-ups
+        self._pace = 0.0  # seconds per character of a quote rendered, averaged over recent renderings
 
     def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
         """Each quote in `language`, best first; None where it already is in it, where no clean
-        rendering came, or once `deadline` (a perf_counter time) has passed: a rendering takes the
-        1.5B model several seconds, so after the first attempt the clock decides. A failing call
-        costs only its own quote."""
+        rendering came, or where it would not end by `deadline` (a perf_counter time; see `fits`):
+        a rendering takes the 1.5B model several seconds, so after the first attempt the clock
+        decides. A failing call costs only its own quote."""
         renderings: list[str | None] = []
         attempted = False
         for quote in quotes:
-            if detect_language(quote) == language or (attempted and deadline is not None
-                                                      and time.perf_counter() > deadline):
+            if detect_language(quote) == language or (attempted and not self.fits(quote, language, deadline)):
                 renderings.append(None)
                 continue
             attempted = True
@@ -56,6 +56,16 @@ class QuoteTranslator:
                 log.warning("quote not translated: %s: %s", type(exc).__name__, exc)
                 renderings.append(None)
         return renderings
+
+    def fits(self, quote: str, language: str, deadline: float | None) -> bool:
+        """Whether rendering `quote` would end by `deadline` (a perf_counter time) at the pace of
+        the renderings made so far (seconds per character of the quote): a deadline that only
+        stopped new renderings from starting let the last one run past it by its whole length
+        (~5-10 s). A cached rendering costs nothing; before any pace is known, the deadline
+        only has to lie ahead."""
+        if deadline is None or (quote, language, True) in self._cache:
+            return True
+        return time.perf_counter() + self._pace * len(single_line(quote)) <= deadline
 
     def mend(self, text: str, max_terms: int = 2) -> str:
         """An English answer with the few Chinese words the model left in it put into English
@@ -84,7 +94,11 @@ class QuoteTranslator:
         if key not in self._cache:
             if len(self._cache) >= self.cache_size:
                 self._cache.pop(next(iter(self._cache)))
+            started = time.perf_counter()
             self._cache[key] = self._translate(quote, language, mend)
+            if mend:  # a quote's rendering, not a term's (a term's time is mostly the prompt's)
+                pace = (time.perf_counter() - started) / max(1, len(single_line(quote)))
+                self._pace = pace if not self._pace else (self._pace + pace) / 2
         return self._cache[key]
 
     def _translate(self, quote: str, language: str, mend: bool = True) -> str | None:

@@ -116,9 +116,11 @@ class ZhikuSettings(BaseSettings):
                                     "languages, most for comparisons (evals/EXPERIMENTS.md, session 38)")
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
                                     "the other language in the question's language with the LLM (marked as such)")
-    translate_until_s: float = Field(12.0, description="Seconds after the question past which no further quote is "
-                                     "rendered in the question's language (the first always is; each takes the 1.5B "
-                                     "model ~3-10 s); the closest passages are shown before theirs")
+    translate_until_s: float = Field(12.0, description="Seconds after the question by which the renderings of quotes "
+                                     "in the question's language should end: after the first (which always is made), "
+                                     "a quote is rendered only if, at the pace of the renderings so far, it would end "
+                                     "by then (each takes the 1.5B model ~3-10 s); the closest passages are shown "
+                                     "before theirs")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

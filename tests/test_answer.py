@@ -662,6 +662,7 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, capsys)
     answer = events[-1].answer
     rendered = [e for e in answer.evidence if e.translation]
     assert len(rendered) == 1 and rendered[0].quote == evidence[0].quote, [e.translation for e in answer.evidence]
+    assert answerer.quote_translator._pace > 0  # the pace later renderings are timed by
     assert detect_language(rendered[0].translation) == "en" and not untranslated(rendered[0].translation)
     assert f"{TRANSLATION_MARK['en']} {rendered[0].translation}" in answer.answer
     assert all(f"“{single_line(e.quote)}”" in answer.answer for e in evidence)  # the quotes stay verbatim
@@ -761,6 +762,27 @@ def test_a_term_rendered_as_a_sentence_is_not_put_into_an_answer():
     translator.translate = lambda run, language, mend=True: replies[run]
     assert translator.mend("It is the transfer of data use权 [1].") == "It is the transfer of data use权 [1]."
     assert translator.mend("It could widen the digital鸿沟 [1].") == "It could widen the digital divide [1]."
+
+
+def test_a_rendering_is_started_only_if_it_would_end_by_the_deadline():
+    """The deadline bounds when the renderings end, not when the last one starts: at the pace of
+    the renderings so far (seconds per character), a long quote that would run past it is left
+    out while a short one may still fit; a cached rendering costs nothing, and before any pace is
+    known the deadline only has to lie ahead."""
+    import time
+
+    from rag.quote_translation import QuoteTranslator
+
+    translator = QuoteTranslator(llm=None)
+    now = time.perf_counter()
+    assert translator.fits("欧盟设立了人工智能办公室。", "en", now + 1) and not translator.fits("欧盟", "en", now - 1)
+    assert translator.fits("欧盟", "en", None)
+    translator._pace = 0.05  # as after a 100-character quote took 5 s
+    long, short = "欧" * 100, "欧" * 20
+    assert not translator.fits(long, "en", now + 3) and translator.fits(short, "en", time.perf_counter() + 3)
+    assert translator.fits(long, "en", time.perf_counter() + 6)
+    translator._cache[(long, "en", True)] = "rendered"
+    assert translator.fits(long, "en", now + 3)
 
 
 def test_checker_also_cites_the_source_that_holds_the_sentence(engine):
