@@ -36,7 +36,10 @@ class QuoteTranslator:
         self.llm = llm
         self.cache_size = cache_size
         self._cache: dict[tuple[str, str, bool], str | None] = {}  # the same closest passages come back for follow-ups
-        self._pace = 0.0  # seconds per character of a quote rendered, averaged over recent renderings
+        # seconds per character of a quote rendered, by the language rendered into (a Chinese
+        # character takes about a token to render, an English word's characters far less each),
+        # averaged over recent renderings
+        self._pace: dict[str, float] = {}
 
     def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
         """Each quote in `language`, best first; None where it already is in it, where no clean
@@ -59,13 +62,14 @@ class QuoteTranslator:
 
     def fits(self, quote: str, language: str, deadline: float | None) -> bool:
         """Whether rendering `quote` would end by `deadline` (a perf_counter time) at the pace of
-        the renderings made so far (seconds per character of the quote): a deadline that only
+        the renderings into `language` made so far (seconds per character of the quote; the time
+        includes waiting for another session's call to the model): a deadline that only
         stopped new renderings from starting let the last one run past it by its whole length
         (~5-10 s). A cached rendering costs nothing; before any pace is known, the deadline
         only has to lie ahead."""
         if deadline is None or (quote, language, True) in self._cache:
             return True
-        return time.perf_counter() + self._pace * len(single_line(quote)) <= deadline
+        return time.perf_counter() + self._pace.get(language, 0.0) * len(single_line(quote)) <= deadline
 
     def mend(self, text: str, max_terms: int = 2) -> str:
         """An English answer with the few Chinese words the model left in it put into English
@@ -98,7 +102,7 @@ class QuoteTranslator:
             self._cache[key] = self._translate(quote, language, mend)
             if mend:  # a quote's rendering, not a term's (a term's time is mostly the prompt's)
                 pace = (time.perf_counter() - started) / max(1, len(single_line(quote)))
-                self._pace = pace if not self._pace else (self._pace + pace) / 2
+                self._pace[language] = (self._pace[language] + pace) / 2 if language in self._pace else pace
         return self._cache[key]
 
     def _translate(self, quote: str, language: str, mend: bool = True) -> str | None:

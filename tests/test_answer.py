@@ -662,7 +662,6 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, capsys)
     answer = events[-1].answer
     rendered = [e for e in answer.evidence if e.translation]
     assert len(rendered) == 1 and rendered[0].quote == evidence[0].quote, [e.translation for e in answer.evidence]
-    assert answerer.quote_translator._pace > 0  # the pace later renderings are timed by
     assert detect_language(rendered[0].translation) == "en" and not untranslated(rendered[0].translation)
     assert f"{TRANSLATION_MARK['en']} {rendered[0].translation}" in answer.answer
     assert all(f"“{single_line(e.quote)}”" in answer.answer for e in evidence)  # the quotes stay verbatim
@@ -777,10 +776,16 @@ def test_a_rendering_is_started_only_if_it_would_end_by_the_deadline():
     now = time.perf_counter()
     assert translator.fits("欧盟设立了人工智能办公室。", "en", now + 1) and not translator.fits("欧盟", "en", now - 1)
     assert translator.fits("欧盟", "en", None)
-    translator._pace = 0.05  # as after a 100-character quote took 5 s
+    translator._pace["en"] = 0.05  # as after a 100-character quote took 5 s to render in English
     long, short = "欧" * 100, "欧" * 20
     assert not translator.fits(long, "en", now + 3) and translator.fits(short, "en", time.perf_counter() + 3)
     assert translator.fits(long, "en", time.perf_counter() + 6)
+    assert translator.fits("E" * 100, "zh", now + 3)  # no pace known yet for renderings into Chinese
+    # a batch: the first quote is always rendered, a long one that would not end in time is left
+    # out, a short one after it still is (`translate` stands in for the model: the pace is set)
+    translator.translate = lambda quote, language, mend=True: f"rendering of {len(quote)}"
+    deadline = time.perf_counter() + 3
+    assert translator([long, long + "。", short], "en", deadline) == ["rendering of 100", None, "rendering of 20"]
     translator._cache[(long, "en", True)] = "rendered"
     assert translator.fits(long, "en", now + 3)
 

@@ -281,6 +281,9 @@ def test_an_english_question_names_chinese_laws_by_their_english_titles():
     assert "Cybersecurity Law" not in default_glossary().expand("我国网络安全法律法规体系如何？").all_variants
     assert mentions.titled("个人信息保护法规有哪些？") == [] and mentions.titled("《个人信息保护法》第十三条") == ["pipl"]
     assert mentions.titled("香港《个人资料（私隐）条例》如何规定？") == ["hk"]  # full-width brackets
-    # its everyday name too: "Hong Kong's privacy ordinance" is how analysts write it
-    casual = "How do the GDPR and Hong Kong's privacy ordinance treat direct marketing?"
-    assert "hk" in mentions.titled(casual, default_glossary().expand(casual).all_variants)
+    # its everyday name too ("Hong Kong's privacy ordinance"), but not another place's ordinance
+    for casual in ("How do the GDPR and Hong Kong's privacy ordinance treat direct marketing?",
+                   "Does the Hong Kong privacy ordinance require consent?", "What does Hong Kong’s privacy ordinance say?"):
+        assert "hk" in mentions.titled(casual, default_glossary().expand(casual).all_variants), casual
+    other = "Do US cities such as San Francisco have privacy ordinances?"
+    assert "hk" not in mentions.titled(other, default_glossary().expand(other).all_variants)
