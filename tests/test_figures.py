@@ -188,3 +188,15 @@ def test_a_rendering_is_held_to_the_amounts_its_quote_states():
     assert not missing_amounts("a fine of up to 20 million euros, or 4% of turnover (Articles 5, 6, 7 and 9)", quote)
     assert not missing_amounts("Article 59: processors that correct the violation promptly…", "第五十九条网络数据处理者…")
     assert not missing_amounts("Article 1032 of the Civil Code, in force since 2021", "民法典第一千零三十二条，二〇二一年起施行")
+
+
+def test_a_figure_or_table_label_holds_no_figure():
+    """A source's "图 5" numbers a figure: it does not hold "5 data brokers" (an unanswerable
+    question's answer once passed on it), while a rendering's "Figure 5" needs no figure held, and
+    a count after a word ending in 表 or 图 (发表3篇) is still a count."""
+    source = "按照数据与资金在主体间流向的不同，可分为开放、共享、交易三种流通形式（如图 5）。\n图 5 数据要素流通的三种形式"
+    assert [f.raw.strip() for f in missing_figures("There were 5 data brokers on the first list.", source)] == ["5"]
+    assert missing_figures("As Figure 5 shows, data flows in three forms.", source) == []
+    assert missing_figures("See Table 3: 12 regions.", "见表3，共12个地区。") == []
+    assert missing_figures("他发表了3篇论文。", "他先后发表3篇论文。") == []
+    assert [f.raw.strip() for f in missing_figures("有3个地区。", "见表3，共12个地区。")] == ["3"]
