@@ -88,11 +88,15 @@ _LIST_NUMBER = re.compile(r"(?<![\d.,])\d{1,2}\s*[）)]")
 # before a clause ends ("成为…的重要因素5。", "约翰·西曼1"), where a stated number would have a unit
 # or a word that states it (为, 是, 达, 共, 第…)
 _FOOTNOTE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![为是达约共有第至到和或及、了])\d{1,2}(?=[。，；：]|\n|$)")
-# a figure's or table's label ("如图 5", "图 5 数据要素流通的三种形式", "Table 3") numbers
-# the figure and counts nothing: it held up "5 data brokers" for a question the report does not
-# answer. 表 or 图 after another Han character ends a word (发表3篇, 试图), except in 见图/如图.
-_LABEL = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[见如]))[图表]\s*\d+(?:[.．\-－]\d+)*"
-                    r"|\b(?:Figure|Fig\.|Table|Chart|Exhibit)\s*\d+(?:\.\d+)*", re.I)
+# a figure's or table's label ("如图 5", "图 5 数据要素流通的三种形式", "图表 3", "Table 3") numbers the
+# figure and counts nothing: it held up "5 data brokers" for a question the report does not answer.
+# 表 or 图 after another Han character ends a word (发表3篇, 代表, 试图), as 表 does after a Han character
+# and a space or line break (a PDF's "发\n表3篇"), except in 见图/如图/见表/如表 (not 意见表). English
+# labels only capitalised: "exhibit 3 failure modes" is a count.
+_LABEL_AFTER_WORD = r"(?<!意[见如])(?<=[见如])"
+_LABEL = re.compile(rf"(?:(?<![\u4e00-\u9fff])|{_LABEL_AFTER_WORD})(?:图表|续表|图)\s*\d+(?:[.．\-－]\d+)*"
+                    rf"|(?:(?<![\u4e00-\u9fff])(?<![\u4e00-\u9fff]\s)|{_LABEL_AFTER_WORD})表\s*\d+(?:[.．\-－]\d+)*"
+                    r"|\b(?:Figure|Fig\.|Table|Chart|Exhibit)\s*\d+(?:\.\d+)*")
 
 
 def _number(text: str) -> float:
@@ -227,15 +231,20 @@ def missing_amounts(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
     return [f for f in missing_figures(claim, evidence) if f.kind == "percent" or f.currency]
 
 
+def figures_in(text: str) -> list[Figure]:
+    """The figures `text` states: every figure but the numbers of figure and table labels."""
+    return extract_figures(_LABEL.sub(" ", text))
+
+
 def missing_figures(claim: str, evidence: str | Iterable[str]) -> list[Figure]:
     """Figures stated in `claim` that `evidence` does not hold at the same magnitude."""
     texts = [evidence] if isinstance(evidence, str) else list(evidence)
-    available = [f for t in texts for f in extract_figures(_LABEL.sub(" ", t))]
+    available = [f for t in texts for f in figures_in(t)]
     # "four risk tiers" counts items a source may list without naming their number: a small
     # count in words is checked only against a source that states counts of its own ("四种").
     # Written in digits ("10 experts") it was copied, or made up, and is always checked.
     source_counts = any(_is_small_count(g) for g in available)
-    return [f for f in extract_figures(_LABEL.sub(" ", claim))
+    return [f for f in figures_in(claim)
             if (source_counts or not _is_small_count(f) or re.search(r"\d", f.raw))
             and not any(_covers(g, f) for g in available)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rag.citations import EMPTY_LIST_ITEM
 from rag.compression import usable_sentences
-from rag.figures import extract_figures, missing_figures
+from rag.figures import figures_in, missing_figures
 from rag.support import Verdict, normalise, strip_markers
 
 # a longer "sentence" is a paragraph or run-together layout: no statement of one figure
@@ -27,7 +27,7 @@ def stating_sentence(text: str, verdict: Verdict, claim: str) -> tuple[int, int]
     claim = strip_markers(claim)
     if not claim or EMPTY_LIST_ITEM.fullmatch(claim):
         return None  # a list item the model left empty ("2."): it states no figure of its own
-    name = normalise(claim).strip("。.，,") if not extract_figures(claim) else ""
+    name = normalise(claim).strip("。.，,") if not figures_in(claim) else ""
 
     def states(a: int, b: int) -> bool:
         if b - a > MAX_STATING_CHARS:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.figures import (CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, covers, extract_figures, is_year,
+from rag.figures import (CURRENCY_PREFIX, STANDARD_ID, Figure, counted_figures, covers, extract_figures, figures_in, is_year,
                           missing_figures)
 from rag.glossary import Glossary
 from rag.language import detect_language
@@ -502,7 +502,7 @@ class SupportJudge:
         cosines = self.similarities(claim, texts)
         is_chinese = detect_language(claim) == "zh"
         same_language = is_chinese == (detect_language(passage) == "zh")
-        stated = bool(extract_figures(claim))
+        stated = bool(figures_in(claim))  # a figure label alone ("Table 3") states no figure
         scores = []
         for (a, b), text, cosine in zip(spans, texts, cosines):
             semantic = self.semantic(cosine, same_language)

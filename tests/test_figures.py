@@ -192,11 +192,16 @@ def test_a_rendering_is_held_to_the_amounts_its_quote_states():
 
 def test_a_figure_or_table_label_holds_no_figure():
     """A source's "图 5" numbers a figure: it does not hold "5 data brokers" (an unanswerable
-    question's answer once passed on it), while a rendering's "Figure 5" needs no figure held, and
-    a count after a word ending in 表 or 图 (发表3篇) is still a count."""
+    question's answer once passed on it), while a rendering's "Figure 5" needs no figure held; a
+    count after a word that ends in 表 or 图 (发表3篇, 意见表30份, "exhibit 3") is still a count."""
     source = "按照数据与资金在主体间流向的不同，可分为开放、共享、交易三种流通形式（如图 5）。\n图 5 数据要素流通的三种形式"
     assert [f.raw.strip() for f in missing_figures("There were 5 data brokers on the first list.", source)] == ["5"]
+    assert [f.raw.strip() for f in missing_figures("There were 5 data brokers.", "图表 5：数据经纪商名单")] == ["5"]
     assert missing_figures("As Figure 5 shows, data flows in three forms.", source) == []
-    assert missing_figures("See Table 3: 12 regions.", "见表3，共12个地区。") == []
+    assert missing_figures("See Table 3 for the 12 regions.", "见表 3 共12个地区") == []
+    assert [f.raw.strip() for f in missing_figures("有3个地区。", "见表 3 共12个地区")] == ["3"]
     assert missing_figures("他发表了3篇论文。", "他先后发表3篇论文。") == []
-    assert [f.raw.strip() for f in missing_figures("有3个地区。", "见表3，共12个地区。")] == ["3"]
+    assert missing_figures("He published 3 papers.", "他发\n表3篇论文。") == []  # a PDF's line break inside 发表
+    assert [f.raw.strip() for f in missing_figures("共收到意见表30份。", "共收到意见表25份。")] == ["30"]
+    assert [f.raw.strip() for f in missing_figures("Such systems exhibit 3 failure modes.", "此类系统有两种失效模式。")] == ["3"]
+    assert missing_figures("Schedule 2 sets out the Commissioner's finances.", "附表2 專員的財務事宜") == []
