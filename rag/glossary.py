@@ -94,8 +94,8 @@ class Glossary:
         small model copies such terms from the sources instead of translating them."""
         if not re.search(r"[\u4e00-\u9fff]", text):
             return text
-        for zh, en in self._chinese_to_english:
-            text = re.sub(rf"\s*{self._chinese[zh].pattern}\s*", f" {en} ", text)
+        for pattern, en in self._chinese_to_english:
+            text = pattern.sub(f" {en} ", text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
@@ -114,10 +114,12 @@ class Glossary:
         return found
 
     @cached_property
-    def _chinese_to_english(self) -> list[tuple[str, str]]:
-        """Every Chinese variant with its term's preferred English, longest first so that
-        高风险 is translated before 风险."""
-        return sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
+    def _chinese_to_english(self) -> list[tuple[re.Pattern[str], str]]:
+        """Every Chinese variant (as a pattern taking in the spaces around it, compiled once: an
+        English answer is run through all of them) with its term's preferred English, longest
+        first so that 高风险 is translated before 风险."""
+        pairs = sorted(((zh, term.en[0]) for term in self.terms for zh in term.zh), key=lambda v: -len(v[0]))
+        return [(re.compile(rf"\s*{self._chinese[zh].pattern}\s*"), en) for zh, en in pairs]
 
     def expand(self, question: str) -> Expansion:
         """Terms named in the question (in either language) and their other-language forms."""
