@@ -261,7 +261,8 @@ class Answerer:
 
     @cached_property
     def quote_translator(self) -> QuoteTranslator:
-        return QuoteTranslator(self.engine.llm)
+        glossary = self._glossary
+        return QuoteTranslator(self.engine.llm, terms=glossary.english_terms if glossary is not None else None)
 
     @property
     def _glossary(self):

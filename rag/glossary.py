@@ -98,6 +98,8 @@ class Glossary:
             text = pattern.sub(f" {en} ", text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
+        # a term inside quotes or a title's brackets stays inside them: “Belt and Road”, not “ Belt and Road ”
+        text = re.sub(r"\s+([”》」）)])", r"\1", re.sub(r"([“《「（(])[ \t]+", r"\1", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
 
     def chinese_for(self, name: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
@@ -32,9 +32,11 @@ _DECLINED = re.compile(r"^\W*(?:as an ai(?: language)? model\b|i (?:cannot|can't
 
 
 class QuoteTranslator:
-    def __init__(self, llm: LLM, cache_size: int = 512):
+    def __init__(self, llm: LLM, cache_size: int = 512, terms: Callable[[str], str] | None = None):
+        """`terms`: puts the Chinese terms a glossary knows into English (Glossary.english_terms)."""
         self.llm = llm
         self.cache_size = cache_size
+        self.terms = terms
         self._cache: dict[tuple[str, str, bool], str | None] = {}  # the same closest passages come back for follow-ups
         # seconds per character of a quote rendered, by the language rendered into (a Chinese
         # character takes about a token to render, an English word's characters far less each),
@@ -117,6 +119,10 @@ class QuoteTranslator:
         rendering = single_line((response.message.content or "").strip().strip('"“”'))
         raw = response.raw if isinstance(response.raw, dict) else {}
         cut_off = (raw.get("choices") or [{}])[0].get("finish_reason") == "length"
+        if language == "en" and self.terms is not None:
+            # a term the model kept in Chinese, often one the report put in quotes (“一带一路”), which
+            # the check below lets stand as a quoted title: the glossary's English, as in an answer
+            rendering = self.terms(rendering)
         if mend and language == "en" and not cut_off and untranslated(rendering):
             # a long passage's rendering often keeps one term in Chinese ("the market准入"); dropping
             # it wasted the seconds it took, and two short renderings of the terms cost about one

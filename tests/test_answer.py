@@ -731,6 +731,22 @@ def test_a_long_passage_rendered_with_a_term_left_in_chinese_is_mended_not_dropp
         assert rendering is not None and detect_language(rendering) == "en" and not untranslated(rendering), rendering
 
 
+def test_a_term_a_rendering_keeps_in_chinese_quotes_is_put_into_english(engine):
+    """The bundled model rendered a passage keeping the report's quoted “一带一路” in Chinese three
+    times; the check for untranslated words lets a quoted run stand (it may be a title), so the
+    English reader got Chinese under "(Machine translation)". The glossary's English replaces the
+    terms it knows, as it does in an answer, and stays inside the quotes."""
+    import re
+
+    quote = ("中国需深化“一带一路”科技合作，带动区域创新能力发展，携手各共建国家共同开展“一带一路”多边科技合作平台建设，"
+             "放大前沿技术突破在“一带一路”区域内的外溢效应。")
+    rendering = engine.answerer.quote_translator.translate(quote, "en")
+    assert rendering is not None and not re.search(r"[\u4e00-\u9fff]", rendering), rendering
+    glossary = engine.retriever.glossary
+    assert glossary.english_terms("its “一带一路” partners") == "its “Belt and Road” partners"
+    assert glossary.english_terms("under 《数据安全法》") == "under 《Data Security Law》"
+
+
 def test_chinese_words_left_in_an_english_answer_are_put_into_english(engine):
     translator = engine.answerer.quote_translator
     mended = translator.mend("The report warns that this could widen the global digital鸿沟 [1] under 《数据安全法》.")
