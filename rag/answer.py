@@ -261,8 +261,8 @@ class Answerer:
 
     @cached_property
     def quote_translator(self) -> QuoteTranslator:
-        glossary = self._glossary
-        return QuoteTranslator(self.engine.llm, terms=glossary.english_terms if glossary is not None else None)
+        # the glossary read at each rendering: the retriever rebuilds it when reports are added
+        return QuoteTranslator(self.engine.llm, terms=lambda text: g.english_terms(text) if (g := self._glossary) else text)
 
     @property
     def _glossary(self):

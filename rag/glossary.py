@@ -65,6 +65,21 @@ def chinese_pattern(term: str) -> str:
     return re.escape(term) + ("(?![律规治])" if term.endswith("法") else "")
 
 
+_OPENING, _CLOSING, _STRAIGHT = "“‘《「（(", "”’》」）)", "\"'"
+
+
+def _spaced(match: re.Match[str], english: str) -> str:
+    """A Chinese term's English in place of `match` (the term and the spaces around it), spaced
+    from the words beside it but not from the quote or bracket it stands in: “Belt and Road”,
+    "Belt and Road", 《Data Security Law》. A straight quote opens after a space or at the start
+    and closes before one, punctuation or the end."""
+    text, start, end = match.string, match.start(), match.end()
+    before, after = text[start - 1:start], text[end:end + 1]
+    opens = before in _OPENING if before not in _STRAIGHT else (start < 2 or not text[start - 2].isalnum())
+    closes = after in _CLOSING if after not in _STRAIGHT else (end + 1 >= len(text) or not text[end + 1].isalnum())
+    return f"{'' if not before or opens else ' '}{english}{'' if not after or closes else ' '}"
+
+
 class Glossary:
     def __init__(self, terms: list[Term]):
         self.terms = terms
@@ -89,17 +104,16 @@ class Glossary:
         return {v for term in self.terms for v in term.zh}
 
     def english_terms(self, text: str) -> str:
-        """An English answer with the Chinese terms the model left untranslated put into English
-        ("four tiers: 不可接受风险、高风险" -> "four tiers: unacceptable risk, high-risk"); the
-        small model copies such terms from the sources instead of translating them."""
+        """An English answer or rendering with the Chinese terms the model left untranslated put
+        into English ("four tiers: 不可接受风险、高风险" -> "four tiers: unacceptable risk, high-risk"),
+        inside quotes and brackets too (“一带一路” -> “Belt and Road”); the small model copies such
+        terms from the sources instead of translating them."""
         if not re.search(r"[\u4e00-\u9fff]", text):
             return text
         for pattern, en in self._chinese_to_english:
-            text = pattern.sub(f" {en} ", text)
+            text = pattern.sub(lambda m, en=en: _spaced(m, en), text)
         # list punctuation between translated terms reads as English too
         text = re.sub(r"\s*、\s*", ", ", re.sub(r"(?<=[A-Za-z])\s*和\s*(?=[A-Za-z])", " and ", text))
-        # a term inside quotes or a title's brackets stays inside them: “Belt and Road”, not “ Belt and Road ”
-        text = re.sub(r"\s+([”》」）)])", r"\1", re.sub(r"([“《「（(])[ \t]+", r"\1", text))
         return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([,.:;])", r"\1", text)).strip()
 
     def chinese_for(self, name: str) -> tuple[str, ...]:

@@ -162,6 +162,13 @@ def test_chinese_terms_left_in_an_english_answer_are_put_into_english():
     assert glossary.english_terms(answer) == (
         "The EU AI Act defines four risk tiers: unacceptable risk, high-risk, limited risk and minimal risk. [1]")
     assert glossary.english_terms("Fines reach 35 million euros [1].") == "Fines reach 35 million euros [1]."
+    # a term in quotes or a title's brackets stays inside them, unspaced; a straight quote opens
+    # after a space and closes before one; marks the model set the wrong way round are left alone
+    assert glossary.english_terms("its “一带一路” partners") == "its “Belt and Road” partners"
+    assert glossary.english_terms('its "一带一路" partners') == 'its "Belt and Road" partners'
+    assert glossary.english_terms("under 《数据安全法》.") == "under 《Data Security Law》."
+    assert glossary.english_terms("China's 一带一路 plan") == "China's Belt and Road plan"
+    assert glossary.english_terms("the so-called ”AI+” plan and 一带一路") == "the so-called ”AI+” plan and Belt and Road"
 
 
 def test_glossary_file_is_well_formed(tmp_path):
