@@ -502,15 +502,18 @@ class Answerer:
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
-            yield from self._closest(base, timings, ms, deadline=started + settings.translate_until_s)
+            yield from self._closest(base, timings, ms, deadline=started + settings.translate_until_s,
+                                     limit=started + settings.renderings_limit_s)
             return
         if not any(states_something(s.check.text) for s in shown):
-            shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s)
+            shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s,
+                                 limit=started + settings.renderings_limit_s)
             timings["stated"] = ms()
         answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
         if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
-                                            deadline=started + settings.translate_until_s):
+                                            deadline=started + settings.translate_until_s,
+                                            limit=started + settings.renderings_limit_s):
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
@@ -532,7 +535,7 @@ class Answerer:
                                getattr(self.engine.retriever, "mentions", None))
 
     def _stated(self, shown: Sequence[CheckedSentence], sources: Sequence[Source], language: str,
-                deadline: float | None = None) -> list[CheckedSentence]:
+                deadline: float | None = None, limit: float | None = None) -> list[CheckedSentence]:
         """An answer of bare figures or names ("37 [1]") given as the sentences of its cited
         sources that state them (rag.stating): verbatim in the question's language, else as a
         rendering marked as a machine translation. A rendering replaces a checked figure only
@@ -551,7 +554,7 @@ class Answerer:
             found.setdefault((best, *span), sentence)
         quotes = {key: single_line(CITATION_MARK.sub("", sources[key[0] - 1].text[key[1]:key[2]])) for key in found}
         foreign = [key for key in found if detect_language(quotes[key]) != language]
-        renderings = dict(zip(foreign, self.quote_translator([quotes[k] for k in foreign], language, deadline)))
+        renderings = dict(zip(foreign, self.quote_translator([quotes[k] for k in foreign], language, deadline, limit)))
         stated = []
         for key, sentence in found.items():
             n, quote, rendering = key[0], quotes[key], renderings.get(key)
@@ -566,8 +569,8 @@ class Answerer:
             stated.append(CheckedSentence(with_markers(text, [n]), check, {n: Verdict(1.0, True, key[1], key[2])}))
         return stated
 
-    def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None
-                     ) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:
+    def _other_sides(self, query: Query, base: Answer, cited: set[str], deadline: float | None = None,
+                     limit: float | None = None) -> list[tuple[str, tuple[SentenceCheck, Citation]]]:
         """For a question naming several reports, the side the answer left out: each named report
         whose best evidence sentence the answer does not cite (`cited`: the chunk ids it cites) is
         quoted with it (and, in the other language, rendered as a marked translation). The quote
@@ -580,7 +583,7 @@ class Answerer:
         if not missing:
             return []
         try:
-            renderings = self.quote_translator([e.quote for e in missing], query.language, deadline)
+            renderings = self.quote_translator([e.quote for e in missing], query.language, deadline, limit)
         except Exception as exc:  # the quote is shown without its rendering
             log.warning("other side not translated: %s: %s", type(exc).__name__, exc)
             renderings = [None] * len(missing)
@@ -637,21 +640,25 @@ class Answerer:
         })
 
     def _closest(self, base: Answer, timings: dict[str, float], ms: Callable[[], float],
-                 deadline: float) -> Iterator[AnswerEvent]:
+                 deadline: float, limit: float | None = None) -> Iterator[AnswerEvent]:
         """The closest passages as soon as they are known, then (for quotes in the other language)
         the same answer again after each quote's rendering, the last one final. A rendering takes
         the 1.5B model ~3-10 s: made before the answer was shown, they were most of an English
-        answer's time (evals/EXPERIMENTS.md, session 37). After the first, a quote is rendered only
-        if it would end by `deadline` (a perf_counter time; QuoteTranslator.fits), so the answer's
-        last event comes no later than it did when it waited for them; a failing LLM leaves the
-        rest out."""
+        answer's time (evals/EXPERIMENTS.md, session 37). The first rendering is made if it would
+        end by `limit`, each later one if it would end by `deadline` (perf_counter times;
+        QuoteTranslator.fits), so the answer's last event comes no later than it did when it
+        waited for them; a failing LLM leaves the rest out."""
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
+        translator = self.quote_translator
+        # a quote too long to render by the limit is left as it stands, so is the next one
+        while foreign and not translator.fits(base.evidence[foreign[0]].quote, base.language, limit):
+            foreign.pop(0)
         to_render = self.settings.translate_closest and bool(foreign)
         yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=not to_render)
         if not to_render:
             return
-        evidence, translator = list(base.evidence), self.quote_translator
+        evidence = list(base.evidence)
         while foreign:
             k = foreign.pop(0)
             try:

@@ -31,6 +31,11 @@ _DECLINED = re.compile(r"^\W*(?:as an ai(?: language)? model\b|i (?:cannot|can't
                        r"(?:抱歉|对不起)[，,]?我(?:无法|不能))", re.I)
 
 
+# seconds per character of the quote a rendering takes before any was timed: English renderings of
+# the closest passages took 0.053-0.077 s a character on 2 cores (evals/EXPERIMENTS.md, session 40)
+PRIOR_PACE = 0.06
+
+
 class QuoteTranslator:
     def __init__(self, llm: LLM, cache_size: int = 512, terms: Callable[[str], str] | None = None):
         """`terms`: puts the Chinese terms a glossary knows into English (Glossary.english_terms)."""
@@ -43,15 +48,16 @@ class QuoteTranslator:
         # averaged over recent renderings
         self._pace: dict[str, float] = {}
 
-    def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None) -> list[str | None]:
+    def __call__(self, quotes: Sequence[str], language: str, deadline: float | None = None,
+                 limit: float | None = None) -> list[str | None]:
         """Each quote in `language`, best first; None where it already is in it, where no clean
-        rendering came, or where it would not end by `deadline` (a perf_counter time; see `fits`):
-        a rendering takes the 1.5B model several seconds, so after the first attempt the clock
-        decides. A failing call costs only its own quote."""
+        rendering came, or where it would not end in time (perf_counter times; see `fits`): the
+        first attempt by `limit`, the later ones by `deadline`. A rendering takes the 1.5B model
+        several seconds, a long quote's up to 20 s. A failing call costs only its own quote."""
         renderings: list[str | None] = []
         attempted = False
         for quote in quotes:
-            if detect_language(quote) == language or (attempted and not self.fits(quote, language, deadline)):
+            if detect_language(quote) == language or not self.fits(quote, language, deadline if attempted else limit):
                 renderings.append(None)
                 continue
             attempted = True
@@ -67,11 +73,11 @@ class QuoteTranslator:
         the renderings into `language` made so far (seconds per character of the quote; the time
         includes waiting for another session's call to the model): a deadline that only
         stopped new renderings from starting let the last one run past it by its whole length
-        (~5-10 s). A cached rendering costs nothing; before any pace is known, the deadline
-        only has to lie ahead."""
+        (~5-10 s). A cached rendering costs nothing; before any rendering, the pace is taken as
+        PRIOR_PACE."""
         if deadline is None or (quote, language, True) in self._cache:
             return True
-        return time.perf_counter() + self._pace.get(language, 0.0) * len(single_line(quote)) <= deadline
+        return time.perf_counter() + self._pace.get(language, PRIOR_PACE) * len(single_line(quote)) <= deadline
 
     def mend(self, text: str, max_terms: int = 2) -> str:
         """An English answer with the few Chinese words the model left in it put into English

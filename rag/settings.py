@@ -117,10 +117,12 @@ class ZhikuSettings(BaseSettings):
     translate_closest: bool = Field(True, description="When the closest passages are the answer, render those in "
                                     "the other language in the question's language with the LLM (marked as such)")
     translate_until_s: float = Field(12.0, description="Seconds after the question by which the renderings of quotes "
-                                     "in the question's language should end: after the first (which always is made), "
-                                     "a quote is rendered only if, at the pace of the renderings so far, it would end "
-                                     "by then (each takes the 1.5B model ~3-10 s); the closest passages are shown "
-                                     "before theirs")
+                                     "in the question's language should end: after the first, a quote is rendered "
+                                     "only if, at the pace of the renderings so far, it would end by then (each takes "
+                                     "the 1.5B model ~3-10 s); the closest passages are shown before theirs")
+    renderings_limit_s: float = Field(25.0, description="Seconds after the question by which even the first rendering "
+                                      "must end: a long quote's rendering took up to 20 s and ended an answer past 30 s "
+                                      "(evals/EXPERIMENTS.md, session 40); it is then shown without one")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

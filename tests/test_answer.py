@@ -688,6 +688,29 @@ def test_closest_chinese_passages_get_a_marked_english_rendering(engine, capsys)
     assert all(e.translation not in printed[0] for e in final)
 
 
+def test_a_quote_whose_rendering_would_end_past_the_limit_is_shown_without_one(engine, monkeypatch):
+    """The first rendering used to be made whatever its length: a 268-character quote took 20 s and
+    ended an English answer at 31 s. Now even the first is made only if, at the pace so far (or the
+    prior pace), it would end by `limit`; the closest passages then come once, final, unrendered."""
+    from rag.quote_translation import QuoteTranslator
+
+    question = "What was the annual budget of the EU AI Office in 2025?"
+    answerer = engine.answerer
+    gathered = answerer.gather(question)
+    base = Answer(question=question, language="en", answer="", sources=gathered.sources, evidence=gathered.evidence)
+    assert any(detect_language(e.quote) == "zh" for e in base.evidence)
+    rendered: list[str] = []
+    translator = QuoteTranslator(llm=None)  # the model is not asked: `translate` records what it would render
+    translator.translate = lambda quote, language, mend=True: rendered.append(quote) or "rendering"
+    monkeypatch.setitem(answerer.__dict__, "quote_translator", translator)
+    events = list(answerer._closest(base, {}, lambda: 0.0, deadline=time.perf_counter() + 120,
+                                    limit=time.perf_counter() - 1))
+    assert rendered == [] and [e.final for e in events] == [True]
+    assert not any(e.translation for e in events[0].answer.evidence)
+    events = list(answerer._closest(base, {}, lambda: 0.0, deadline=0.0, limit=time.perf_counter() + 120))
+    assert len(rendered) == 1 and events[-1].final and sum(bool(e.translation) for e in events[-1].answer.evidence) == 1
+
+
 def test_a_rendering_that_declines_or_misreads_an_amount_is_no_rendering(engine):
     """The bundled model once answered a passage on international politics with "As an AI language
     model, I cannot provide a translation…", and rendered the GDPR's "20 000 000欧元" as 200 million
@@ -780,8 +803,9 @@ def test_a_term_rendered_as_a_sentence_is_not_put_into_an_answer():
 def test_a_rendering_is_started_only_if_it_would_end_by_the_deadline():
     """The deadline bounds when the renderings end, not when the last one starts: at the pace of
     the renderings so far (seconds per character), a long quote that would run past it is left
-    out while a short one may still fit; a cached rendering costs nothing, and before any pace is
-    known the deadline only has to lie ahead."""
+    out while a short one may still fit; a cached rendering costs nothing, and before any rendering
+    is timed the pace is taken as 0.06 s a character. The first attempt of a batch must end by
+    `limit`, the later ones by the deadline."""
     import time
 
     from rag.quote_translation import QuoteTranslator
@@ -794,12 +818,17 @@ def test_a_rendering_is_started_only_if_it_would_end_by_the_deadline():
     long, short = "欧" * 100, "欧" * 20
     assert not translator.fits(long, "en", now + 3) and translator.fits(short, "en", time.perf_counter() + 3)
     assert translator.fits(long, "en", time.perf_counter() + 6)
-    assert translator.fits("E" * 100, "zh", now + 3)  # no pace known yet for renderings into Chinese
+    # no rendering into Chinese timed yet: the prior pace, 0.06 s a character
+    assert not translator.fits("E" * 100, "zh", time.perf_counter() + 3)
+    assert translator.fits("E" * 100, "zh", time.perf_counter() + 9)
     # a batch: the first quote is always rendered, a long one that would not end in time is left
     # out, a short one after it still is (`translate` stands in for the model: the pace is set)
     translator.translate = lambda quote, language, mend=True: f"rendering of {len(quote)}"
     deadline = time.perf_counter() + 3
     assert translator([long, long + "。", short], "en", deadline) == ["rendering of 100", None, "rendering of 20"]
+    # with a limit the first attempt must fit too: the long quote is left out, the short one is the first
+    limit = time.perf_counter() + 3
+    assert translator([long + "。。", short + "。"], "en", deadline, limit) == [None, "rendering of 21"]
     translator._cache[(long, "en", True)] = "rendered"
     assert translator.fits(long, "en", now + 3)
 
