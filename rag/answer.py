@@ -651,7 +651,7 @@ class Answerer:
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
         translator = self.quote_translator
-        # a quote too long to render by the limit is left as it stands, so is the next one
+        # quotes whose rendering would end past the limit stay as they stand; the first that fits is rendered first
         while foreign and not translator.fits(base.evidence[foreign[0]].quote, base.language, limit):
             foreign.pop(0)
         to_render = self.settings.translate_closest and bool(foreign)
