@@ -31,9 +31,11 @@ _DECLINED = re.compile(r"^\W*(?:as an ai(?: language)? model\b|i (?:cannot|can't
                        r"(?:抱歉|对不起)[，,]?我(?:无法|不能))", re.I)
 
 
-# seconds per character of the quote a rendering takes before any was timed: English renderings of
-# the closest passages took 0.053-0.077 s a character on 2 cores (evals/EXPERIMENTS.md, session 40)
-PRIOR_PACE = 0.06
+# seconds per character of the quote a rendering takes before any was timed, by the language rendered
+# into: English renderings of the closest passages took 0.053-0.077 s a character of the Chinese quote
+# on 2 cores (evals/EXPERIMENTS.md, session 40). None into Chinese was timed; an English quote's
+# characters are a fraction of a token each, so its prior is set at half.
+PRIOR_PACE = {"en": 0.06, "zh": 0.03}
 
 
 class QuoteTranslator:
@@ -73,11 +75,12 @@ class QuoteTranslator:
         the renderings into `language` made so far (seconds per character of the quote; the time
         includes waiting for another session's call to the model): a deadline that only
         stopped new renderings from starting let the last one run past it by its whole length
-        (~5-10 s). A cached rendering costs nothing; before any rendering, the pace is taken as
+        (~5-10 s). A cached rendering costs nothing; before any rendering, the pace is taken from
         PRIOR_PACE."""
         if deadline is None or (quote, language, True) in self._cache:
             return True
-        return time.perf_counter() + self._pace.get(language, PRIOR_PACE) * len(single_line(quote)) <= deadline
+        pace = self._pace.get(language, PRIOR_PACE.get(language, max(PRIOR_PACE.values())))
+        return time.perf_counter() + pace * len(single_line(quote)) <= deadline
 
     def mend(self, text: str, max_terms: int = 2) -> str:
         """An English answer with the few Chinese words the model left in it put into English

@@ -271,7 +271,8 @@ def test_a_bare_figure_stays_bare_when_its_sentence_gets_no_rendering(engine, mo
     sources = engine.retriever.retrieve(question, k=engine.settings.top_k)
     holding = next(n for n, s in enumerate(sources, 1) if "SC 42目前已发布37项" in s.text)
     checked = check_sentences(f"37 [{holding}]", sources, engine.answerer.judge, question)
-    monkeypatch.setattr(engine.answerer, "quote_translator", lambda quotes, language, deadline=None: [None] * len(quotes))
+    monkeypatch.setattr(engine.answerer, "quote_translator",
+                        lambda quotes, language, deadline=None, limit=None: [None] * len(quotes))
     text, citations = assemble(engine.answerer._stated(checked, sources, "en"), sources)
     assert text == f"37 [{holding}]" and [c.n for c in citations] == [holding]
 
@@ -804,31 +805,32 @@ def test_a_rendering_is_started_only_if_it_would_end_by_the_deadline():
     """The deadline bounds when the renderings end, not when the last one starts: at the pace of
     the renderings so far (seconds per character), a long quote that would run past it is left
     out while a short one may still fit; a cached rendering costs nothing, and before any rendering
-    is timed the pace is taken as 0.06 s a character. The first attempt of a batch must end by
-    `limit`, the later ones by the deadline."""
+    is timed the pace is a prior by language. The first attempt of a batch must end by `limit`,
+    the later ones by the deadline."""
     import time
 
     from rag.quote_translation import QuoteTranslator
 
     translator = QuoteTranslator(llm=None)
     now = time.perf_counter()
-    assert translator.fits("欧盟设立了人工智能办公室。", "en", now + 1) and not translator.fits("欧盟", "en", now - 1)
+    assert translator.fits("欧盟设立了人工智能办公室。", "en", now + 2) and not translator.fits("欧盟", "en", now - 1)
     assert translator.fits("欧盟", "en", None)
     translator._pace["en"] = 0.05  # as after a 100-character quote took 5 s to render in English
     long, short = "欧" * 100, "欧" * 20
     assert not translator.fits(long, "en", now + 3) and translator.fits(short, "en", time.perf_counter() + 3)
     assert translator.fits(long, "en", time.perf_counter() + 6)
-    # no rendering into Chinese timed yet: the prior pace, 0.06 s a character
-    assert not translator.fits("E" * 100, "zh", time.perf_counter() + 3)
-    assert translator.fits("E" * 100, "zh", time.perf_counter() + 9)
-    # a batch: the first quote is always rendered, a long one that would not end in time is left
+    # no rendering into Chinese timed yet: its prior pace, 0.03 s a character of the English quote
+    assert not translator.fits("E" * 100, "zh", time.perf_counter() + 1.5)
+    assert translator.fits("E" * 100, "zh", time.perf_counter() + 6)
+    # a batch without a limit: the first quote is always rendered, a long one that would not end in time is left
     # out, a short one after it still is (`translate` stands in for the model: the pace is set)
     translator.translate = lambda quote, language, mend=True: f"rendering of {len(quote)}"
     deadline = time.perf_counter() + 3
     assert translator([long, long + "。", short], "en", deadline) == ["rendering of 100", None, "rendering of 20"]
-    # with a limit the first attempt must fit too: the long quote is left out, the short one is the first
+    # with a limit the first attempt must fit by it: the long quote is left out, and the short one,
+    # now the first, is judged by the limit, not by the deadline (past)
     limit = time.perf_counter() + 3
-    assert translator([long + "。。", short + "。"], "en", deadline, limit) == [None, "rendering of 21"]
+    assert translator([long + "。。", short + "。"], "en", time.perf_counter() - 1, limit) == [None, "rendering of 21"]
     translator._cache[(long, "en", True)] = "rendered"
     assert translator.fits(long, "en", now + 3)
 
