@@ -499,21 +499,19 @@ class Answerer:
                 sentence.check.reasons.append("no figure for a question asking how many")
             shown = []
         timings["total"] = ms()
+        # by when renderings of quotes should end (QuoteTranslator.fits): the later ones, and even the first
+        rendering_times = {"deadline": started + settings.translate_until_s, "limit": started + settings.renderings_limit_s}
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
-            yield from self._closest(base, timings, ms, deadline=started + settings.translate_until_s,
-                                     limit=started + settings.renderings_limit_s)
+            yield from self._closest(base, timings, ms, **rendering_times)
             return
         if not any(states_something(s.check.text) for s in shown):
-            shown = self._stated(shown, sources, query.language, deadline=started + settings.translate_until_s,
-                                 limit=started + settings.renderings_limit_s)
+            shown = self._stated(shown, sources, query.language, **rendering_times)
             timings["stated"] = ms()
         answer_text, citations = assemble(shown, sources, settings.citation_quote_chars)
         checks = [s.check for s in shown]
-        if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations},
-                                            deadline=started + settings.translate_until_s,
-                                            limit=started + settings.renderings_limit_s):
+        if other_sides := self._other_sides(query, base, {c.chunk_id for c in citations}, **rendering_times):
             lines, quoted = zip(*other_sides)
             answer_text = "\n".join([answer_text, *lines])
             checks += [check for check, _ in quoted]
