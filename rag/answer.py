@@ -530,7 +530,7 @@ class Answerer:
             return [CheckedSentence(s, SentenceCheck(text=strip_markers(s), citations=[], support=0.0, supported=False,
                                                      reasons=["says not found"]), {}) for s in sentences]
         return check_sentences(text.strip(), sources, self.judge, query.standalone,
-                               getattr(self.engine.retriever, "mentions", None))
+                               getattr(self.engine.retriever, "mentions", None), query.terms)
 
     def _stated(self, shown: Sequence[CheckedSentence], sources: Sequence[Source], language: str,
                 deadline: float | None = None, limit: float | None = None) -> list[CheckedSentence]:

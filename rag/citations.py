@@ -11,13 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.figures import with_source_figures
+from rag.figures import figures_in, with_source_figures
 from rag.language import detect_language
 from rag.mentions import ReportMentions
 from rag.questions import only_a_provision
 from rag.records import Citation, SentenceCheck, Source
+from rag.script import to_simplified
 from rag.settings import ZhikuSettings
-from rag.support import (SupportJudge, Verdict, incomplete, latin_names, normalise, restates_question,
+from rag.support import (SupportJudge, Verdict, incomplete, latin_names, normalise, restates_question, sentence_spans,
                          states_something, strip_markers)
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
@@ -36,6 +37,14 @@ _FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
 _CONTRAST = re.compile(r"[，,]\s*(?=(?:而(?![且是非后])|但(?!也)|然而|相比之下|与之相比))"
                        r"|,\s+(?=(?:while|whereas|but(?!\s+also))\s)")
 _CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
+# A figure is the answer only where the passage gives it for what the question asks about. A
+# sentence stating a figure under this many of the question's own words that neither its passage
+# nor the passage's report names holds has put the passage's figure under the question's subject
+# ("通用人工智能模型提供者的罚款上限是3500万欧元" from a passage on fines for prohibited practices).
+# One or two such words are the frame any answer repeats (上限 for 最高); evals/EXPERIMENTS.md,
+# session 41, has the counts.
+FRAMED_WORDS = 3
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # A sentence rejected whole is not rescued by its sides.
 _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
@@ -78,11 +87,12 @@ class CheckedSentence:
 
 
 def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge, question: str = "",
-                    mentions: ReportMentions | None = None) -> list[CheckedSentence]:
+                    mentions: ReportMentions | None = None, terms: Sequence[str] = ()) -> list[CheckedSentence]:
     """Each sentence of the answer judged against every source. Given the question, a sentence
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
-    passage that names it too."""
+    passage that names it too. `terms`: the question's key terms (Query.terms); a figure stated
+    under `FRAMED_WORDS` of them that a passage does not hold is not that passage's."""
     # the reports each passage belongs to (its own, and those it names), read once per answer
     owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
@@ -95,8 +105,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         judged = f"{question.rstrip('？?')}: {claim}" if bare else claim
         # the names and bodies of a bare figure's claim are the question's, by construction: the
         # passage must hold the figure where it speaks of the subject, not repeat every name
-        # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written)
-        verdicts = {n: _verdict(judge, judged, s, question, also=question if bare else "")
+        # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written), nor the question's words
+        verdicts = {n: _verdict(judge, judged, s, question, also=question if bare else "", terms=() if bare else terms)
                     for n, s in enumerate(sources, 1)}
         if bare and (asked := latin_names(question)):
             # a bare figure answers only where the passage speaks of what the question names: at
@@ -105,7 +115,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             silent = {n: v for n, v in verdicts.items() if not _speaks_of(sources[n - 1], asked, judge)}
             verdicts |= _rejected(silent, "names none of the question's names")
         parts = mentions.attributions(claim) if mentions is not None else []
-        attributed = _attributed(parts, sources, owners, verdicts, judge, question, mentions) if parts else None
+        attributed = _attributed(parts, sources, owners, verdicts, judge, question, mentions, terms) if parts else None
         if attributed is not None:
             # "姜伟建议…，张猛、崔丽建议…" or "both A and B say…": a view is the report's that states it
             verdicts = _rejected(verdicts, "names another report") | attributed
@@ -130,7 +140,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         if attributed and len(parts) > 1:
             kept = sorted(attributed)  # a passage of each report the sentence names
         rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
-        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question)):
+        if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question, terms)):
             # a comparison sentence draws each side from its own passage
             verdicts |= parts
             kept = sorted(parts)
@@ -152,8 +162,8 @@ def contrast_clauses(claim: str) -> list[str]:
     return [part for part in parts if states_something(part)]
 
 
-def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str
-                   ) -> dict[int, Verdict]:
+def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, question: str,
+                   terms: Sequence[str] = ()) -> dict[int, Verdict]:
     """When each side of a contrast is held by some source, the best verdict of each side, by
     source (the sentence is then held by their union); empty when a side is held by none. No
     single passage holds both sides of a comparison of two reports, so judging the sentence
@@ -163,7 +173,7 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
         return {}
     held: dict[int, Verdict] = {}
     for clause in clauses:
-        verdicts = {n: _verdict(judge, clause, s, question)
+        verdicts = {n: _verdict(judge, clause, s, question, terms=terms)
                     for n, s in enumerate(sources, 1)}
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
@@ -211,8 +221,8 @@ def check_answer(answer: str, sources: Sequence[Source], judge: SupportJudge, qu
 
 
 def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], owners: Sequence[set[str]],
-                verdicts: dict[int, Verdict], judge: SupportJudge, question: str, mentions: ReportMentions
-                ) -> dict[int, Verdict]:
+                verdicts: dict[int, Verdict], judge: SupportJudge, question: str, mentions: ReportMentions,
+                terms: Sequence[str] = ()) -> dict[int, Verdict]:
     """For a claim naming reports by their authors or publisher (`parts`: each report with what
     the claim says of it, ReportMentions.attributions): the verdicts of its report's own passages
     when it names one; when it names several, the passages that hold it, one per report, each
@@ -227,7 +237,7 @@ def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], own
         if not states_something(mentions.without_names(part)):
             found = {n: verdicts[n] for n in own}
         else:
-            found = {n: _verdict(judge, part, sources[n - 1], question)
+            found = {n: _verdict(judge, part, sources[n - 1], question, terms=terms)
                      for n in own}
         best = max(found, key=lambda n: (found[n].supported, found[n].score, found[n].closeness), default=None)
         if best is None or not found[best].supported:
@@ -260,11 +270,50 @@ def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
     return any(within(claim_letters, letters(title)) for s in sources for title in (s.title, s.title_en) if title)
 
 
-def _verdict(judge: SupportJudge, claim: str, source: Source, question: str, also: str = "") -> Verdict:
+def _verdict(judge: SupportJudge, claim: str, source: Source, question: str, also: str = "",
+             terms: Sequence[str] = ()) -> Verdict:
     """The judge's verdict on `claim` against one source, read with what the source is from: its
-    report's names (and `also`, more the passage need not repeat) and the report's home actor."""
+    report's names (and `also`, more the passage need not repeat) and the report's home actor;
+    `terms`: the question's key terms, which a figure's sentence may repeat only where the passage
+    holds them beside its best-supporting stretch (`framed_words`)."""
     about = f"{_report_names(source)} {also}" if also else _report_names(source)
-    return judge.judge(claim, source.text, about=about, question=question, home=source.actor)
+    verdict = judge.judge(claim, source.text, about=about, question=question, home=source.actor)
+    if terms:
+        # the words must stand beside the figure, as its figures must (rag.support): a joined passage
+        # may hold the question's subject a paragraph away from another subject's figure
+        held = f"{source.section} {_beside(source.text, verdict.start, verdict.end)} {about}"
+        if framed := framed_words(claim, held, terms):
+            verdict = replace(verdict, supported=False,
+                              reasons=[*verdict.reasons, "question's words not in source: " + "、".join(framed)])
+    return verdict
+
+
+def _beside(text: str, start: int, end: int) -> str:
+    """The stretch `start:end` of `text` with a whole sentence either side of it."""
+    spans = sentence_spans(text, clauses=False) or [(0, len(text))]
+    first = max([i for i, (a, _) in enumerate(spans) if a <= start] or [0])
+    last = min([i for i, (_, b) in enumerate(spans) if b >= end] or [len(spans) - 1])
+    return text[spans[max(first - 1, 0)][0]:spans[min(last + 1, len(spans) - 1)][1]]
+
+
+def _simplified_key(text: str) -> str:
+    return to_simplified(normalise(text)).lower()
+
+
+def framed_words(claim: str, held: str, terms: Sequence[str]) -> list[str]:
+    """The question's Chinese key `terms` that a claim stating a figure in digits (an amount, a
+    count, a share; not a date or an article's number) repeats and `held` lacks, in either
+    script, when there are `FRAMED_WORDS` or more of them; else none. `held`: the passage beside
+    the claim's support, with its report's names."""
+    said = _simplified_key(claim)
+    repeated = [t for t in terms if _HAN.search(t) and _simplified_key(t) in said]
+    if len(repeated) < FRAMED_WORDS or not any(
+            f.kind != "date" and re.search(r"\d", f.raw) and not re.search(r"第\s*" + re.escape(f.raw.strip()), claim)
+            for f in figures_in(claim)):
+        return []
+    passage = _simplified_key(held)
+    missing = [t for t in repeated if _simplified_key(t) not in passage]
+    return missing if len(missing) >= FRAMED_WORDS else []
 
 
 def _report_names(source: Source) -> str:

@@ -60,6 +60,22 @@ def test_checker_reattaches_drops_and_flags(engine, fine_sources):
     assert c.text[c.quote_start:c.quote_end] == c.quote and "3500" in c.quote and len(c.quote) < len(c.text)
 
 
+def test_a_figure_given_to_the_questions_subject_is_not_the_passages(engine, fine_sources):
+    """The fine for prohibited practices, written under the words of a question on general-purpose
+    model providers the passage never uses, is not held by that passage, nor by any other here."""
+    sources, right = fine_sources
+    asked = "欧盟《人工智能法案》对违反义务的通用人工智能模型提供者规定的罚款上限是多少？"
+    claim = f"欧盟《人工智能法案》对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。[{right}]"
+    terms = engine.answerer.query(asked).terms
+    checked = check_sentences(claim, sources, engine.answerer.judge, asked, terms=terms)
+    assert not checked[0].check.supported
+    assert any(r.startswith("question's words not in source") for r in checked[0].check.reasons)
+    # asked of the practices the passage speaks of, the same figure is held
+    terms = engine.answerer.query(FINE_QUESTION).terms
+    fair = f"对于不遵守禁令的公司，《人工智能法案》规定的最高罚款是3500万欧元。[{right}]"
+    assert check_sentences(fair, sources, engine.answerer.judge, FINE_QUESTION, terms=terms)[0].check.supported
+
+
 def test_a_citation_quotes_every_sentence_that_cites_its_source(engine, fine_sources):
     sources, right = fine_sources
     text = sources[right - 1].text

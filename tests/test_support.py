@@ -359,3 +359,21 @@ def test_an_english_year_set_on_a_figure_the_passage_dates_otherwise_is_not_held
                         passage, question=question)
     assert not wrong.supported and any("2030" in r for r in wrong.reasons)
     assert judge.judge("The military AI market grew to 6.38 billion US dollars in 2024. [1]", passage).supported
+
+
+def test_a_figure_under_the_questions_words_the_passage_lacks_is_framed():
+    from rag.citations import framed_words
+
+    terms = ["欧盟", "人工智能", "法案", "违反", "义务", "通用", "模型", "提供者", "罚款", "上限"]
+    passage = "《人工智能法案》还设有严厉的惩罚性条款，例如，对于不遵守人工智能系统相关禁令的公司，将被处以最高3500万欧元的罚款。"
+    framed = framed_words("对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。", passage, terms)
+    assert set(framed) == {"违反", "义务", "通用", "模型", "提供者", "上限"}
+    # the same figure under words the passage holds, or under fewer than three it lacks, stays its own
+    assert framed_words("对不遵守禁令的公司，《人工智能法案》规定的罚款上限是3500万欧元。", passage, terms) == []
+    # no figure, a date or an article's number: nothing is given to the question's subject
+    assert framed_words("违反义务的通用人工智能模型提供者须受罚款。", passage, terms) == []
+    assert framed_words("违反义务的通用人工智能模型提供者的罚款规则自2025年起适用。", passage, terms) == []
+    assert framed_words("违反义务的通用人工智能模型提供者的罚款见第101条。", passage, terms) == []
+    # a passage in Traditional script holds the words of a Simplified question
+    assert framed_words("资料使用者违反原则可被罚款50000元。", "資料使用者違反保障資料原則，可處罰款$50,000。",
+                        ["资料", "使用者", "违反", "原则", "罚款"]) == []
