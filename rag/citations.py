@@ -11,15 +11,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.figures import figures_in, with_source_figures
+from rag.figures import counted_figures, is_year, with_source_figures
 from rag.language import detect_language
 from rag.mentions import ReportMentions
 from rag.questions import only_a_provision
 from rag.records import Citation, SentenceCheck, Source
 from rag.script import to_simplified
 from rag.settings import ZhikuSettings
-from rag.support import (SupportJudge, Verdict, incomplete, latin_names, normalise, restates_question, sentence_spans,
-                         states_something, strip_markers)
+from rag.support import (TITLE, SupportJudge, Verdict, around, chinese_forms, incomplete, latin_names, normalise,
+                         restates_question, sentence_spans, states_something, strip_markers)
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
@@ -38,13 +38,15 @@ _CONTRAST = re.compile(r"[，,]\s*(?=(?:而(?![且是非后])|但(?!也)|然而|
                        r"|,\s+(?=(?:while|whereas|but(?!\s+also))\s)")
 _CONNECTIVE = re.compile(r"^(?:而|但是|但|然而|while|whereas|but)\s*")
 # A figure is the answer only where the passage gives it for what the question asks about. A
-# sentence stating a figure under this many of the question's own words that neither its passage
-# nor the passage's report names holds has put the passage's figure under the question's subject
-# ("通用人工智能模型提供者的罚款上限是3500万欧元" from a passage on fines for prohibited practices).
+# sentence stating a figure under this many of the question's own words that the passage does not
+# hold beside its support has put the passage's figure under the question's subject
+# ("通用人工智能模型提供者的罚款上限是3500万欧元" from a sentence on fines for prohibited practices).
 # One or two such words are the frame any answer repeats (上限 for 最高); evals/EXPERIMENTS.md,
 # session 41, has the counts.
 FRAMED_WORDS = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# numbers that count nothing: an article's (第101、102条) and a list item's ("1、")
+_NOT_COUNTS = re.compile(r"第\s*\d+(?:\s*[、,，至到-]\s*\d+)*|(?<!\d)\d{1,2}\s*[、．]")
 # A sentence rejected whole is not rescued by its sides.
 _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
@@ -92,7 +94,7 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
     that only restates it is supported by nothing. `mentions`: the reports' names (rag.mentions);
     what a sentence says of a report it names is held only by that report's passages, or by a
     passage that names it too. `terms`: the question's key terms (Query.terms); a figure stated
-    under `FRAMED_WORDS` of them that a passage does not hold is not that passage's."""
+    under `FRAMED_WORDS` of them that a passage does not hold beside it is not that passage's."""
     # the reports each passage belongs to (its own, and those it names), read once per answer
     owners = [{s.report_id, *mentions.find(s.text)} for s in sources] if mentions is not None else []
     checked = []
@@ -106,7 +108,8 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         # the names and bodies of a bare figure's claim are the question's, by construction: the
         # passage must hold the figure where it speaks of the subject, not repeat every name
         # the asker used ("ISO/IEC JTC 1/SC 42" asked, "SC 42" written), nor the question's words
-        verdicts = {n: _verdict(judge, judged, s, question, also=question if bare else "", terms=() if bare else terms)
+        framing = () if bare else framing_terms(claim, terms)
+        verdicts = {n: _verdict(judge, judged, s, question, also=question if bare else "", framing=framing)
                     for n, s in enumerate(sources, 1)}
         if bare and (asked := latin_names(question)):
             # a bare figure answers only where the passage speaks of what the question names: at
@@ -173,7 +176,8 @@ def _held_by_parts(claim: str, sources: Sequence[Source], judge: SupportJudge, q
         return {}
     held: dict[int, Verdict] = {}
     for clause in clauses:
-        verdicts = {n: _verdict(judge, clause, s, question, terms=terms)
+        framing = framing_terms(clause, terms)
+        verdicts = {n: _verdict(judge, clause, s, question, framing=framing)
                     for n, s in enumerate(sources, 1)}
         best = max(verdicts, key=lambda n: (verdicts[n].supported, verdicts[n].score, verdicts[n].closeness))
         if not verdicts[best].supported:
@@ -237,7 +241,8 @@ def _attributed(parts: Sequence[tuple[str, str]], sources: Sequence[Source], own
         if not states_something(mentions.without_names(part)):
             found = {n: verdicts[n] for n in own}
         else:
-            found = {n: _verdict(judge, part, sources[n - 1], question, terms=terms)
+            framing = framing_terms(part, terms)
+            found = {n: _verdict(judge, part, sources[n - 1], question, framing=framing)
                      for n in own}
         best = max(found, key=lambda n: (found[n].supported, found[n].score, found[n].closeness), default=None)
         if best is None or not found[best].supported:
@@ -271,48 +276,50 @@ def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
 
 
 def _verdict(judge: SupportJudge, claim: str, source: Source, question: str, also: str = "",
-             terms: Sequence[str] = ()) -> Verdict:
+             framing: Sequence[str] = ()) -> Verdict:
     """The judge's verdict on `claim` against one source, read with what the source is from: its
     report's names (and `also`, more the passage need not repeat) and the report's home actor;
-    `terms`: the question's key terms, which a figure's sentence may repeat only where the passage
-    holds them beside its best-supporting stretch (`framed_words`)."""
+    `framing`: the question's words the claim puts its figure under (`framing_terms`), which the
+    passage must hold beside the claim's support."""
     about = f"{_report_names(source)} {also}" if also else _report_names(source)
     verdict = judge.judge(claim, source.text, about=about, question=question, home=source.actor)
-    if terms:
-        # the words must stand beside the figure, as its figures must (rag.support): a joined passage
-        # may hold the question's subject a paragraph away from another subject's figure
-        held = f"{source.section} {_beside(source.text, verdict.start, verdict.end)} {about}"
-        if framed := framed_words(claim, held, terms):
-            verdict = replace(verdict, supported=False,
-                              reasons=[*verdict.reasons, "question's words not in source: " + "、".join(framed)])
+    if framing and verdict.supported and (
+            unheld := unheld_framing(claim, framing, source.text, verdict, f"{source.section} {about}")):
+        verdict = replace(verdict, supported=False,
+                          reasons=[*verdict.reasons, "question's words not in source: " + "、".join(unheld)])
     return verdict
 
 
-def _beside(text: str, start: int, end: int) -> str:
-    """The stretch `start:end` of `text` with a whole sentence either side of it."""
-    spans = sentence_spans(text, clauses=False) or [(0, len(text))]
-    first = max([i for i, (a, _) in enumerate(spans) if a <= start] or [0])
-    last = min([i for i, (_, b) in enumerate(spans) if b >= end] or [len(spans) - 1])
-    return text[spans[max(first - 1, 0)][0]:spans[min(last + 1, len(spans) - 1)][1]]
-
-
-def _simplified_key(text: str) -> str:
+def _key(text: str) -> str:
     return to_simplified(normalise(text)).lower()
 
 
-def framed_words(claim: str, held: str, terms: Sequence[str]) -> list[str]:
-    """The question's Chinese key `terms` that a claim stating a figure in digits (an amount, a
-    count, a share; not a date or an article's number) repeats and `held` lacks, in either
-    script, when there are `FRAMED_WORDS` or more of them; else none. `held`: the passage beside
-    the claim's support, with its report's names."""
-    said = _simplified_key(claim)
-    repeated = [t for t in terms if _HAN.search(t) and _simplified_key(t) in said]
-    if len(repeated) < FRAMED_WORDS or not any(
-            f.kind != "date" and re.search(r"\d", f.raw) and not re.search(r"第\s*" + re.escape(f.raw.strip()), claim)
-            for f in figures_in(claim)):
+def framing_terms(claim: str, terms: Sequence[str]) -> list[str]:
+    """The question's Chinese key `terms` a claim repeats when it states a figure in digits that
+    counts something (an amount, a count, a share; not a year, a name's number, an article's or a
+    list item's), and repeats `FRAMED_WORDS` or more; else none. A term inside a longer one the
+    claim repeats (条例 in 管理条例) counts once, with it."""
+    said = _key(claim)
+    repeated = [t for t in dict.fromkeys(terms) if _HAN.search(t) and _key(t) in said]
+    repeated = [t for t in repeated if not any(_key(t) != _key(u) and _key(t) in _key(u) for u in repeated)]
+    if len(repeated) < FRAMED_WORDS:
         return []
-    passage = _simplified_key(held)
-    missing = [t for t in repeated if _simplified_key(t) not in passage]
+    figures = counted_figures(_NOT_COUNTS.sub(" ", claim))
+    return repeated if any(f.kind != "date" and not is_year(f) and re.search(r"\d", f.raw) for f in figures) else []
+
+
+def unheld_framing(claim: str, framing: Sequence[str], passage: str, verdict: Verdict, about: str = "") -> list[str]:
+    """The `framing` words (`framing_terms`) that `passage` does not hold beside the verdict's
+    stretch (with a whole sentence either side; `about`: its section and report's names), in either script,
+    when there are `FRAMED_WORDS` or more; else none. The words of a title the claim names
+    (《…》) are held where the passage names that title anywhere, as a passage names a law once
+    and then writes 该办法 beside its figures."""
+    spans = sentence_spans(passage, clauses=False) or [(0, len(passage))]
+    held = _key(f"{passage[slice(*around(spans, verdict.start, verdict.end))]} {about}")
+    whole = _key(f"{passage} {about}")
+    titled = " ".join(t for t in map(_key, TITLE.findall(claim)) if t in whole)
+    missing = [t for t in framing
+               if not any(_key(form) in held for form in chinese_forms(t)) and _key(t) not in titled]
     return missing if len(missing) >= FRAMED_WORDS else []
 
 

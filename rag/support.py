@@ -64,7 +64,7 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "欧盟委员会": ("european commission",),
     "欧洲委员会": ("council of europe",),
 }
-_TITLE = re.compile(r"《([^》]{2,40})》")
+TITLE = re.compile(r"《([^》]{2,40})》")
 # A body named in English: capitalised words around an institution's head noun ("Ministry of
 # Industry and Information Technology", "Department of Justice"). An English answer over Chinese
 # passages writes such a name in its own rendering, which nothing here can check against the
@@ -233,6 +233,11 @@ def lexical_coverage(claim: str, passage: str) -> float:
 # Chinese texts name China by its full name (《中华人民共和国数据安全法》) or, written by Chinese
 # authors, as 我国 ("our country"); neither holds the characters 中国.
 _CHINESE_FORMS = {"中国": ("中华人民共和国", "我国")}
+
+
+def chinese_forms(name: str) -> tuple[str, ...]:
+    """`name` and the other forms the reports write it in ("中国": 我国, 中华人民共和国)."""
+    return (name, *_CHINESE_FORMS.get(name, ()))
 # the actors a whole report can be about (a country, a bloc, the UN), not a company or a person
 _HOMES = frozenset({"美国", "欧盟", "中国", "英国", "日本", "以色列", "俄罗斯", "印度", "德国", "法国", "联合国"})
 
@@ -325,7 +330,7 @@ def _unnegated(phrase: str, passage: str) -> bool:
                for m in re.finditer(re.escape(phrase), passage))
 
 
-def _around(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+def around(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
     """The window from the sentence before `start` to the sentence after `end`."""
     first = max([i for i, (a, _) in enumerate(sentences) if a <= start] or [0])
     last = min([i for i, (_, b) in enumerate(sentences) if b >= end] or [len(sentences) - 1])
@@ -510,13 +515,13 @@ class SupportJudge:
             # The figures must be where the support is (a sentence either side allowed), not
             # anywhere in the passage: "signed by 20 states" is not held by a passage that
             # matches the topic in one sentence and mentions the G20 (二十国集团) in another.
-            around = _around(sentences, a, b)
-            window = passage[slice(*around)]
+            near = around(sentences, a, b)
+            window = passage[slice(*near)]
             missing = missing_figures(claim, window) if stated else []
             if question and missing:
                 missing = [f for f in missing if missing_figures(f.raw, question) or _dated_otherwise(f, window, claim)]
             if stated and not missing:
-                missing = dated_apart(claim, [passage[x:y] for x, y in sentences if around[0] <= x and y <= around[1]])
+                missing = dated_apart(claim, [passage[x:y] for x, y in sentences if near[0] <= x and y <= near[1]])
             # shorter windows win ties: the quote should be as tight as the evidence
             scores.append((max(lexical, semantic) * (0.4 if missing else 1.0), -(b - a), a, b, missing,
                            float(cosine) + lexical_coverage(claim, text)))
@@ -537,14 +542,14 @@ class SupportJudge:
             reasons.append("name not in source: " + ", ".join(sorted(missing_names)))
         if not is_chinese and (bodies := unnamed_bodies(claim, held, question, self.glossary)):
             reasons.append("body not in source or question: " + ", ".join(bodies))
-        titles = _TITLE.findall(claim)
+        titles = TITLE.findall(claim)
         held_titles = to_simplified(held) if titles else ""  # once per judgement, only when a title is named
         if missing_titles := [t for t in titles if to_simplified(normalise(t).lower()) not in held_titles]:
             # a law or report named in 《》 is a name like any other: the passage must hold it
             reasons.append("title not in source: " + ", ".join(f"《{t}》" for t in missing_titles))
         if not states_something(claim):
             reasons.append("no statement besides figures")
-        beside = passage[slice(*_around(sentences, start, end))]  # the quote and a sentence either side
+        beside = passage[slice(*around(sentences, start, end))]  # the quote and a sentence either side
         if stated and (wrong_events := event_mismatch(claim, beside)):
             reasons.append("event not in source: " + ", ".join(sorted(wrong_events)))
         if stated and (foreign := self.figures_of_others(claim, beside, held)):

@@ -361,19 +361,39 @@ def test_an_english_year_set_on_a_figure_the_passage_dates_otherwise_is_not_held
     assert judge.judge("The military AI market grew to 6.38 billion US dollars in 2024. [1]", passage).supported
 
 
-def test_a_figure_under_the_questions_words_the_passage_lacks_is_framed():
-    from rag.citations import framed_words
+def test_a_figure_under_the_questions_words_the_passage_lacks_beside_it_is_framed():
+    from rag.citations import framing_terms, unheld_framing
+    from rag.support import Verdict
+
+    def unheld(claim: str, passage: str, terms: list[str], figure: str) -> list[str]:
+        at = passage.index(figure)  # the judge's best stretch: the figure's own sentence
+        start = max(passage.rfind("。", 0, at) + 1, 0)
+        return unheld_framing(claim, framing_terms(claim, terms), passage, Verdict(1.0, True, start, passage.index("。", at) + 1))
 
     terms = ["欧盟", "人工智能", "法案", "违反", "义务", "通用", "模型", "提供者", "罚款", "上限"]
     passage = "《人工智能法案》还设有严厉的惩罚性条款，例如，对于不遵守人工智能系统相关禁令的公司，将被处以最高3500万欧元的罚款。"
-    framed = framed_words("对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。", passage, terms)
+    framed = unheld("对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。", passage, terms, "3500")
     assert set(framed) == {"违反", "义务", "通用", "模型", "提供者", "上限"}
     # the same figure under words the passage holds, or under fewer than three it lacks, stays its own
-    assert framed_words("对不遵守禁令的公司，《人工智能法案》规定的罚款上限是3500万欧元。", passage, terms) == []
-    # no figure, a date or an article's number: nothing is given to the question's subject
-    assert framed_words("违反义务的通用人工智能模型提供者须受罚款。", passage, terms) == []
-    assert framed_words("违反义务的通用人工智能模型提供者的罚款规则自2025年起适用。", passage, terms) == []
-    assert framed_words("违反义务的通用人工智能模型提供者的罚款见第101条。", passage, terms) == []
+    assert unheld("对不遵守禁令的公司，《人工智能法案》规定的罚款上限是3500万欧元。", passage, terms, "3500") == []
+    # the subject's words two sentences away from the figure are not beside it
+    far = "通用人工智能模型提供者须履行义务。其后各方仍有分歧。" + passage + "此后还将修订。"
+    assert unheld("对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。", far, terms, "3500")
+    assert not unheld("对违反义务的通用人工智能模型提供者规定的罚款上限是3500万欧元。",
+                      "通用人工智能模型提供者违反义务的，" + passage, terms, "3500")
+    # no figure that counts: none, a year, an article's or a list item's number
+    for claim in ("违反义务的通用人工智能模型提供者须受罚款。", "违反义务的通用人工智能模型提供者的罚款规则自2025年起适用。",
+                  "违反义务的通用人工智能模型提供者的罚款见第101、102条。", "1、违反义务的通用人工智能模型提供者须受罚款。"):
+        assert framing_terms(claim, terms) == [], claim
+    # a term inside a longer one counts once; 我国 is 中国; a title's words are held where the passage
+    # names the title, though it writes 该办法 beside the figure
+    assert framing_terms("《网络数据安全管理条例》规定保存不少于3年。", ["网络", "数据安全", "管理条例", "条例", "保存"]) == \
+        ["网络", "数据安全", "管理条例", "保存"]
+    assert unheld("截至2023年，中国人工智能核心产业规模达到5000亿元。", "我国人工智能核心产业规模已达5000亿元。",
+                  ["截至", "中国", "人工智能", "核心", "产业", "规模", "达到"], "5000") == []
+    law = "国家网信办公布《生成式人工智能服务管理暂行办法》。该办法自8月15日起施行。该办法共24条。"
+    assert unheld("《生成式人工智能服务管理暂行办法》共有24条。", law,
+                  ["生成式", "人工智能", "服务", "管理", "暂行办法", "共有"], "24") == []
     # a passage in Traditional script holds the words of a Simplified question
-    assert framed_words("资料使用者违反原则可被罚款50000元。", "資料使用者違反保障資料原則，可處罰款$50,000。",
-                        ["资料", "使用者", "违反", "原则", "罚款"]) == []
+    assert unheld("资料使用者违反原则可被罚款50000元。", "資料使用者違反保障資料原則，可處罰款$50,000。",
+                  ["资料", "使用者", "违反", "原则", "罚款"], "50,000") == []
