@@ -196,6 +196,16 @@ def may_become_not_found(text: str) -> bool:
     return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
 
 
+# where an answer's sentence ends: its terminator and the markers after it ("…罚款。[1]")
+_FINISHED = re.compile(r"(?:[。！？!?；;]|\.(?=\s|$))(?:\s*\[[\d\s,，、]+\])*")
+
+
+def finished_part(text: str) -> str:
+    """The answer up to the end of its last finished sentence (an answer cut while the model wrote)."""
+    ends = [m.end() for m in _FINISHED.finditer(text)]
+    return text[: ends[-1]] if ends else ""
+
+
 def says_not_found(text: str) -> bool:
     lowered = normalise(text).lower()
     return any(phrase in lowered for phrase in _not_found_forms()[0])
@@ -464,6 +474,12 @@ class Answerer:
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
             text = yield from self._generate(messages, timings, ms)
+            if "cut" in timings:
+                # what the model finished by the limit is the answer; the quotes hold the rest
+                text = finished_part(text)
+                cut = {"zh": f"回答写到{settings.answer_limit_s:.0f}秒为止，未写完的部分见引用原文",
+                       "en": f"The answer was cut at {settings.answer_limit_s:.0f} s; the quoted passages hold the rest"}
+                base.notice = "; ".join(filter(None, [base.notice, cut[query.language]]))
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -602,9 +618,10 @@ class Answerer:
 
     def _generate(self, messages: list[ChatMessage], timings: dict[str, float], ms: Callable[[], float]
                   ) -> Generator[AnswerEvent, None, str]:
-        """Stream the model's answer as token events and return its text. Tokens that may
-        still become the "not found" sentence are held back: the closest passages then never
-        follow a half-written refusal."""
+        """Stream the model's answer as token events and return its text, up to `answer_limit_s`
+        after the question (`timings["cut"]` then says when). Tokens that may still become the
+        "not found" sentence are held back: the closest passages then never follow a
+        half-written refusal."""
         text, shown = "", 0
         responses = self.engine.llm.stream_chat(messages)
         try:
@@ -617,6 +634,10 @@ class Answerer:
                     shown = len(text)
                 if ms() > self.settings.llm_timeout_s * 1000:
                     raise TimeoutError(f"no complete answer within {self.settings.llm_timeout_s:.0f} s")
+                if 0 < self.settings.answer_limit_s * 1000 < ms():
+                    timings["cut"] = ms()
+                    log.info("the answer was cut at answer_limit_s (%.0f s)", self.settings.answer_limit_s)
+                    break
         finally:
             if hasattr(responses, "close"):
                 responses.close()  # stops generation at once when we give up on a slow answer

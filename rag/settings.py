@@ -123,6 +123,10 @@ class ZhikuSettings(BaseSettings):
     renderings_limit_s: float = Field(25.0, description="Seconds after the question by which even the first rendering "
                                       "must end: a long quote's rendering took up to 20 s and ended an answer past 30 s "
                                       "(evals/EXPERIMENTS.md, session 40); it is then shown without one")
+    answer_limit_s: float = Field(20.0, description="Seconds after the question by which the model stops writing: the "
+                                  "sentences it finished by then are checked and shown, an unfinished one is dropped "
+                                  "and the answer says it was cut. On 2 cores a long list answer ran on to the token cap "
+                                  "and ended past 30 s (evals/EXPERIMENTS.md, session 41); 0 turns the limit off")
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
 

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from evals.questions import DEV_PATH, load_questions, normalise_for_match
-from rag.answer import (CLOSEST, TRANSLATION_MARK, Answerer, focused_excerpts, may_become_not_found, rests_on_evidence,
-                        says_not_found, shown_sentences)
+from rag.answer import (CLOSEST, TRANSLATION_MARK, Answerer, finished_part, focused_excerpts, may_become_not_found,
+                        rests_on_evidence, says_not_found, shown_sentences)
 from rag.chat import condense_question
 from rag.citations import CITATION_MARK, CheckedSentence, assemble, check_answer, check_sentences
 from rag.records import Answer, Evidence, SentenceCheck, Source
@@ -340,6 +340,25 @@ def test_not_found_is_never_streamed_and_gives_way_to_the_closest_passages(engin
         assert [c.n for c in answer.citations] == sorted({e.n for e in answer.evidence})
         for c in answer.citations:
             assert c.text[c.quote_start:c.quote_end] == c.quote
+
+
+def test_an_answer_cut_at_its_limit_keeps_only_finished_sentences():
+    assert finished_part("欧盟罚款3500万欧元。[1]另外还规定了") == "欧盟罚款3500万欧元。[1]"
+    assert finished_part("一是标准；[2]二是认证；[2]三是") == "一是标准；[2]二是认证；[2]"
+    assert finished_part("Fines reach 1.5% of turnover. [2] The second") == "Fines reach 1.5% of turnover. [2]"
+    assert finished_part("尚未写完的一句") == ""
+
+
+def test_the_model_stops_writing_at_the_answer_limit(engine):
+    answerer = Answerer(engine)
+    answerer.settings = engine.settings.model_copy(update={"answer_limit_s": 0.001})
+    answer = answerer.ask(FINE_QUESTION)
+    timings = answer.timings_ms
+    assert "cut" in timings and timings["generate"] - timings["first_token"] < 1500, timings
+    assert "0 s" in (answer.notice or "") or "0秒" in (answer.notice or ""), answer.notice
+    assert answer.status in ("answered", "closest") and answer.evidence
+    if answer.status == "answered":  # only what the model finished by the limit
+        assert all(s.text.rstrip().endswith(("。", "；", ".", ";", "！", "？")) for s in answer.sentences), answer.sentences
 
 
 def test_a_sentence_that_only_names_a_report_is_no_answer(engine):
