@@ -48,7 +48,9 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # numbers that count nothing: an article's (第101、102条) and a list item's ("1、")
 _NOT_COUNTS = re.compile(r"第\s*\d+(?:\s*[、,，至到-]\s*\d+)*|(?<!\d)\d{1,2}\s*[、．]")
 # A sentence rejected whole is not rescued by its sides.
-_WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision")
+_WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision", "repeats itself")
+# the items of a list sentence, for telling a model looping on one item from a list the passage gives
+_LIST_ITEM = re.compile(r"[、，,；;：:]")
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
 # alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer,
 # and nor does a list item's number the model left empty ("2. [2] 4. [2]").
@@ -124,6 +126,9 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             verdicts = _rejected(verdicts, "names another report") | attributed
         if question and restates_question(claim, question):
             verdicts = _rejected(verdicts, "restates the question")
+        elif loops(claim, sources):
+            # the small model may write one list item over and over until its token limit
+            verdicts = _rejected(verdicts, "repeats itself")
         elif incomplete(claim):
             verdicts = _rejected(verdicts, "incomplete sentence")
         elif _only_a_title(claim, sources):
@@ -156,6 +161,18 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
             sentence = with_source_figures(sentence, [sources[n - 1].text for n in kept])
         checked.append(CheckedSentence(with_markers(sentence, kept), check, {n: verdicts[n] for n in kept}))
     return checked
+
+
+def loops(claim: str, sources: Sequence[Source]) -> bool:
+    """The claim gives one list item (4 characters or more) three times or more, more often than
+    any source does: the model looping, not a passage's own repetition copied (an article that
+    says "确需向境外提供个人信息" in three of its clauses)."""
+    counts: dict[str, int] = {}
+    for item in (normalise(i).strip() for i in _LIST_ITEM.split(claim)):
+        if len(item) >= 4:
+            counts[item] = counts.get(item, 0) + 1
+    item, count = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    return count >= 3 and all(normalise(s.text).count(item) < count for s in sources)
 
 
 def contrast_clauses(claim: str) -> list[str]:

@@ -397,3 +397,16 @@ def test_a_figure_under_the_questions_words_the_passage_lacks_beside_it_is_frame
     # a passage in Traditional script holds the words of a Simplified question
     assert unheld("资料使用者违反原则可被罚款50000元。", "資料使用者違反保障資料原則，可處罰款$50,000。",
                   ["资料", "使用者", "违反", "原则", "罚款"], "50,000") == []
+
+
+def test_a_model_looping_on_one_item_is_told_from_a_passage_repeating_itself():
+    from rag.citations import loops
+    from rag.records import Source
+
+    law = Source(rank=1, score=1.0, report_id="r", title="t", source="f", chunk_id="c", text=(
+        "（一）确需向境外提供个人信息，应当评估；（二）确需向境外提供个人信息，应当认证；（三）确需向境外提供个人信息，应当订立合同。"))
+    copied = "确需向境外提供个人信息，应当评估；确需向境外提供个人信息，应当认证；确需向境外提供个人信息，应当订立合同。"
+    assert not loops(copied, [law])
+    looping = "年度报告包括系统运行情况、系统维护情况、系统安全情况、系统维护情况、系统安全情况、系统维护情况"
+    assert loops(looping, [law])
+    assert not loops("年度报告包括系统运行情况、系统维护情况、系统安全情况。", [law])
