@@ -196,6 +196,12 @@ def may_become_not_found(text: str) -> bool:
     return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
 
 
+# an answer's other side whose quote, in the other language, was not rendered in time
+UNRENDERED_SIDE = {"en": "{title} also bears on this: its passage [{n}] is quoted in the report's language "
+                         "(not translated in time).",
+                   "zh": "{title}的相关原文见 [{n}]（原文为外文，未及翻译）。"}
+
+
 # where an answer's sentence ends: its terminator and the markers after it ("…罚款。[1]")
 _FINISHED = re.compile(r"(?:[。！？!?；;]|\.(?=\s|$))(?:\s*\[[\d\s,，、]+\])*")
 
@@ -608,9 +614,15 @@ class Answerer:
                 lead = f'"{source.title_en}" says: ' if source.title_en else f"《{source.title}》 says: "
             else:
                 lead = f"《{source.title}》写道："
-            line = f"{lead}“{single_line(item.quote)}” [{item.n}]"
-            if rendering:
-                line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
+            if rendering or detect_language(item.quote) == query.language:
+                line = f"{lead}“{single_line(item.quote)}” [{item.n}]"
+                if rendering:
+                    line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
+            else:
+                # a quote in the other language, its rendering left out for time, would make the answer
+                # no answer in the question's language: the side is cited, its words open under [n]
+                title = f'"{source.title_en}"' if query.language == "en" and source.title_en else f"《{source.title}》"
+                line = UNRENDERED_SIDE[query.language].format(title=title, n=item.n)
             check = SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True)
             citation = citation_for(item.n, source, Verdict(1.0, True, item.quote_start, item.quote_end))
             sides.append((line, (check, citation)))

@@ -1035,6 +1035,14 @@ def test_an_answer_from_one_side_of_a_comparison_quotes_the_other(engine):
                 Evidence(n=3, quote=sources[2].text, score=0.5, report_id="b", chunk_id="b1", quote_start=0,
                          quote_end=len(sources[2].text))]
     answerer = engine.answerer
+    # past the renderings' limits (before a rendering of the quote is cached) an English answer
+    # cites the side without its untranslated words
+    past = time.perf_counter() - 1
+    query = Query(text="?", language="en", standalone="?", reports=["a", "b"])
+    base = Answer(question="?", language="en", answer="", sources=sources, evidence=evidence)
+    (line, (check, citation)), = answerer._other_sides(query, base, {"a1"}, deadline=past, limit=past)
+    assert sources[2].text not in line and "[3]" in line and "not translated in time" in line, line
+    assert detect_language(line) == "en" and citation.n == 3 and check.supported
     for language in ("zh", "en"):
         query = Query(text="?", language=language, standalone="?", reports=["a", "b"])
         base = Answer(question="?", language=language, answer="", sources=sources, evidence=evidence)
