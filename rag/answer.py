@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import (CITATION_MARK, CheckedSentence, answer_sentences, assemble, check_sentences, citation_for,
+from rag.citations import (ABBREVIATION_END, CITATION_MARK, CheckedSentence, answer_sentences, assemble, check_sentences, citation_for,
                            quote_stretch, with_markers)
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
@@ -46,6 +46,15 @@ CLOSEST = {"en": "The reports do not say this directly; the closest passages:",
            "zh": "资料中没有直接回答这个问题；最接近的原文："}
 log = logging.getLogger(__name__)
 TRANSLATION_MARK = {"en": "(Machine translation)", "zh": "（机器翻译）"}
+# the model stopped at answer_limit_s: a notice on what it finished, a header when it finished nothing
+CUT_NOTICE = {"en": "The answer was cut at {s:g} s; the quoted passages hold the rest",
+              "zh": "回答写到{s:g}秒为止，未写完的部分见引用原文"}
+CUT_CLOSEST = {"en": "The model did not finish its answer within {s:g} s; the closest passages:",
+               "zh": "大模型未能在{s:g}秒内写完回答；最接近的原文："}
+# an answer's other side whose quote, in the other language, got no rendering
+UNRENDERED_SIDE = {"en": "{title} also bears on this; its passage, in the report's language, is cited as [{n}] "
+                         "(no translation).",
+                   "zh": "{title}的相关原文见 [{n}]（外文原文，未能翻译）。"}
 
 # Quoted sentences after the best must bear on the question at least this much (sentence score, 0-1).
 EVIDENCE_MIN_SCORE = 0.3
@@ -196,14 +205,8 @@ def may_become_not_found(text: str) -> bool:
     return any(form.startswith(lowered) or form in lowered for form in _not_found_forms()[1])
 
 
-# an answer's other side whose quote, in the other language, was not rendered in time
-UNRENDERED_SIDE = {"en": "{title} also bears on this: its passage [{n}] is quoted in the report's language "
-                         "(not translated in time).",
-                   "zh": "{title}的相关原文见 [{n}]（原文为外文，未及翻译）。"}
-
-
 # where an answer's sentence ends: its terminator and the markers after it ("…罚款。[1]")
-_FINISHED = re.compile(r"(?:[。！？!?；;]|\.(?=\s|$))(?:\s*\[[\d\s,，、]+\])*")
+_FINISHED = re.compile(rf"(?:[。！？!?；;]|{ABBREVIATION_END}(?<!\d)\.(?=\s|$))[”’」』）)]*(?:\s*\[[\d\s,，、]+\])*")
 
 
 def finished_part(text: str) -> str:
@@ -480,12 +483,8 @@ class Answerer:
         timings["prompt_tokens_est"] = float(sum(estimate_tokens(m.content or "") for m in messages))
         try:
             text = yield from self._generate(messages, timings, ms)
-            if "cut" in timings:
-                # what the model finished by the limit is the answer; the quotes hold the rest
-                text = finished_part(text)
-                cut = {"zh": f"回答写到{settings.answer_limit_s:.0f}秒为止，未写完的部分见引用原文",
-                       "en": f"The answer was cut at {settings.answer_limit_s:.0f} s; the quoted passages hold the rest"}
-                base.notice = "; ".join(filter(None, [base.notice, cut[query.language]]))
+            if "cut" in timings:  # what the model finished by the limit is the answer; the quotes hold the rest
+                base.notice = "; ".join(filter(None, [base.notice, CUT_NOTICE[query.language].format(s=settings.answer_limit_s)]))
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -500,7 +499,7 @@ class Answerer:
         if query.language == "en":
             if self._glossary is not None:
                 text = self._glossary.english_terms(text)  # Chinese terms the model copied, in English
-            if untranslated(text):
+            if untranslated(text) and "cut" not in timings:  # past the limit, such sentences are dropped
                 try:  # the few words no glossary knows, by the model (a mended sentence is then checked)
                     text = self.quote_translator.mend(text)
                     timings["mend"] = ms()
@@ -526,7 +525,8 @@ class Answerer:
         # each dropped sentence once: a small model may repeat one sentence until its token limit
         base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
         if not shown:
-            yield from self._closest(base, timings, ms, **rendering_times)
+            header = CUT_CLOSEST[query.language].format(s=settings.answer_limit_s) if "cut" in timings else None
+            yield from self._closest(base, timings, ms, header=header, **rendering_times)
             return
         if not any(states_something(s.check.text) for s in shown):
             shown = self._stated(shown, sources, query.language, **rendering_times)
@@ -610,18 +610,15 @@ class Answerer:
         sides = []
         for item, rendering in zip(missing, renderings, strict=True):
             source = base.sources[item.n - 1]
-            if query.language == "en":
-                lead = f'"{source.title_en}" says: ' if source.title_en else f"《{source.title}》 says: "
-            else:
-                lead = f"《{source.title}》写道："
+            title = f'"{source.title_en}"' if query.language == "en" and source.title_en else f"《{source.title}》"
+            lead = f"{title} says: " if query.language == "en" else f"{title}写道："
             if rendering or detect_language(item.quote) == query.language:
                 line = f"{lead}“{single_line(item.quote)}” [{item.n}]"
                 if rendering:
                     line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
             else:
-                # a quote in the other language, its rendering left out for time, would make the answer
+                # a quote in the other language without its rendering (left out for time, or failed) would make the answer
                 # no answer in the question's language: the side is cited, its words open under [n]
-                title = f'"{source.title_en}"' if query.language == "en" and source.title_en else f"《{source.title}》"
                 line = UNRENDERED_SIDE[query.language].format(title=title, n=item.n)
             check = SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True)
             citation = citation_for(item.n, source, Verdict(1.0, True, item.quote_start, item.quote_end))
@@ -653,7 +650,9 @@ class Answerer:
         finally:
             if hasattr(responses, "close"):
                 responses.close()  # stops generation at once when we give up on a slow answer
-        if shown < len(text) and not says_not_found(text):
+        if "cut" in timings:
+            text = finished_part(text)  # a half-written sentence (or refusal) is never shown
+        if shown < len(text) and not says_not_found(text) and not may_become_not_found(text):
             yield AnswerEvent("token", delta=text[shown:])
         return text
 
@@ -671,14 +670,15 @@ class Answerer:
         })
 
     def _closest(self, base: Answer, timings: dict[str, float], ms: Callable[[], float],
-                 deadline: float, limit: float | None = None) -> Iterator[AnswerEvent]:
+                 deadline: float, limit: float | None = None, header: str | None = None) -> Iterator[AnswerEvent]:
         """The closest passages as soon as they are known, then (for quotes in the other language)
         the same answer again after each quote's rendering, the last one final. A rendering takes
         the 1.5B model ~3-10 s: made before the answer was shown, they were most of an English
         answer's time (evals/EXPERIMENTS.md, session 37). The first rendering is made if it would
         end by `limit`, each later one if it would end by `deadline` (perf_counter times;
         QuoteTranslator.fits), so the answer's last event comes no later than it did when it
-        waited for them; a failing LLM leaves the rest out."""
+        waited for them; a failing LLM leaves the rest out. `header`: what introduces them, when
+        not that the reports do not say it directly (CLOSEST)."""
         shown_ms = ms()
         foreign = [k for k, e in enumerate(base.evidence) if detect_language(e.quote) != base.language]
         translator = self.quote_translator
@@ -686,7 +686,7 @@ class Answerer:
         while foreign and not translator.fits(base.evidence[foreign[0]].quote, base.language, limit):
             foreign.pop(0)
         to_render = self.settings.translate_closest and bool(foreign)
-        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True), final=not to_render)
+        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True, header=header), final=not to_render)
         if not to_render:
             return
         evidence = list(base.evidence)
@@ -705,13 +705,13 @@ class Answerer:
                 break
             if rendering:
                 yield AnswerEvent("answer", final=False, answer=self._quotes(
-                    base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True))
+                    base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True, header=header))
         timings["translate"] = ms()
         yield AnswerEvent("answer", answer=self._quotes(
-            base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True))
+            base.model_copy(update={"evidence": evidence}), timings, shown_ms, closest=True, header=header))
 
     def _quotes(self, base: Answer, timings: dict[str, float], total: float, notice: str | None = None,
-                closest: bool = False) -> Answer:
+                closest: bool = False, header: str | None = None) -> Answer:
         """The evidence sentences quoted verbatim and cited: faithful by construction. `closest`:
         the model found no answer in them, or only the report the question names keeps them on
         topic, so they are introduced as the closest passages."""
@@ -727,7 +727,7 @@ class Answerer:
             spans[n], spans[n][0], self.settings.citation_quote_chars))) for n in sorted(spans)]
         text = "\n".join(lines)
         return base.model_copy(update={
-            "answer": f"{CLOSEST[base.language]}\n{text}" if closest else text,
+            "answer": f"{header or CLOSEST[base.language]}\n{text}" if closest else text,
             "status": "closest" if closest else "answered", "citations": citations,
             "sentences": checks, "mode": "generative" if closest and base.mode == "generative" else "extractive",
             "notice": notice or base.notice, "timings_ms": {**timings, "total": total},

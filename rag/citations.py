@@ -25,11 +25,11 @@ CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 # A sentence runs to its terminator and takes the markers that follow it ("…罚款。[1]");
 # a full stop only ends an English sentence before a space, so 1.5% stays whole, and not
 # after an abbreviation ("Feng et al. argue" is one sentence, "Feng et al." would state nothing).
-_ABBREVIATION_END = r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bU\.S)(?<!\bNo)"
+ABBREVIATION_END = r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bU\.S)(?<!\bNo)"
 # A semicolon ends a claim too: a list answer ("一是……；二是……；三是……[2]") is judged item by
 # item, and one loosely paraphrased item no longer sinks the ones the source holds.
 _ANSWER_SENTENCE = re.compile(
-    rf"[^。！？!?；;\n]+?(?:[。！？!?；;]+|{_ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
+    rf"[^。！？!?；;\n]+?(?:[。！？!?；;]+|{ABBREVIATION_END}\.(?=\s|$)|$)(?:\s*\[[\d\s,，、]+\])*")
 # The reports' own footnote marks (①, [②]) that the model copies are no citations.
 _FOOTNOTE_MARK = re.compile(r"\[?[\u2460-\u2473\u2776-\u277f]\]?")
 # Where a comparison turns to its other side: "，而" / "，但" / "，相比之下" after a comma (not 而且,
@@ -50,7 +50,7 @@ _NOT_COUNTS = re.compile(r"第\s*\d+(?:\s*[、,，至到-]\s*\d+)*|(?<!\d)\d{1,2
 # A sentence rejected whole is not rescued by its sides.
 _WHOLE_SENTENCE_VETOES = ("restates the question", "only names a report", "only names a provision", "repeats itself")
 # the items of a list sentence, for telling a model looping on one item from a list the passage gives
-_LIST_ITEM = re.compile(r"[、，,；;：:]")
+_LIST_ITEM = re.compile(r"[、，；;：:]|,(?!\d{3}(?!\d))")  # not the comma of 100,000
 # A "sentence" without a word or a digit is a stray mark the model copied ("——"); a short label
 # alone ("资料来源：[4]", "Answer:") states nothing either, whether it heads a list or stands for an answer,
 # and nor does a list item's number the model left empty ("2. [2] 4. [2]").
@@ -145,9 +145,10 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
         best = max(strength, key=strength.__getitem__, default=None)
         if best is not None and best not in kept and all(strength[n] < strength[best] for n in kept):
             kept = sorted([*kept, best])
-        if attributed and len(parts) > 1:
+        vetoed = any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
+        if attributed and len(parts) > 1 and not vetoed:
             kept = sorted(attributed)  # a passage of each report the sentence names
-        rejected = attributed is not None or any(r in v.reasons for v in verdicts.values() for r in _WHOLE_SENTENCE_VETOES)
+        rejected = attributed is not None or vetoed
         if not kept and not bare and not rejected and (parts := _held_by_parts(claim, sources, judge, question, terms)):
             # a comparison sentence draws each side from its own passage
             verdicts |= parts
@@ -164,15 +165,18 @@ def check_sentences(answer: str, sources: Sequence[Source], judge: SupportJudge,
 
 
 def loops(claim: str, sources: Sequence[Source]) -> bool:
-    """The claim gives one list item (4 characters or more) three times or more, more often than
-    any source does: the model looping, not a passage's own repetition copied (an article that
-    says "确需向境外提供个人信息" in three of its clauses)."""
+    """The claim (without its markers) gives some list item (4 characters or more) three times or
+    more, more often than the sources do together: the model looping, not a passage's own
+    repetition copied (an article that says "确需向境外提供个人信息" in three of its clauses)."""
     counts: dict[str, int] = {}
-    for item in (normalise(i).strip() for i in _LIST_ITEM.split(claim)):
+    for item in (_key(i).strip(" 。.！!？?") for i in _LIST_ITEM.split(claim)):
         if len(item) >= 4:
             counts[item] = counts.get(item, 0) + 1
-    item, count = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
-    return count >= 3 and all(normalise(s.text).count(item) < count for s in sources)
+    repeated = {item: count for item, count in counts.items() if count >= 3}
+    if not repeated:
+        return False
+    held = [_key(s.text) for s in sources]
+    return any(sum(text.count(item) for text in held) < count for item, count in repeated.items())
 
 
 def contrast_clauses(claim: str) -> list[str]:

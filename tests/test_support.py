@@ -405,8 +405,15 @@ def test_a_model_looping_on_one_item_is_told_from_a_passage_repeating_itself():
 
     law = Source(rank=1, score=1.0, report_id="r", title="t", source="f", chunk_id="c", text=(
         "（一）确需向境外提供个人信息，应当评估；（二）确需向境外提供个人信息，应当认证；（三）确需向境外提供个人信息，应当订立合同。"))
-    copied = "确需向境外提供个人信息，应当评估；确需向境外提供个人信息，应当认证；确需向境外提供个人信息，应当订立合同。"
+    copied = "确需向境外提供个人信息，应当评估，确需向境外提供个人信息，应当认证，确需向境外提供个人信息，应当订立合同。"
     assert not loops(copied, [law])
     looping = "年度报告包括系统运行情况、系统维护情况、系统安全情况、系统维护情况、系统安全情况、系统维护情况"
     assert loops(looping, [law])
     assert not loops("年度报告包括系统运行情况、系统维护情况、系统安全情况。", [law])
+    # the thousands of an English amount are no list: "100,000 yuan" is one item
+    assert not loops("Fines are 10,000 yuan, 50,000 yuan, 100,000 yuan, and 1 million yuan.", [law])
+    # a passage's repetition split over two chunks, and written in Traditional script, is still the passage's
+    halves = [law.model_copy(update={"text": "（一）須通知資料當事人；（二）須通知資料當事人；"}),
+              law.model_copy(update={"text": "（三）須通知資料當事人。"})]
+    claim = "须通知资料当事人，须通知资料当事人，须通知资料当事人。"
+    assert not loops(claim, halves) and loops(claim, halves[:1])
