@@ -355,7 +355,7 @@ def test_the_model_stops_writing_at_the_answer_limit(engine):
     answer = answerer.ask(FINE_QUESTION)
     timings = answer.timings_ms
     assert "cut" in timings and timings["generate"] - timings["first_token"] < 1500, timings
-    assert "0.001 s" in (answer.notice or ""), answer.notice
+    assert "回答写到0.001秒为止" in (answer.notice or ""), answer.notice  # the question is Chinese
     if answer.status == "closest":  # it finished nothing: not "the reports do not say this"
         assert answer.answer.startswith("大模型未能在0.001秒内写完回答"), answer.answer[:60]
     assert answer.status in ("answered", "closest") and answer.evidence
