@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from rag.citations import (ABBREVIATION_END, CITATION_MARK, CheckedSentence, answer_sentences, assemble, check_sentences, citation_for,
-                           quote_stretch, with_markers)
+from rag.citations import (ABBREVIATION_END, CITATION_MARK, CheckedSentence, answer_sentences, assemble, check_sentences,
+                           citation_for, quote_stretch, with_markers)
 from rag.compression import Compressor, Excerpt, SentenceScores, estimate_tokens, key_terms, term_coverage, usable_sentences
 from rag.errors import LLMUnavailableError, ZhikuError
 from rag.figures import english_amounts, missing_figures
@@ -484,7 +484,8 @@ class Answerer:
         try:
             text = yield from self._generate(messages, timings, ms)
             if "cut" in timings:  # what the model finished by the limit is the answer; the quotes hold the rest
-                base.notice = "; ".join(filter(None, [base.notice, CUT_NOTICE[query.language].format(s=settings.answer_limit_s)]))
+                cut = CUT_NOTICE[query.language].format(s=settings.answer_limit_s)
+                base.notice = "; ".join(filter(None, [base.notice, cut]))
         except ZhikuError as exc:
             yield AnswerEvent("answer", answer=self._quotes(base, timings, ms(), exc.message(query.language), closest=weak))
             return
@@ -617,8 +618,8 @@ class Answerer:
                 if rendering:
                     line += f"\n{TRANSLATION_MARK[query.language]} {rendering}"
             else:
-                # a quote in the other language without its rendering (left out for time, or failed) would make the answer
-                # no answer in the question's language: the side is cited, its words open under [n]
+                # a quote in the other language without its rendering (left out for time, or failed) would
+                # make the answer no answer in the question's language: the side is cited, its words open under [n]
                 line = UNRENDERED_SIDE[query.language].format(title=title, n=item.n)
             check = SentenceCheck(text=item.quote, citations=[item.n], support=1.0, supported=True)
             citation = citation_for(item.n, source, Verdict(1.0, True, item.quote_start, item.quote_end))
@@ -686,7 +687,8 @@ class Answerer:
         while foreign and not translator.fits(base.evidence[foreign[0]].quote, base.language, limit):
             foreign.pop(0)
         to_render = self.settings.translate_closest and bool(foreign)
-        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True, header=header), final=not to_render)
+        yield AnswerEvent("answer", answer=self._quotes(base, timings, shown_ms, closest=True, header=header),
+                          final=not to_render)
         if not to_render:
             return
         evidence = list(base.evidence)
