@@ -337,8 +337,9 @@ def unheld_framing(claim: str, framing: Sequence[str], passage: str, verdict: Ve
     and then writes 该办法 beside its figures."""
     spans = sentence_spans(passage, clauses=False) or [(0, len(passage))]
     held = _key(f"{passage[slice(*around(spans, verdict.start, verdict.end))]} {about}")
-    whole = _key(f"{passage} {about}")
-    titled = " ".join(t for t in map(_key, TITLE.findall(claim)) if t in whole)
+    titles = TITLE.findall(claim)
+    whole = _key(f"{passage} {about}") if titles else ""  # the whole passage read only for a title
+    titled = " ".join(t for t in map(_key, titles) if t in whole)
     missing = [t for t in framing
                if not any(_key(form) in held for form in chinese_forms(t)) and _key(t) not in titled]
     return missing if len(missing) >= FRAMED_WORDS else []
