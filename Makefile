@@ -84,6 +84,7 @@ eval: install
 	$(C2) eval --questions evals/datasets/corpus2_fresh11.jsonl --out evals/results/corpus2-fresh11
 	$(C2) eval --questions evals/datasets/corpus2_fresh12.jsonl --out evals/results/corpus2-fresh12
 	$(C2) eval --questions evals/datasets/corpus2_fresh13.jsonl --out evals/results/corpus2-fresh13
+	$(C2) eval --questions evals/datasets/corpus2_fresh14.jsonl --out evals/results/corpus2-fresh14
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh.jsonl --out evals/results/bundled-fresh
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh2.jsonl --out evals/results/bundled-fresh2
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh3.jsonl --out evals/results/bundled-fresh3
@@ -94,13 +95,14 @@ eval: install
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh8.jsonl --out evals/results/bundled-fresh8
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh9.jsonl --out evals/results/bundled-fresh9
 	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh10.jsonl --out evals/results/bundled-fresh10
+	$(BIN)/zhiku eval --questions evals/datasets/bundled_fresh11.jsonl --out evals/results/bundled-fresh11
 	$(BIN)/python -m evals.splits evals/results/corpus2-fresh evals/results/corpus2-fresh2 evals/results/corpus2-fresh3 \
 	  evals/results/corpus2-fresh4 evals/results/corpus2-fresh5 evals/results/corpus2-fresh6 \
 	  evals/results/corpus2-fresh7 evals/results/corpus2-fresh8 evals/results/corpus2-fresh9 evals/results/corpus2-fresh10 \
-	  evals/results/corpus2-fresh11 evals/results/corpus2-fresh12 evals/results/corpus2-fresh13 \
+	  evals/results/corpus2-fresh11 evals/results/corpus2-fresh12 evals/results/corpus2-fresh13 evals/results/corpus2-fresh14 \
 	  evals/results/bundled-fresh evals/results/bundled-fresh2 evals/results/bundled-fresh3 evals/results/bundled-fresh4 \
 	  evals/results/bundled-fresh5 evals/results/bundled-fresh6 evals/results/bundled-fresh7 evals/results/bundled-fresh8 evals/results/bundled-fresh9 \
-	  evals/results/bundled-fresh10 \
+	  evals/results/bundled-fresh10 evals/results/bundled-fresh11 \
 	  | tee evals/results/fresh.md
 	$(BIN)/zhiku eval --questions evals/datasets/dev.jsonl --retrieval-only \
 	  --config dense --config bm25 --config hybrid-no-expansion --config hybrid --out evals/results/retrieval

@@ -255,8 +255,8 @@ def test_heldout_file_naming_files_as_doc_validates_against_the_indexed_text(eng
 
 
 def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
-    """corpus2.jsonl and the fresh sets corpus2_fresh.jsonl to corpus2_fresh13.jsonl (written in
-    sessions 28 to 41, reported, never tuned on)."""
+    """corpus2.jsonl and the fresh sets corpus2_fresh.jsonl to corpus2_fresh14.jsonl (written in
+    sessions 28 to 42, reported, never tuned on)."""
     from evals.questions import DATASETS_DIR
     from ingest.parsing import parse_file
 
@@ -273,7 +273,8 @@ def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
     assert Counter(q.type for q in fresh5) == {"fact": 12, "explain": 4, "compare": 4, "unanswerable": 4}
     balanced = []
     for name in ("corpus2_fresh6.jsonl", "corpus2_fresh7.jsonl", "corpus2_fresh8.jsonl", "corpus2_fresh9.jsonl",
-                 "corpus2_fresh10.jsonl", "corpus2_fresh11.jsonl", "corpus2_fresh12.jsonl", "corpus2_fresh13.jsonl"):
+                 "corpus2_fresh10.jsonl", "corpus2_fresh11.jsonl", "corpus2_fresh12.jsonl", "corpus2_fresh13.jsonl",
+                 "corpus2_fresh14.jsonl"):
         one = load_questions(DATASETS_DIR / name)
         assert len(one) == 24 and Counter(q.lang for q in one) == {"zh": 12, "en": 12}, name
         assert Counter(q.type for q in one) == {"fact": 12, "explain": 4, "compare": 4, "unanswerable": 4}, name
@@ -288,10 +289,10 @@ def test_corpus2_evidence_is_in_the_cleaned_text_of_its_files():
 @pytest.mark.parametrize("name", ["bundled_fresh.jsonl", "bundled_fresh2.jsonl", "bundled_fresh3.jsonl",
                                   "bundled_fresh4.jsonl", "bundled_fresh5.jsonl", "bundled_fresh6.jsonl",
                                   "bundled_fresh7.jsonl", "bundled_fresh8.jsonl", "bundled_fresh9.jsonl",
-                                  "bundled_fresh10.jsonl"])
+                                  "bundled_fresh10.jsonl", "bundled_fresh11.jsonl"])
 def test_bundled_fresh_set_is_balanced_and_its_evidence_is_in_its_reports(corpus, name):
-    """bundled_fresh.jsonl to bundled_fresh10.jsonl: 24 questions each on the bundled reports,
-    written in sessions 31 to 41 from the texts alone; reported, never tuned on."""
+    """bundled_fresh.jsonl to bundled_fresh11.jsonl: 24 questions each on the bundled reports,
+    written in sessions 31 to 42 from the texts alone; reported, never tuned on."""
     from evals.questions import DATASETS_DIR
 
     loaded = load_questions(DATASETS_DIR / name)
