@@ -67,10 +67,6 @@ class ZhikuSettings(BaseSettings):
     llm_model_path: Path | None = Field(None, description="A GGUF file to run instead of the bundled Qwen2.5 1.5B")
     llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_context_tokens: int = 4096
-    llm_draft_tokens: int = Field(16, description="The bundled model drafts up to this many tokens by finding the "
-                                  "last three it wrote earlier in its prompt or answer (llama.cpp's n-gram speculative "
-                                  "decoding, no second model) and checks them in one pass: an answer that copies its "
-                                  "sources is written faster; 0 = off")
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_model: str = "qwen2.5:7b"
     llm_api_key: SecretStr = SecretStr("not-needed")

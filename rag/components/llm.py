@@ -39,7 +39,6 @@ class XLlamaCppLLM(CustomLLM):
     num_output: int = 320
     threads: int = 2
     temperature: float = 0.1
-    draft_tokens: int = 0
     _server: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -52,14 +51,6 @@ class XLlamaCppLLM(CustomLLM):
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.verbosity = -1
-        if self.draft_tokens > 0:
-            # A small model's answer copies its sources' wording: a draft taken from where its last three
-            # tokens stood before (prompt or answer) is often right, and checking a draft costs about what
-            # reading as many prompt tokens does, far less than writing them one by one on a CPU.
-            spec = params.speculative
-            spec.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_MAP_K]
-            spec.ngram_map_k.size_n, spec.ngram_map_k.size_m = 3, self.draft_tokens
-            spec.draft.n_max = self.draft_tokens
         self._server = xllamacpp.Server(params)
 
     @property
@@ -180,7 +171,6 @@ def build_llm(settings: ZhikuSettings) -> LLM:
         num_output=settings.max_answer_tokens,
         threads=settings.llm_threads,
         temperature=settings.temperature,
-        draft_tokens=settings.llm_draft_tokens,
     )
 
 
