@@ -246,10 +246,22 @@ def states_count_asked(shown: Sequence[CheckedSentence], query: Query) -> bool:
 
 
 def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[CheckedSentence]:
-    """The sentences fit to show as an answer: held by a source, not a "not found" aside, and,
-    in an English answer, with no Chinese left untranslated (an English reader cannot use it)."""
-    return [s for s in checked if s.check.supported and not says_not_found(s.check.text)
-            and not (language == "en" and untranslated(s.check.text))]
+    """The sentences fit to show as an answer: held by a source, not a "not found" aside, in an
+    English answer with no Chinese left untranslated (an English reader cannot use it), and each
+    said once. A small model repeats what it wrote: a loop under greedy decoding, or one view copied
+    to the other side of a comparison; the copy adds nothing, so it is dropped with a reason."""
+    fit = [s for s in checked if s.check.supported and not says_not_found(s.check.text)
+           and not (language == "en" and untranslated(s.check.text))]
+    said: set[str] = set()
+    shown = []
+    for sentence in fit:
+        words = re.sub(r"[\W_]+", "", normalise(sentence.check.text)).lower()
+        if words in said:
+            sentence.check.reasons.append("repeats an earlier sentence")
+            continue
+        said.add(words)
+        shown.append(sentence)
+    return shown
 
 
 @dataclass

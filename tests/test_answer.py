@@ -184,6 +184,12 @@ def test_only_sentences_fit_to_show_are_shown():
     # Latin names are normal in Chinese writing
     chinese = checked("《人工智能法案》对GPAI模型提出透明度要求。[1]")
     assert shown_sentences([chinese, checked("资料中没有相关信息。")], "zh") == [chinese]
+    # each sentence said once: a copy (another citation, other spacing or punctuation) is dropped with
+    # a reason, a sentence that differs in one detail is not a copy
+    first, second = checked("构成犯罪的，依法追究刑事责任。"), checked("拒不改正的，处100万元以下罚款。")
+    copy, near = checked("构成犯罪的, 依法追究刑事责任"), checked("构成犯罪的，依法追究民事责任。")
+    assert shown_sentences([first, second, copy, near], "zh") == [first, second, near]
+    assert copy.check.reasons == ["repeats an earlier sentence"] and not first.check.reasons
 
 
 def test_an_answer_to_how_many_must_state_a_count_the_question_does_not():
