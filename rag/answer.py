@@ -249,17 +249,18 @@ def shown_sentences(checked: Sequence[CheckedSentence], language: str) -> list[C
     """The sentences fit to show as an answer: held by a source, not a "not found" aside, in an
     English answer with no Chinese left untranslated (an English reader cannot use it), and each
     said once. A small model repeats what it wrote: a loop under greedy decoding, or one view copied
-    to the other side of a comparison; the copy adds nothing, so it is dropped with a reason."""
+    to the other side of a comparison; a copy citing no source the first did not adds nothing, so it
+    is dropped with a reason (the reason is added to the checks given: call this once per answer)."""
     fit = [s for s in checked if s.check.supported and not says_not_found(s.check.text)
            and not (language == "en" and untranslated(s.check.text))]
-    said: set[str] = set()
+    said: dict[str, set[int]] = {}  # a sentence's words (spacing, punctuation and case aside) -> its citations
     shown = []
     for sentence in fit:
-        words = re.sub(r"[\W_]+", "", normalise(sentence.check.text)).lower()
-        if words in said:
+        words = re.sub(r"(?:(?<!\d)[\W_]|[\W_](?!\d))+", "", normalise(sentence.check.text)).lower()
+        if words in said and set(sentence.check.citations) <= said[words]:
             sentence.check.reasons.append("repeats an earlier sentence")
             continue
-        said.add(words)
+        said.setdefault(words, set()).update(sentence.check.citations)
         shown.append(sentence)
     return shown
 
@@ -536,7 +537,11 @@ class Answerer:
         # by when renderings of quotes should end (QuoteTranslator.fits): the later ones, and even the first
         rendering_times = {"deadline": started + settings.translate_until_s, "limit": started + settings.renderings_limit_s}
         # each dropped sentence once: a small model may repeat one sentence until its token limit
-        base.dropped = list({s.check.text: s.check for s in checked if s not in shown}.values())
+        dropped: dict[str, SentenceCheck] = {}
+        for sentence in checked:
+            if sentence not in shown:  # a copy's reason must not replace the reason its first was dropped for
+                dropped.setdefault(sentence.check.text, sentence.check)
+        base.dropped = list(dropped.values())
         if not shown:
             header = CUT_CLOSEST[query.language].format(s=settings.answer_limit_s) if "cut" in timings else None
             yield from self._closest(base, timings, ms, header=header, **rendering_times)

@@ -184,11 +184,16 @@ def test_only_sentences_fit_to_show_are_shown():
     # Latin names are normal in Chinese writing
     chinese = checked("《人工智能法案》对GPAI模型提出透明度要求。[1]")
     assert shown_sentences([chinese, checked("资料中没有相关信息。")], "zh") == [chinese]
-    # each sentence said once: a copy (another citation, other spacing or punctuation) is dropped with
-    # a reason, a sentence that differs in one detail is not a copy
-    first, second = checked("构成犯罪的，依法追究刑事责任。"), checked("拒不改正的，处100万元以下罚款。")
-    copy, near = checked("构成犯罪的, 依法追究刑事责任"), checked("构成犯罪的，依法追究民事责任。")
-    assert shown_sentences([first, second, copy, near], "zh") == [first, second, near]
+    # each sentence said once: a copy (other spacing or punctuation) is dropped with a reason; a
+    # sentence that differs in one detail, even a decimal point, or that cites another source, stays
+    def cited(text: str, n: int) -> CheckedSentence:
+        return CheckedSentence(f"{text}[{n}]", SentenceCheck(text=text, citations=[n], supported=True), {})
+
+    first, second = cited("构成犯罪的，依法追究刑事责任。", 1), cited("拒不改正的，处3.5万元以下罚款。", 1)
+    copy, near = cited("构成犯罪的, 依法追究刑事责任", 1), cited("构成犯罪的，依法追究民事责任。", 1)
+    decimal, elsewhere = cited("拒不改正的，处35万元以下罚款。", 1), cited("构成犯罪的，依法追究刑事责任。", 2)
+    assert shown_sentences([first, second, copy, near, decimal, elsewhere], "zh") == [first, second, near, decimal,
+                                                                                      elsewhere]
     assert copy.check.reasons == ["repeats an earlier sentence"] and not first.check.reasons
 
 
