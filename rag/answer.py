@@ -35,7 +35,7 @@ from rag.quote_translation import QuoteTranslator
 from rag.records import Answer, Citation, Evidence, Query, SentenceCheck, Source
 from rag.script import single_line, untranslated
 from rag.stating import stating_sentence
-from rag.support import SupportJudge, Verdict, normalise, states_something, strip_markers
+from rag.support import SupportJudge, Verdict, letters, normalise, states_something, strip_markers
 
 # What the model writes when the sources lack the answer (the prompts ask for the first two;
 # the rest are paraphrases the small model uses for the same).
@@ -69,7 +69,6 @@ def _is_cover(sentence: str, source: Source) -> bool:
     authors or a word inflected differently), or a sentence that opens with it (a cover run
     into the abstract's first line: "《title》 authors 摘要：…"): it matches a question about the
     report's subject and says nothing about it."""
-    letters = lambda text: re.sub(r"[\W_]+", "", text).casefold()  # noqa: E731
     text = letters(sentence)
     front = [letters(a) for a in source.authors if letters(a)] + ["摘要", "提要", "abstract"]
     for title in filter(None, (source.title, source.title_en)):

@@ -18,7 +18,7 @@ from rag.questions import only_a_provision
 from rag.records import Citation, SentenceCheck, Source
 from rag.script import to_simplified
 from rag.settings import ZhikuSettings
-from rag.support import (TITLE, SupportJudge, Verdict, around, chinese_forms, incomplete, latin_names, normalise,
+from rag.support import (TITLE, SupportJudge, Verdict, around, chinese_forms, incomplete, latin_names, letters, normalise,
                          restates_question, sentence_spans, states_something, strip_markers)
 
 CITATION_MARK = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
@@ -285,9 +285,6 @@ def _speaks_of(source: Source, names: set[str], judge: SupportJudge) -> bool:
 
 def _only_a_title(claim: str, sources: Sequence[Source]) -> bool:
     """The claim is a report's title, perhaps with words left out ("欧盟寻求规则型领导地位：认知与路径")."""
-    def letters(text: str) -> str:
-        return re.sub(r"[\W_]+", "", text).casefold()
-
     def within(short: str, long: str) -> bool:
         rest = iter(long)
         return all(ch in rest for ch in short)  # a subsequence: each character found after the last

@@ -192,6 +192,12 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+def letters(text: str) -> str:
+    """Only the letters, digits and Han characters of a text, case folded: two wordings compared
+    apart from spacing and punctuation."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
 def strip_markers(text: str) -> str:
     return _CITATION.sub("", text).strip()
 
@@ -397,10 +403,10 @@ def restates_question(claim: str, question: str) -> bool:
         # a verdict may use only the question's words ("两者一致。", "… is not covered."), but a
         # clause of the question copied back whole is none (a question may ask "what…, and is…?")
         # ("欧盟禁止社会评分。" for "欧盟禁止社会评分吗？" is the yes, not a restatement)
-        copied = re.sub(r"[\W_]+", "", claim.casefold())
+        copied = letters(claim)
         clauses = [c for c in re.split(r"[。？?！!；;]", question) if not _YES_NO.search(c.strip())]
         return not new and len(copied) >= (8 if chinese else 24) and any(
-            copied in re.sub(r"[\W_]+", "", c.casefold()) for c in clauses)
+            copied in letters(c) for c in clauses)
     return len(new) < max(2, 0.15 * len(said))
 
 
