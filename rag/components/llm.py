@@ -1,7 +1,9 @@
-"""LLM component: the bundled GGUF run in-process by xllamacpp, or any OpenAI-compatible server."""
+"""LLM component: the bundled GGUF run by llama.cpp (in-process by xllamacpp, or by the llama-server
+built for this CPU), or any OpenAI-compatible server."""
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -32,9 +34,11 @@ _DONE = object()
 
 class XLlamaCppLLM(CustomLLM):
     """llama-index has no xllamacpp integration, and LlamaCPP needs llama-cpp-python, which has no
-    wheel here; xllamacpp's server applies the model's own chat template, so we pass messages as-is."""
+    wheel here; xllamacpp's server applies the model's own chat template, so we pass messages as-is.
+    With `server_binary` the same requests go to that llama-server child process instead."""
 
     model_path: str
+    server_binary: str | None = None
     context_window: int = 4096
     num_output: int = 320
     threads: int = 2
@@ -43,6 +47,12 @@ class XLlamaCppLLM(CustomLLM):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def model_post_init(self, __context: Any) -> None:
+        if self.server_binary:
+            from rag.components.llama_server import LlamaServerProcess
+
+            self._server = LlamaServerProcess(Path(self.server_binary), self.model_path, self.context_window,
+                                              self.threads)
+            return
         import xllamacpp
 
         params = xllamacpp.CommonParams()
@@ -167,6 +177,7 @@ def build_llm(settings: ZhikuSettings) -> LLM:
         model_path = ensure_bundled_model(settings.models_dir)
     return XLlamaCppLLM(
         model_path=str(model_path),
+        server_binary=str(binary) if (binary := llama_server_binary(settings)) else None,
         context_window=settings.llm_context_tokens,
         num_output=settings.max_answer_tokens,
         threads=settings.llm_threads,
@@ -174,7 +185,22 @@ def build_llm(settings: ZhikuSettings) -> LLM:
     )
 
 
+def llama_server_binary(settings: ZhikuSettings) -> Path | None:
+    """The llama-server built for this CPU when the runtime asks for it, or on 'auto' when it was built."""
+    path = settings.llama_server_path
+    if settings.llm_runtime == "llama_server":
+        if not path.is_file():
+            raise LLMUnavailableError(
+                f"No llama-server at {path}: build it with `make llm-runtime`, or set ZHIKU_LLM_RUNTIME=xllamacpp",
+                f"{path} 处没有 llama-server：请运行 `make llm-runtime` 构建，或设置 ZHIKU_LLM_RUNTIME=xllamacpp")
+        return path
+    if settings.llm_runtime == "auto" and path.is_file() and os.access(path, os.X_OK):
+        return path
+    return None
+
+
 def llm_name(settings: ZhikuSettings) -> str:
     if settings.llm_backend == "openai_like":
         return f"openai_like:{settings.llm_model}@{settings.llm_base_url}"
-    return Path(settings.llm_model_path).name if settings.llm_model_path else "bundled:qwen2.5-1.5b-q4_k_m"
+    model = Path(settings.llm_model_path).name if settings.llm_model_path else "bundled:qwen2.5-1.5b-q4_k_m"
+    return f"{model} ({'llama-server' if llama_server_binary(settings) else 'xllamacpp'})"
