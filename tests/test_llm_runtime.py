@@ -4,6 +4,8 @@ same OpenAI-style requests."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -52,7 +54,14 @@ def model_path() -> str:
 
 
 def test_the_built_server_answers_streams_stops_and_keeps_to_a_schema(model_path):
-    server = LlamaServerProcess(load_settings().llama_server_path, model_path, n_ctx=1024, threads=2)
+    # started on a thread that then ends, as a UI worker thread does: the server must outlive it
+    started: list[LlamaServerProcess] = []
+    worker = threading.Thread(target=lambda: started.append(
+        LlamaServerProcess(load_settings().llama_server_path, model_path, n_ctx=1024, threads=2)))
+    worker.start()
+    worker.join()
+    server = started[0]
+    time.sleep(0.5)
     try:
         reply = server.handle_chat_completions({"messages": QUESTION, "max_tokens": 20, "temperature": 0,
                                                 "json_schema": SCHEMA})

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+_prctl = ctypes.CDLL(None).prctl  # resolved here: the forked child only calls it
+PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """The server ends with the Python process that started it, even when that one is killed."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+# Linux sends the parent-death signal when the *thread* that forked the child ends, and the LLM is
+# often loaded on a worker thread that ends when idle (gradio's, anyio's): every server is started
+# from this one thread, which lives as long as the process.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-server-spawner")
 
 
 class LlamaServerProcess:
@@ -50,8 +60,8 @@ class LlamaServerProcess:
                    "-np", "1", "--host", "127.0.0.1", "--port", str(self.port), "--no-webui"]
         log.info("Starting %s (log %s)", " ".join(command), self._log.name)
         try:
-            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            self._process = _SPAWNER.submit(subprocess.Popen, command, stdout=self._log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent).result()
         except OSError as exc:
             raise LLMUnavailableError(f"Cannot start llama-server {binary}: {exc}",
                                       f"无法启动 llama-server {binary}：{exc}") from exc
