@@ -42,7 +42,7 @@ ocr:
 # prompt ~1.7x as fast as the prebuilt xllamacpp wheel. Needs cmake and a C++ compiler (Debian's);
 # on any failure it leaves .zhiku/bin/llama-server.failed and Zhiku uses xllamacpp.
 llm-runtime: $(STAMP)
-	@test -e .zhiku/bin/llama-server || test -e .zhiku/bin/llama-server.failed || { \
+	@$(BIN)/python -m rag.components.llama_server_build --check --out .zhiku/bin/llama-server || { \
 	  command -v cmake >/dev/null && command -v c++ >/dev/null || { \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    for i in 1 2 3 4 5 6 7 8 9 10; do $$SUDO apt-get update -qq && break; sleep 30; done; \
@@ -125,6 +125,7 @@ bench: ingest
 	$(BIN)/python -m evals.bench_ingest
 	$(BIN)/python -m evals.compare_retrieval
 	$(BIN)/python -m evals.bench_retrieval
+	$(BIN)/python -m evals.bench_llm
 	$(BIN)/python -m evals.bench_answer --data-dir .zhiku --per-language 10 --unanswerable 6
 	$(BIN)/python -m ui.bench --data-dir .zhiku
 

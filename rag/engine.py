@@ -93,4 +93,4 @@ class Engine:
         return Answerer(self)
 
     def model_names(self) -> dict[str, str]:
-        return {"llm": llm_name(self.settings), "embedder": self.settings.embedder_id}
+        return {"llm": llm_name(self.settings, self.__dict__.get("_llm")), "embedder": self.settings.embedder_id}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from rag.components.llama_server import LlamaServerProcess
-from rag.components.llama_server_build import X86_EXTENSIONS, cmake_switches, cpu_flags
-from rag.components.llm import XLlamaCppLLM, llama_server_binary, llm_name
+from rag.components.llama_server_build import X86_EXTENSIONS, build_note, cmake_switches, cpu_flags, main, this_machine
+from rag.components.llm import build_llm, llama_server_binary, llm_name
 from rag.components.model_file import ensure_bundled_model
 from rag.errors import LLMUnavailableError
 from rag.settings import load_settings
@@ -31,6 +32,19 @@ def test_build_names_each_vector_extension_the_cpu_has_and_never_amx():
     assert cmake_switches(cpu_flags("Features : fp asimd")) == ["-DGGML_NATIVE=ON"]
 
 
+def test_a_build_is_due_when_missing_or_built_for_another_source_or_cpu(tmp_path):
+    out = tmp_path / "llama-server"
+    assert main(["--check", "--out", str(out)]) == 1
+    out.write_bytes(b"binary")
+    assert main(["--check", "--out", str(out)]) == 1  # no note of what it was built from
+    out.with_name("llama-server.build").write_text(build_note(this_machine()))
+    assert main(["--check", "--out", str(out)]) == 0
+    out.with_name("llama-server.build").write_text(build_note(["-DGGML_NATIVE=ON"]))
+    assert main(["--check", "--out", str(out)]) == 1
+    out.with_name("llama-server.failed").write_text("CalledProcessError: cmake\n")
+    assert main(["--check", "--out", str(out)]) == 0  # failed before: not retried on every make
+
+
 def test_runtime_is_chosen_by_settings(tmp_path):
     built = load_settings(data_dir=tmp_path)
     assert built.llama_server_path.is_file(), (
@@ -43,9 +57,11 @@ def test_runtime_is_chosen_by_settings(tmp_path):
     assert llama_server_binary(wheel) is None and llm_name(wheel).endswith("(xllamacpp)")
     missing = tmp_path / "no-llama-server"
     assert llama_server_binary(load_settings(data_dir=tmp_path, llama_server_path=missing)) is None
+    asked = load_settings(data_dir=tmp_path, llama_server_path=missing, llm_runtime="llama_server")
     with pytest.raises(LLMUnavailableError) as raised:
-        llama_server_binary(load_settings(data_dir=tmp_path, llama_server_path=missing, llm_runtime="llama_server"))
+        llama_server_binary(asked)
     assert "make llm-runtime" in raised.value.en and "make llm-runtime" in raised.value.zh
+    assert llm_name(asked).endswith("(llama-server)")  # naming never fails, even before the model loads
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +105,15 @@ def test_a_server_that_cannot_start_says_why(model_path, tmp_path):
     assert "did not start" in raised.value.en and "未能启动" in raised.value.zh
 
 
-def test_the_prebuilt_wheel_still_answers(model_path):
-    llm = XLlamaCppLLM(model_path=model_path, context_window=1024, num_output=10, threads=2)
+def test_auto_falls_back_to_the_prebuilt_wheel_which_still_answers(model_path, tmp_path):
+    """A built server that cannot start (here: a program that exits at once) gives way to xllamacpp."""
     from llama_index.core.base.llms.types import ChatMessage
 
+    settings = load_settings(data_dir=tmp_path, llama_server_path=Path("/bin/false"), llm_context_tokens=1024,
+                             max_answer_tokens=10)
+    llm = build_llm(settings)
+    assert llm.runtime == "xllamacpp" and llm_name(settings, llm).endswith("(xllamacpp)")
     reply = llm.chat([ChatMessage(role="user", content=QUESTION[0]["content"])])
     assert "37" in reply.message.content
+    with pytest.raises(LLMUnavailableError):  # asked for by name, it is not replaced
+        build_llm(settings.model_copy(update={"llm_runtime": "llama_server"}))

@@ -11,13 +11,18 @@ from the llama-cpp-python sdist on PyPI (it carries llama.cpp under vendor/llama
 /proc/cpuinfo rather than `-march=native`, which also turns on AMX: VMs of this kind list AMX
 but fault on its tile instructions (SIGILL, seen here).
 
-The binary appears under its name only by a rename, after it answered `--version`. When the
-build cannot run (no compiler, no network), a `.failed` note is left beside it with the reason,
-so `make` does not retry on every run, and Zhiku runs the model with xllamacpp as before.
+The binary appears under its name only by a rename, after it answered `--version`; a `.build`
+note beside it names the source and the switches, and a binary whose note differs from this
+machine's (a new source pin, another CPU) is built again. When the build cannot run (no
+compiler, no network), a `.failed` note is left with the reason, so `make` does not retry on
+every run (`--force` does), and Zhiku runs the model with xllamacpp as before.
+
+    --check   exit 0 when nothing is to be built (up to date, or failed before), 1 otherwise
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -27,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 SOURCE = "llama-cpp-python==0.3.36"  # its llama.cpp: build 0c1e570
+SOURCE_SHA256 = "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
 VENDORED = "vendor/llama.cpp"
 # /proc/cpuinfo flag -> ggml's CMake switch for that extension (AMX deliberately absent)
 X86_EXTENSIONS = {
@@ -51,19 +57,29 @@ def cmake_switches(flags: set[str]) -> list[str]:
                                     for flag, switch in X86_EXTENSIONS.items()]
 
 
-def build(out: Path, jobs: int) -> None:
+def this_machine() -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return cmake_switches(cpu_flags(cpuinfo))
+
+
+def build_note(switches: list[str]) -> str:
+    return f"{SOURCE} {' '.join(switches)}\n"
+
+
+def build(out: Path, switches: list[str], jobs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="zhiku-llama-") as tmp:
         work = Path(tmp)
         print(f"Downloading the llama.cpp source ({SOURCE} sdist) …", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                        "-d", str(work), SOURCE], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", "llama-cpp-python",
+                        "-d", str(work), SOURCE], check=True, timeout=1800)
         sdist = next(work.glob("*.tar.gz"))
+        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+        if digest != SOURCE_SHA256:
+            raise ValueError(f"{sdist.name} has sha256 {digest}, expected {SOURCE_SHA256}")
         with tarfile.open(sdist) as tar:
             tar.extractall(work, filter="data")
         source = next(work.glob(f"*/{VENDORED}"))
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-        switches = cmake_switches(cpu_flags(cpuinfo))
         print(f"Building llama-server ({' '.join(s for s in switches if s.endswith('ON'))}), ~5 min …", flush=True)
         subprocess.run(["cmake", "-S", str(source), "-B", str(work / "build"), *generator,
                         "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_CURL=OFF",
@@ -85,14 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build llama.cpp's server for this CPU (idempotent; ~5 min once).")
     parser.add_argument("--out", type=Path, default=None, help="where the binary goes (default: settings' llama_server_path)")
     parser.add_argument("--force", action="store_true", help="build again even if it exists or failed before")
+    parser.add_argument("--check", action="store_true", help="only say whether a build is due (exit 1) or not (0)")
     args = parser.parse_args(argv)
     out = args.out or ZhikuSettings().llama_server_path
-    failed = out.with_name(out.name + ".failed")
-    if not args.force and (out.exists() or failed.exists()):
+    failed, note = out.with_name(out.name + ".failed"), out.with_name(out.name + ".build")
+    switches = this_machine()
+    up_to_date = out.exists() and note.exists() and note.read_text() == build_note(switches)
+    if not args.force and (up_to_date or failed.exists()):
         return 0
+    if args.check:
+        return 1
     try:
-        build(out, jobs=os.cpu_count() or 2)
-    except (OSError, subprocess.SubprocessError, StopIteration, tarfile.TarError) as exc:
+        build(out, switches, jobs=os.cpu_count() or 2)
+        note.write_text(build_note(switches))
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the wheel in charge, never a broken install
         failed.parent.mkdir(parents=True, exist_ok=True)
         failed.write_text(f"{type(exc).__name__}: {exc}\n")
         print(f"llama-server 未能构建（{exc}）；Zhiku 将用 xllamacpp 运行模型。\n"

@@ -39,6 +39,8 @@ class XLlamaCppLLM(CustomLLM):
 
     model_path: str
     server_binary: str | None = None
+    fallback_to_wheel: bool = False  # a server that cannot start gives way to xllamacpp
+    timeout_s: float = 120.0
     context_window: int = 4096
     num_output: int = 320
     threads: int = 2
@@ -50,9 +52,15 @@ class XLlamaCppLLM(CustomLLM):
         if self.server_binary:
             from rag.components.llama_server import LlamaServerProcess
 
-            self._server = LlamaServerProcess(Path(self.server_binary), self.model_path, self.context_window,
-                                              self.threads)
-            return
+            try:
+                self._server = LlamaServerProcess(Path(self.server_binary), self.model_path, self.context_window,
+                                                  self.threads, self.timeout_s)
+                return
+            except LLMUnavailableError as exc:
+                if not self.fallback_to_wheel:
+                    raise
+                log.warning("%s; running the model with xllamacpp instead", exc.en)
+                self.server_binary = None
         import xllamacpp
 
         params = xllamacpp.CommonParams()
@@ -71,6 +79,10 @@ class XLlamaCppLLM(CustomLLM):
             is_chat_model=True,
             model_name=Path(self.model_path).name,
         )
+
+    @property
+    def runtime(self) -> str:
+        return "llama-server" if self.server_binary else "xllamacpp"
 
     @property
     def http_base_url(self) -> str:
@@ -178,6 +190,8 @@ def build_llm(settings: ZhikuSettings) -> LLM:
     return XLlamaCppLLM(
         model_path=str(model_path),
         server_binary=str(binary) if (binary := llama_server_binary(settings)) else None,
+        fallback_to_wheel=settings.llm_runtime == "auto",
+        timeout_s=settings.llm_timeout_s,
         context_window=settings.llm_context_tokens,
         num_output=settings.max_answer_tokens,
         threads=settings.llm_threads,
@@ -199,8 +213,16 @@ def llama_server_binary(settings: ZhikuSettings) -> Path | None:
     return None
 
 
-def llm_name(settings: ZhikuSettings) -> str:
+def llm_name(settings: ZhikuSettings, llm: LLM | None = None) -> str:
+    """The model and what runs it: the loaded LLM's runtime when given, else the one settings choose."""
     if settings.llm_backend == "openai_like":
         return f"openai_like:{settings.llm_model}@{settings.llm_base_url}"
     model = Path(settings.llm_model_path).name if settings.llm_model_path else "bundled:qwen2.5-1.5b-q4_k_m"
-    return f"{model} ({'llama-server' if llama_server_binary(settings) else 'xllamacpp'})"
+    if isinstance(llm, XLlamaCppLLM):
+        runtime = llm.runtime
+    elif settings.llm_runtime == "auto":
+        path = settings.llama_server_path
+        runtime = "llama-server" if path.is_file() and os.access(path, os.X_OK) else "xllamacpp"
+    else:
+        runtime = settings.llm_runtime.replace("_", "-")
+    return f"{model} ({runtime})"
