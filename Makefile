@@ -39,7 +39,7 @@ ocr:
 	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils >/dev/null; }
 
 # llama.cpp's server compiled for this CPU's vector extensions (AVX-512 where it has them): reads a
-# prompt ~1.7x as fast as the prebuilt xllamacpp wheel. Needs cmake and a C++ compiler (Debian's);
+# prompt 1.4-1.7x as fast as the prebuilt xllamacpp wheel. Needs cmake and a C++ compiler (Debian's);
 # on any failure it leaves .zhiku/bin/llama-server.failed and Zhiku uses xllamacpp.
 llm-runtime: $(STAMP)
 	@$(BIN)/python -m rag.components.llama_server_build --check --out .zhiku/bin/llama-server || { \

@@ -67,7 +67,7 @@ class ZhikuSettings(BaseSettings):
     llm_model_path: Path | None = Field(None, description="A GGUF file to run instead of the bundled Qwen2.5 1.5B")
     llm_runtime: Literal["auto", "xllamacpp", "llama_server"] = Field(
         "auto", description="What runs a GGUF: 'llama_server' = llama.cpp's server built for this CPU by "
-        "`make llm-runtime` (about 1.7x faster prompt reading on AVX-512), 'xllamacpp' = the prebuilt wheel "
+        "`make llm-runtime` (1.4-1.7x faster prompt reading on AVX-512), 'xllamacpp' = the prebuilt wheel "
         "(AVX2), 'auto' = the built server when it exists, else xllamacpp")
     llama_server_path: Path = Field(PROJECT_ROOT / ".zhiku" / "bin" / "llama-server",
                                     description="Where `make llm-runtime` puts the llama-server it builds")

@@ -45,6 +45,17 @@ def test_a_build_is_due_when_missing_or_built_for_another_source_or_cpu(tmp_path
     assert main(["--check", "--out", str(out)]) == 0  # failed before: not retried on every make
 
 
+def test_a_failed_rebuild_leaves_no_binary_built_for_another_machine(tmp_path, monkeypatch):
+    import rag.components.llama_server_build as building
+
+    out = tmp_path / "llama-server"
+    out.write_bytes(b"built elsewhere")
+    out.with_name("llama-server.build").write_text(build_note(["-DGGML_NATIVE=ON"]))
+    monkeypatch.setattr(building, "build", lambda *a, **k: (_ for _ in ()).throw(OSError("no cmake")))
+    assert main(["--out", str(out)]) == 0  # never fails the install
+    assert not out.exists() and "no cmake" in out.with_name("llama-server.failed").read_text()
+
+
 def test_runtime_is_chosen_by_settings(tmp_path):
     built = load_settings(data_dir=tmp_path)
     assert built.llama_server_path.is_file(), (

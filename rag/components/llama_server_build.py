@@ -3,9 +3,9 @@
     .venv/bin/python -m rag.components.llama_server_build [--out .zhiku/bin/llama-server]
 
 The prebuilt xllamacpp wheel runs llama.cpp's kernels for AVX2 only; built here with the CPU's
-own vector extensions (AVX-512, VNNI, BF16 where it has them) the same server reads a prompt
-about 1.7x and writes about 1.3x as fast on a 2-core VM (evals/EXPERIMENTS.md, session 43), and
-reading the prompt is most of an answer's wait. No wheel ships such a build, so the source comes
+own vector extensions (AVX-512, VNNI, BF16 where it has them) the same server read a prompt
+1.4-1.7x as fast on a 2-core VM, writing at about the same pace (evals/EXPERIMENTS.md, session 43;
+`python -m evals.bench_llm`), and reading the prompt is most of an answer's wait. No wheel ships such a build, so the source comes
 from the llama-cpp-python sdist on PyPI (it carries llama.cpp under vendor/llama.cpp); only the
 `llama-server` target is compiled (~5 min on 2 cores). The flags are named one by one from
 /proc/cpuinfo rather than `-march=native`, which also turns on AMX: VMs of this kind list AMX
@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - any failure leaves the wheel in charge, never a broken install
         failed.parent.mkdir(parents=True, exist_ok=True)
         failed.write_text(f"{type(exc).__name__}: {exc}\n")
+        if not up_to_date:  # a binary built for another CPU or source must not stay in charge
+            out.unlink(missing_ok=True)
+            note.unlink(missing_ok=True)
         print(f"llama-server 未能构建（{exc}）；Zhiku 将用 xllamacpp 运行模型。\n"
               f"Could not build llama-server ({exc}); Zhiku runs the model with xllamacpp. "
               f"Retry: python -m rag.components.llama_server_build --force", file=sys.stderr)
