@@ -110,6 +110,46 @@ def test_the_built_server_answers_streams_stops_and_keeps_to_a_schema(model_path
     assert "llama-server" in raised.value.en and "llama-server" in raised.value.zh
 
 
+PARENT = """
+import signal, sys, threading, time
+from pathlib import Path
+from rag.components.llama_server import LlamaServerProcess
+def start():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # as a web server's worker thread has it
+    server = LlamaServerProcess(Path(sys.argv[1]), sys.argv[2], n_ctx=512, threads=1)
+    print(server._process.pid, flush=True)
+threading.Thread(target=start).start()
+time.sleep(600)
+"""
+
+
+def test_the_server_stops_when_asked_and_dies_with_a_killed_parent(model_path):
+    """Started from a thread that blocks SIGTERM (as under `zhiku serve`), in a Python process that
+    is then killed: the server must not outlive it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(load_settings().llama_server_path), model_path],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        blocked = int(next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                           if line.startswith("SigBlk")).split()[1], 16)
+        assert not blocked & (1 << (signal.SIGTERM - 1)), "the server would ignore terminate()"
+    finally:
+        parent.kill()
+        parent.wait()
+    for _ in range(50):
+        if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        raise AssertionError("llama-server outlived the process that started it")
+
+
 def test_a_server_that_cannot_start_says_why(model_path, tmp_path):
     with pytest.raises(LLMUnavailableError) as raised:
         LlamaServerProcess(load_settings().llama_server_path, str(tmp_path / "missing.gguf"), n_ctx=512, threads=1)

@@ -11,6 +11,7 @@ import atexit
 import json
 import logging
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,12 +31,18 @@ START_TIMEOUT_S = 120.0
 START_TRIES = 3  # a port picked free can be taken before the child binds it
 
 # The server ends with the Python process that started it, even a killed one: util-linux's setpriv
-# sets the parent-death signal and execs the server, so no Python runs in the forked child. Linux
-# sends that signal when the *thread* that forked the child ends, and the LLM is often loaded on a
-# worker thread that ends when idle (gradio's, anyio's): every server is started from this one
-# thread, which lives as long as the process.
-_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-server-spawner")
-_DIE_WITH_PARENT = (["setpriv", "--pdeathsig", "TERM"]
+# sets the parent-death signal (KILL: it cannot be blocked) and execs the server, so no Python runs
+# in the forked child. Linux sends that signal when the *thread* that forked the child ends, and
+# the LLM is often loaded on a worker thread that ends when idle (gradio's, anyio's): every server
+# is started from this one thread, which lives as long as the process. A child inherits its
+# thread's signal mask, and a web server's threads block SIGTERM (a server started under `zhiku
+# serve` ignored terminate()), so this thread clears its mask first.
+def _unblock_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-server-spawner", initializer=_unblock_signals)
+_DIE_WITH_PARENT = (["setpriv", "--pdeathsig", "KILL"]
                     if sys.platform.startswith("linux") and shutil.which("setpriv") else [])
 
 
