@@ -16,8 +16,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from rag.components.llm import XLlamaCppLLM, llama_server_binary
-from rag.components.model_file import ensure_bundled_model
+from rag.components.llm import build_llm
 from rag.errors import LLMUnavailableError
 from rag.settings import PROJECT_ROOT, load_settings
 
@@ -36,16 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     for column in ("runtime", "prompt tokens", "prompt tok/s", "write tok/s", "first token s", "load s"):
         table.add_column(column)
     for runtime in args.runtimes.split(","):
-        settings = load_settings(llm_runtime=runtime)
+        started = time.perf_counter()
         try:
-            binary = llama_server_binary(settings)
+            llm = build_llm(load_settings(llm_runtime=runtime))
         except LLMUnavailableError as exc:
             table.add_row(runtime, exc.en, "", "", "", "")
             continue
-        started = time.perf_counter()
-        llm = XLlamaCppLLM(model_path=str(ensure_bundled_model(settings.models_dir)),
-                           server_binary=str(binary) if binary else None,
-                           context_window=settings.llm_context_tokens, threads=settings.llm_threads)
         load_s = time.perf_counter() - started
         reading, writing, first, prompt_n = [], [], [], []
         for _ in range(args.repeats):
@@ -57,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                 writing.append(timings["predicted_per_second"])
                 first.append(timings["prompt_ms"] / 1000)
                 prompt_n.append(timings["prompt_n"])
-        table.add_row(runtime, str(int(statistics.median(prompt_n))), f"{statistics.median(reading):.1f}",
+        table.add_row(llm.runtime, str(int(statistics.median(prompt_n))), f"{statistics.median(reading):.1f}",
                       f"{statistics.median(writing):.1f}", f"{statistics.median(first):.2f}", f"{load_s:.1f}")
-        if binary:
+        if llm.runtime == "llama-server":
             llm._server.close()
         del llm
     Console().print(table)

@@ -208,9 +208,13 @@ def llama_server_binary(settings: ZhikuSettings) -> Path | None:
                 f"No llama-server at {path}: build it with `make llm-runtime`, or set ZHIKU_LLM_RUNTIME=xllamacpp",
                 f"{path} 处没有 llama-server：请运行 `make llm-runtime` 构建，或设置 ZHIKU_LLM_RUNTIME=xllamacpp")
         return path
-    if settings.llm_runtime == "auto" and path.is_file() and os.access(path, os.X_OK):
+    if settings.llm_runtime == "auto" and _built(path):
         return path
     return None
+
+
+def _built(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 def llm_name(settings: ZhikuSettings, llm: LLM | None = None) -> str:
@@ -221,8 +225,7 @@ def llm_name(settings: ZhikuSettings, llm: LLM | None = None) -> str:
     if isinstance(llm, XLlamaCppLLM):
         runtime = llm.runtime
     elif settings.llm_runtime == "auto":
-        path = settings.llama_server_path
-        runtime = "llama-server" if path.is_file() and os.access(path, os.X_OK) else "xllamacpp"
+        runtime = "llama-server" if _built(settings.llama_server_path) else "xllamacpp"
     else:
         runtime = settings.llm_runtime.replace("_", "-")
     return f"{model} ({runtime})"
